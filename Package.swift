@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "adapterpack",
+    products: [
+        .library(name: "AdapterFormat", targets: ["AdapterFormat"]),
+        .library(name: "AdapterLoader", targets: ["AdapterLoader"]),
+        .library(name: "AdapterPack", targets: ["AdapterPack"]),
+        .executable(name: "adapterpack", targets: ["adapterpack"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Device code: standard library only, builds with Embedded Swift.
+        .target(name: "AdapterFormat"),
+        .target(name: "AdapterLoader", dependencies: ["AdapterFormat"]),
+        // Host system libraries.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // Host library: readers, planner, encoders, signing, inspection, reports.
+        .target(name: "AdapterPack", dependencies: ["AdapterFormat", "AdapterLoader", "CZlib", "COpenSSL"]),
+        .executableTarget(name: "adapterpack", dependencies: [
+            "AdapterPack",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "AdapterFormatTests", dependencies: ["AdapterFormat", "AdapterPack"]),
+        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack"]),
+        .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader"], resources: [.copy("Fixtures")]),
+    ]
+)

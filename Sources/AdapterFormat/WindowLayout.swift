@@ -1,0 +1,33 @@
+/// How the loader divides the caller's RAM window (Spec/FORMAT.md §6).
+///
+/// The window holds a bundle read buffer, a model read-modify-write buffer and
+/// the workspace of the decoder of the section being run. Host and device use
+/// this one definition, so the header's declared size is exactly what the
+/// loader carves.
+public enum WindowLayout {
+    /// Bytes of the buffer that receives bundle bytes from the source.
+    public static let sourceBuffer = 256
+    /// Bytes of the buffer used to read, modify and write model bytes.
+    public static let modelBuffer = 256
+    /// Fixed part of every window.
+    public static var fixed: Int { sourceBuffer + modelBuffer }
+
+    /// Workspace a section's decoder needs on top of the fixed part.
+    public static func decoderWorkspace(_ codec: SectionCodec) -> Int {
+        switch codec {
+        case .stored: return 0
+        case .deflate(let bits): return Inflater<EmptyInput>.workspaceSize(windowBits: bits)
+        }
+    }
+
+    /// The window a bundle with this table needs.
+    public static func required(for table: SectionTable) -> Int {
+        fixed + table.largestDecoderWorkspace
+    }
+}
+
+/// A `ByteInput` with no bytes; names the inflater type for static queries.
+public struct EmptyInput: ByteInput {
+    public init() {}
+    public mutating func nextByte() throws(FormatError) -> UInt8? { nil }
+}

@@ -1,0 +1,36 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+/// Why the loader refused a bundle or stopped. The model store is untouched
+/// unless the case says otherwise.
+public enum LoaderError: Error, Equatable, Sendable {
+    /// The bundle's bytes break the format (see `FormatError`).
+    case format(FormatError)
+    /// The caller's RAM window is smaller than the bundle needs.
+    case windowTooSmall(needed: Int, given: Int)
+    /// The source holds more or fewer bytes than the header's bundle length.
+    case sourceLengthMismatch(headerLength: UInt32, sourceLength: Int)
+    /// The signature does not verify with the key the key id names.
+    case signatureInvalid
+    /// No trusted key has this key id.
+    case unknownKey(keyID: Digest32)
+    /// The verifier cannot check this signature algorithm.
+    case unsupportedAlgorithm(UInt8)
+    /// The bundle is older than the device's stored sequence number.
+    case rollback(bundleSequence: UInt64, deviceSequence: UInt64)
+    /// The store cannot hold max(base, target) bytes.
+    case storeTooSmall(needed: UInt32, capacity: Int)
+    /// The model in the store has the wrong length for this operation.
+    case modelLengthMismatch(expected: UInt32, actual: Int)
+    /// The model is not the base this bundle applies to.
+    case baseMismatch(expected: Digest32, actual: Digest32)
+    /// Unapply: the model is not the target this bundle produces.
+    case notTarget(expected: Digest32, actual: Digest32)
+    /// Apply produced the wrong model; the loader restored the base.
+    case targetMismatch(expected: Digest32, actual: Digest32)
+    /// Unapply produced the wrong model (a bundle whose undo data is wrong).
+    case unapplyMismatch(expected: Digest32, actual: Digest32)
+    /// The model store failed to read or write at this offset.
+    case storeFailed(offset: Int)
+}

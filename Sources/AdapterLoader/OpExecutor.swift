@@ -1,0 +1,168 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+/// How an op stream is run.
+enum ExecutionMode {
+    /// Decode everything and check bounds; touch nothing.
+    case validate
+    /// Run the operations as written.
+    case forward
+    /// Run content operations inverted (xor again, subtract; `write` is skipped).
+    case inverse
+}
+
+/// Runs op streams against a model store through the window's buffers.
+struct OpExecutor<Store: ModelStore> {
+    var store: Store
+    let buffer: UnsafeMutableRawBufferPointer
+    /// Highest model offset any operation may reach: max(base, target) length.
+    let limit: UInt32
+
+    /// Decodes one section (stored or deflated) and runs its operations.
+    mutating func run<S: BundleSource>(_ entry: SectionEntry?, source: S, window: RAMWindow,
+                                       mode: ExecutionMode) throws(LoaderError) {
+        guard let entry else { return }
+        let reader = SectionReader(source: source, entry: entry, buffer: window.sourceBuffer)
+        switch entry.codec {
+        case .stored:
+            var ops = OpReader(input: reader, kind: entry.kind)
+            try runStream(&ops, mode: mode)
+            try checkLength(ops.consumed, entry)
+        case .deflate(let bits):
+            let inflater = Inflater(input: reader, windowBits: bits, workspace: window.workspace)
+            var ops = OpReader(input: inflater, kind: entry.kind)
+            try runStream(&ops, mode: mode)
+            do { try ops.input.finish() } catch { throw .format(error) }
+            try checkLength(ops.consumed, entry)
+        }
+    }
+
+    private func checkLength(_ consumed: Int, _ entry: SectionEntry) throws(LoaderError) {
+        guard consumed == Int(entry.decodedLength) else {
+            throw .format(.malformedRecord(section: entry.kind.rawValue, offset: consumed,
+                                           .decodedLength(expected: entry.decodedLength, actual: UInt64(consumed))))
+        }
+    }
+
+    private mutating func runStream<I: ByteInput>(_ ops: inout OpReader<I>, mode: ExecutionMode) throws(LoaderError) {
+        while let op = try ops.nextOp() {
+            try check(op, ops: ops)
+            switch op.opcode {
+            case .xor, .add8, .write:
+                try runBytes(op, ops: &ops, mode: mode)
+            case .add32:
+                try runWords(op, ops: &ops, mode: mode)
+            case .move:
+                if mode != .validate { try move(op) }
+            case .setLength:
+                if mode != .validate { try store.setLength(Int(op.length)) }
+            }
+        }
+    }
+
+    private func check<I>(_ op: Operation, ops: OpReader<I>) throws(LoaderError) {
+        let (start, count) = op.writtenRange
+        let start2 = op.opcode == .move ? UInt64(op.offset) : start
+        if start + count > UInt64(limit) || start2 + count > UInt64(limit)
+            || (op.opcode == .setLength && op.length == 0) {
+            throw .format(.malformedRecord(section: ops.kind.rawValue, offset: ops.consumed,
+                                           .outOfModel(offset: start, length: count, limit: limit)))
+        }
+    }
+
+    private mutating func runBytes<I: ByteInput>(_ op: Operation, ops: inout OpReader<I>,
+                                                 mode: ExecutionMode) throws(LoaderError) {
+        var position = Int(op.offset)
+        var remaining = Int(op.length)
+        let skip = mode == .validate || (mode == .inverse && op.opcode == .write)
+        while remaining > 0 {
+            let n = min(remaining, buffer.count)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< n])
+            if skip {
+                for _ in 0 ..< n { _ = try ops.dataByte() }
+            } else {
+                if op.opcode != .write { try store.read(at: position, into: chunk) }
+                for i in 0 ..< n {
+                    let d = try ops.dataByte()
+                    switch op.opcode {
+                    case .xor: chunk[i] ^= d
+                    case .add8: chunk[i] = mode == .inverse ? chunk[i] &- d : chunk[i] &+ d
+                    default: chunk[i] = d
+                    }
+                }
+                try store.write(at: position, from: UnsafeRawBufferPointer(chunk))
+            }
+            position += n
+            remaining -= n
+        }
+    }
+
+    private mutating func runWords<I: ByteInput>(_ op: Operation, ops: inout OpReader<I>,
+                                                 mode: ExecutionMode) throws(LoaderError) {
+        var position = Int(op.offset)
+        var remaining = Int(op.length)
+        let perChunk = buffer.count / 4
+        while remaining > 0 {
+            let k = min(remaining, perChunk)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< k * 4])
+            if mode == .validate {
+                for _ in 0 ..< k { _ = try ops.dataZigzag() }
+            } else {
+                try store.read(at: position, into: chunk)
+                for i in 0 ..< k {
+                    let d = try ops.dataZigzag()
+                    let old = UnsafeRawBufferPointer(chunk).le32Value(i * 4)
+                    chunk.storeLE32(mode == .inverse ? old &- d : old &+ d, at: i * 4)
+                }
+                try store.write(at: position, from: UnsafeRawBufferPointer(chunk))
+            }
+            position += k * 4
+            remaining -= k
+        }
+    }
+
+    /// memmove inside the store, chunk by chunk, in the direction that never
+    /// reads a byte it has already overwritten.
+    private mutating func move(_ op: Operation) throws(LoaderError) {
+        let source = Int(op.offset), destination = Int(op.destination), length = Int(op.length)
+        guard source != destination, length > 0 else { return }
+        var done = 0
+        while done < length {
+            let n = min(buffer.count, length - done)
+            let at = destination < source ? done : length - done - n
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< n])
+            try store.read(at: source + at, into: chunk)
+            try store.write(at: destination + at, from: UnsafeRawBufferPointer(chunk))
+            done += n
+        }
+    }
+}
+
+extension OpReader {
+    /// `next()` with format errors lifted into loader errors.
+    mutating func nextOp() throws(LoaderError) -> Operation? {
+        do { return try next() } catch { throw .format(error) }
+    }
+    mutating func dataByte() throws(LoaderError) -> UInt8 {
+        do { return try byte() } catch { throw .format(error) }
+    }
+    mutating func dataZigzag() throws(LoaderError) -> UInt32 {
+        do { return try zigzag() } catch { throw .format(error) }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func le32Value(_ o: Int) -> UInt32 {
+        UInt32(self[o]) | UInt32(self[o + 1]) << 8 | UInt32(self[o + 2]) << 16 | UInt32(self[o + 3]) << 24
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    func storeLE32(_ v: UInt32, at o: Int) {
+        self[o] = UInt8(truncatingIfNeeded: v)
+        self[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+        self[o + 2] = UInt8(truncatingIfNeeded: v >> 16)
+        self[o + 3] = UInt8(truncatingIfNeeded: v >> 24)
+    }
+}

@@ -1,0 +1,26 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+/// The caller's fixed RAM window, carved as `WindowLayout` describes:
+/// bundle read buffer, model buffer, decoder workspace. The loader allocates
+/// nothing else.
+public struct RAMWindow {
+    public let memory: UnsafeMutableRawBufferPointer
+
+    public init(_ memory: UnsafeMutableRawBufferPointer) { self.memory = memory }
+
+    var sourceBuffer: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< WindowLayout.sourceBuffer])
+    }
+    var modelBuffer: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.sourceBuffer ..< WindowLayout.fixed])
+    }
+    /// Header and table are read into the two buffers together (512 bytes).
+    var headerBuffer: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< WindowLayout.fixed])
+    }
+    var workspace: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.fixed...])
+    }
+}

@@ -1,0 +1,134 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+/// A bundle whose structure, digests and signature have been checked.
+public struct VerifiedBundle: Equatable, Sendable {
+    public let header: BundleHeader
+    public let table: SectionTable
+    public let signature: SignatureBlock
+}
+
+extension BundleLoader {
+    /// Reads header and table, checks the window, hashes every byte, compares
+    /// section digests and checks the signature — before anything is acted on.
+    func verifyBundle(minimumSequence: UInt64) throws(LoaderError) -> VerifiedBundle {
+        guard window.memory.count >= WindowLayout.fixed else {
+            throw .windowTooSmall(needed: WindowLayout.fixed, given: window.memory.count)
+        }
+        let head = window.headerBuffer
+        let available = min(source.length, head.count)
+        guard available >= BundleHeader.size else {
+            throw .format(.truncated(offset: 0, needed: BundleHeader.size, available: source.length))
+        }
+        try readFully(source, at: 0, into: UnsafeMutableRawBufferPointer(rebasing: head[0 ..< available]))
+        let header: BundleHeader
+        do { header = try BundleHeader(parsing: UnsafeRawBufferPointer(rebasing: head[0 ..< available])) }
+        catch { throw .format(error) }
+        guard source.length == Int(header.bundleLength) else {
+            if source.length < Int(header.bundleLength) {
+                throw .format(.truncated(offset: source.length, needed: Int(header.bundleLength), available: source.length))
+            }
+            throw .sourceLengthMismatch(headerLength: header.bundleLength, sourceLength: source.length)
+        }
+        let tableEnd = header.firstSectionOffset
+        let table: SectionTable
+        do {
+            table = try SectionTable(parsing: UnsafeRawBufferPointer(rebasing: head[BundleHeader.size ..< tableEnd]),
+                                     header: header)
+        } catch { throw .format(error) }
+        let required = WindowLayout.required(for: table)
+        guard Int(header.windowSize) >= required else {
+            throw .format(.invalidHeaderField(.windowSize, value: UInt64(header.windowSize)))
+        }
+        guard window.memory.count >= Int(header.windowSize) else {
+            throw .windowTooSmall(needed: Int(header.windowSize), given: window.memory.count)
+        }
+        guard header.sequence >= minimumSequence else {
+            throw .rollback(bundleSequence: header.sequence, deviceSequence: minimumSequence)
+        }
+
+        // One pass over the signed bytes: the content hash for the signature and
+        // a hash per section for the table digests.
+        var content = SHA256()
+        content.update(UnsafeRawBufferPointer(rebasing: head[0 ..< tableEnd]))
+        var index = 0
+        while let entry = table.entry(at: index), entry.kind != .signature {
+            var section = SHA256()
+            var position = Int(entry.offset)
+            let end = position + Int(entry.storedLength)
+            let buffer = window.sourceBuffer
+            while position < end {
+                let n = min(buffer.count, end - position)
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< n])
+                try readFully(source, at: position, into: chunk)
+                section.update(UnsafeRawBufferPointer(chunk))
+                content.update(UnsafeRawBufferPointer(chunk))
+                position += n
+            }
+            guard section.finalize() == entry.digest else {
+                throw .format(.sectionDigestMismatch(index: index, kind: entry.kind.rawValue))
+            }
+            index += 1
+        }
+        let contentDigest = content.finalize()
+
+        let sigBytes = UnsafeMutableRawBufferPointer(rebasing: window.sourceBuffer[0 ..< SignatureBlock.size])
+        try readFully(source, at: Int(table.signature.offset), into: sigBytes)
+        let block: SignatureBlock
+        do {
+            block = try SignatureBlock(parsing: UnsafeRawBufferPointer(sigBytes), sectionIndex: index,
+                                       offset: Int(table.signature.offset))
+        } catch { throw .format(error) }
+        let message = UnsafeMutableRawBufferPointer(rebasing: window.modelBuffer[0 ..< SignatureBlock.messageSize])
+        SignatureBlock.message(keyID: block.keyID, contentDigest: contentDigest, into: message)
+        let verdict = block.withSignatureBytes { sig in
+            verifier.check(algorithm: block.algorithm, keyID: block.keyID,
+                           message: UnsafeRawBufferPointer(message), signature: sig)
+        }
+        switch verdict {
+        case .valid: break
+        case .invalid: throw .signatureInvalid
+        case .unknownKey: throw .unknownKey(keyID: block.keyID)
+        case .unsupportedAlgorithm: throw .unsupportedAlgorithm(block.algorithm)
+        }
+        try checkRecords(table: table, header: header)
+        return VerifiedBundle(header: header, table: table, signature: block)
+    }
+
+    /// Checks the metadata and tensor-map records (signed, so checked once).
+    private func checkRecords(table: SectionTable, header: BundleHeader) throws(LoaderError) {
+        let buffer = window.sourceBuffer
+        if let map = table.tensorMap {
+            guard map.storedLength % UInt32(TensorMapEntry.size) == 0 else {
+                throw .format(.malformedRecord(section: SectionKind.tensorMap.rawValue,
+                                               offset: Int(map.storedLength), .unexpectedEnd))
+            }
+            var position = 0
+            while position < Int(map.storedLength) {
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< TensorMapEntry.size])
+                try readFully(source, at: Int(map.offset) + position, into: chunk)
+                do { _ = try TensorMapEntry(parsing: UnsafeRawBufferPointer(chunk), at: position,
+                                            targetLength: header.targetLength) }
+                catch { throw .format(error) }
+                position += TensorMapEntry.size
+            }
+        }
+        if let metadata = table.metadata {
+            var position = 0
+            let length = Int(metadata.storedLength)
+            while position < length {
+                guard position + 4 <= length else {
+                    throw .format(.malformedRecord(section: SectionKind.metadata.rawValue, offset: position, .unexpectedEnd))
+                }
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< 4])
+                try readFully(source, at: Int(metadata.offset) + position, into: chunk)
+                let recordLength = Int(UInt16(chunk[2]) | UInt16(chunk[3]) << 8)
+                guard position + 4 + recordLength <= length else {
+                    throw .format(.malformedRecord(section: SectionKind.metadata.rawValue, offset: position, .unexpectedEnd))
+                }
+                position += 4 + recordLength
+            }
+        }
+    }
+}

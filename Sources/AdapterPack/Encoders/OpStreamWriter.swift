@@ -1,0 +1,58 @@
+import AdapterFormat
+
+/// Builds the decoded bytes of an op-stream section (Spec/FORMAT.md §4).
+public struct OpStreamWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var operationCount = 0
+
+    public init() {}
+
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// `xor`, `add8` or `write` with their data bytes.
+    public mutating func bytesOp(_ opcode: Opcode, offset: Int, data: ArraySlice<UInt8>) {
+        precondition(opcode == .xor || opcode == .add8 || opcode == .write)
+        bytes.append(opcode.rawValue)
+        varint(offset)
+        varint(data.count)
+        bytes.append(contentsOf: data)
+        operationCount += 1
+    }
+
+    /// `add32`: little-endian int32 values at `offset` += `deltas` (mod 2^32).
+    public mutating func add32(offset: Int, deltas: [UInt32]) {
+        bytes.append(Opcode.add32.rawValue)
+        varint(offset)
+        varint(deltas.count)
+        for delta in deltas {
+            let signed = Int32(bitPattern: delta)
+            varint(Int(UInt32(bitPattern: (signed << 1) ^ (signed >> 31))))
+        }
+        operationCount += 1
+    }
+
+    public mutating func move(from source: Int, to destination: Int, length: Int) {
+        bytes.append(Opcode.move.rawValue)
+        varint(source)
+        varint(destination)
+        varint(length)
+        operationCount += 1
+    }
+
+    public mutating func setLength(_ length: Int) {
+        bytes.append(Opcode.setLength.rawValue)
+        varint(length)
+        operationCount += 1
+    }
+
+    /// Unsigned LEB128.
+    private mutating func varint(_ value: Int) {
+        precondition(value >= 0 && value <= Int(UInt32.max))
+        var v = UInt32(value)
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+}

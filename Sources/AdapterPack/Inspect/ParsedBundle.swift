@@ -1,0 +1,121 @@
+import AdapterFormat
+
+/// A bundle's structure read on the host for inspection, re-signing and
+/// reports. Parsing checks layout rules but not digests or the signature:
+/// that is the loader's job (`HostLoader.verify`).
+public struct ParsedBundle: Sendable {
+    public let bytes: [UInt8]
+    public let header: BundleHeader
+    public let table: SectionTable
+    public let signature: SignatureBlock
+
+    public init(bytes: [UInt8]) throws(FormatError) {
+        self.bytes = bytes
+        let parsed: (BundleHeader, SectionTable, SignatureBlock) = try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+            let header = try BundleHeader(parsing: raw)
+            let tableEnd = header.firstSectionOffset
+            guard raw.count >= tableEnd else {
+                throw .truncated(offset: BundleHeader.size, needed: tableEnd, available: raw.count)
+            }
+            guard raw.count == Int(header.bundleLength) else {
+                throw .truncated(offset: raw.count, needed: Int(header.bundleLength), available: raw.count)
+            }
+            let table = try SectionTable(parsing: UnsafeRawBufferPointer(rebasing: raw[BundleHeader.size ..< tableEnd]),
+                                         header: header)
+            let sigStart = Int(table.signature.offset)
+            let signature = try SignatureBlock(
+                parsing: UnsafeRawBufferPointer(rebasing: raw[sigStart ..< sigStart + SignatureBlock.size]),
+                sectionIndex: table.count - 1, offset: sigStart)
+            return (header, table, signature)
+        }
+        (header, table, signature) = parsed
+    }
+
+    /// The stored bytes of a section.
+    public func stored(_ entry: SectionEntry) -> ArraySlice<UInt8> {
+        bytes[Int(entry.offset) ..< Int(entry.offset) + Int(entry.storedLength)]
+    }
+
+    /// The decoded bytes of a section (inflated when needed).
+    public func decoded(_ entry: SectionEntry) throws(FormatError) -> [UInt8] {
+        let stored = Array(stored(entry))
+        switch entry.codec {
+        case .stored:
+            return stored
+        case .deflate(let bits):
+            var workspace = [UInt8](repeating: 0, count: Inflater<BufferInput>.workspaceSize(windowBits: bits))
+            var out: [UInt8] = []
+            out.reserveCapacity(Int(entry.decodedLength))
+            try stored.withBytes { (input: UnsafeRawBufferPointer) throws(FormatError) in
+                try workspace.withMutableBytes { (ws: UnsafeMutableRawBufferPointer) throws(FormatError) in
+                    var inflater = Inflater(input: BufferInput(input), windowBits: bits, workspace: ws)
+                    while let b = try inflater.nextByte() {
+                        out.append(b)
+                        if out.count > Int(entry.decodedLength) { break }
+                    }
+                }
+            }
+            guard out.count == Int(entry.decodedLength) else {
+                throw .malformedRecord(section: entry.kind.rawValue, offset: out.count,
+                                       .decodedLength(expected: entry.decodedLength, actual: UInt64(out.count)))
+            }
+            return out
+        }
+    }
+
+    /// Metadata records as (tag, value bytes), in order.
+    public func metadata() throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
+        guard let entry = table.metadata else { return [] }
+        let data = Array(stored(entry))
+        var records: [(UInt16, [UInt8])] = []
+        var p = 0
+        while p < data.count {
+            guard p + 4 <= data.count else {
+                throw .malformedRecord(section: SectionKind.metadata.rawValue, offset: p, .unexpectedEnd)
+            }
+            let tag = UInt16(data[p]) | UInt16(data[p + 1]) << 8
+            let length = Int(UInt16(data[p + 2]) | UInt16(data[p + 3]) << 8)
+            guard p + 4 + length <= data.count else {
+                throw .malformedRecord(section: SectionKind.metadata.rawValue, offset: p, .unexpectedEnd)
+            }
+            records.append((tag, Array(data[p + 4 ..< p + 4 + length])))
+            p += 4 + length
+        }
+        return records
+    }
+
+    /// Tensor-map entries.
+    public func tensorMap() throws(FormatError) -> [TensorMapEntry] {
+        guard let entry = table.tensorMap else { return [] }
+        let data = Array(stored(entry))
+        guard data.count % TensorMapEntry.size == 0 else {
+            throw .malformedRecord(section: SectionKind.tensorMap.rawValue, offset: data.count, .unexpectedEnd)
+        }
+        var list: [TensorMapEntry] = []
+        try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+            for p in stride(from: 0, to: raw.count, by: TensorMapEntry.size) {
+                list.append(try TensorMapEntry(parsing: UnsafeRawBufferPointer(rebasing: raw[p ..< p + TensorMapEntry.size]),
+                                               at: p, targetLength: header.targetLength))
+            }
+        }
+        return list
+    }
+
+    /// Operation counts per opcode for an op-stream section.
+    public func operations(_ entry: SectionEntry) throws(FormatError) -> [Operation] {
+        let data = try decoded(entry)
+        var ops: [Operation] = []
+        try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+            var reader = OpReader(input: BufferInput(raw), kind: entry.kind)
+            while let op = try reader.next() {
+                ops.append(op)
+                switch op.opcode {
+                case .xor, .add8, .write: for _ in 0 ..< op.length { _ = try reader.byte() }
+                case .add32: for _ in 0 ..< op.length { _ = try reader.zigzag() }
+                case .move, .setLength: break
+                }
+            }
+        }
+        return ops
+    }
+}

@@ -1,0 +1,186 @@
+import AdapterFormat
+
+/// The op streams and tensor map that turn a base model into a target model.
+public struct DeltaPlan: Sendable {
+    public var layout = OpStreamWriter()
+    public var scales = OpStreamWriter()
+    public var payload = OpStreamWriter()
+    public var undo = OpStreamWriter()
+    public var tensorMap: [TensorMapEntry] = []
+    /// Blocks of the base kept in the target (one block when the layout is unchanged).
+    public var blocks: [Block] = []
+    /// Target bytes that come from no base byte.
+    public var literalBytes = 0
+    /// Tensors of the target paired with base tensors by graph position.
+    public var matchedTensors = 0
+}
+
+/// Computes a tensor-aware, exact delta between two model files.
+///
+/// Tensors are paired by graph position (subgraph, index, type, shape), never by
+/// name or offset, so re-exported models with renamed tensors and moved buffers
+/// still align. Changed int8 weights travel as mod-256 differences, int32
+/// biases as integer differences, scales and zero points as XOR of their bit
+/// patterns (in the scales section), everything else as XOR runs; every
+/// content op is its own undo, so removing the adapter needs no extra data
+/// unless the layout changed.
+public enum ModelDiffer {
+    /// Unchanged bytes shorter than this between two changes are sent inside one op.
+    static let joinGap = 8
+
+    public static func plan(base: [UInt8], target: [UInt8]) -> DeltaPlan {
+        let baseModel = try? TFLiteModel(bytes: base)
+        let targetModel = try? TFLiteModel(bytes: target)
+        var plan = DeltaPlan()
+        var anchors: [Block] = []
+        if let baseModel, let targetModel {
+            let pairs = TensorMatcher.match(base: baseModel, target: targetModel)
+            plan.matchedTensors = pairs.count
+            for pair in pairs {
+                if let b = pair.base.dataRange, let t = pair.target.dataRange, b.count == t.count {
+                    anchors.append(Block(base: b.lowerBound, target: t.lowerBound, length: b.count))
+                }
+                if let b = pair.base.quantization?.scaleRange, let t = pair.target.quantization?.scaleRange,
+                   b.count == t.count {
+                    anchors.append(Block(base: b.lowerBound, target: t.lowerBound, length: b.count))
+                }
+            }
+        }
+        plan.blocks = BlockMap.align(base: base, target: target, anchors: anchors)
+        planLayout(&plan, base: base, target: target)
+
+        // For each target byte, the base byte it came from (or -1: literal).
+        var origin = [Int](repeating: -1, count: target.count)
+        for block in plan.blocks {
+            for i in 0 ..< block.length { origin[block.target + i] = block.base + i }
+        }
+        plan.literalBytes = origin.lazy.filter { $0 < 0 }.count
+        let regions = targetModel.map(ModelRegion.regions(of:)) ?? []
+        var cursor = 0
+        for region in regions {
+            emitUntyped(&plan, base: base, target: target, origin: origin, range: cursor ..< region.range.lowerBound)
+            emitRegion(&plan, region, base: base, target: target, origin: origin)
+            cursor = region.range.upperBound
+        }
+        emitUntyped(&plan, base: base, target: target, origin: origin, range: cursor ..< target.count)
+        return plan
+    }
+
+    /// Moves and length changes, and the undo stream that reverses them.
+    static func planLayout(_ plan: inout DeltaPlan, base: [UInt8], target: [UInt8]) {
+        let moved = plan.blocks.filter { $0.shift != 0 }
+        guard !moved.isEmpty || base.count != target.count else { return }
+        if target.count > base.count { plan.layout.setLength(target.count) }
+        // Leftward moves front to back, then rightward moves back to front:
+        // with ordered, disjoint blocks no move reads bytes another has written.
+        for b in moved where b.shift < 0 { plan.layout.move(from: b.base, to: b.target, length: b.length) }
+        for b in moved.reversed() where b.shift > 0 { plan.layout.move(from: b.base, to: b.target, length: b.length) }
+        if target.count < base.count { plan.layout.setLength(target.count) }
+
+        if base.count > target.count { plan.undo.setLength(base.count) }
+        for b in moved where b.shift > 0 { plan.undo.move(from: b.target, to: b.base, length: b.length) }
+        for b in moved.reversed() where b.shift < 0 { plan.undo.move(from: b.target, to: b.base, length: b.length) }
+        // Base bytes no block carries are restored verbatim.
+        var covered = [Bool](repeating: false, count: base.count)
+        for b in plan.blocks { for i in b.base ..< b.base + b.length { covered[i] = true } }
+        var i = 0
+        while i < base.count {
+            if covered[i] { i += 1; continue }
+            var j = i
+            while j < base.count, !covered[j] { j += 1 }
+            plan.undo.bytesOp(.write, offset: i, data: base[i ..< j])
+            i = j
+        }
+        if base.count < target.count { plan.undo.setLength(base.count) }
+    }
+
+    /// Bytes outside any known tensor: XOR runs, literal runs as `write`.
+    static func emitUntyped(_ plan: inout DeltaPlan, base: [UInt8], target: [UInt8], origin: [Int], range: Range<Int>) {
+        for run in changedRuns(base: base, target: target, origin: origin, range: range) {
+            emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
+        }
+    }
+
+    static func emitRegion(_ plan: inout DeltaPlan, _ region: ModelRegion, base: [UInt8], target: [UInt8], origin: [Int]) {
+        let range = region.range
+        let hasLiteral = range.contains { origin[$0] < 0 }
+        let runs = changedRuns(base: base, target: target, origin: origin, range: range, joinGap: Int.max)
+        guard let span = runs.first.map({ $0.lowerBound ..< runs.last!.upperBound }) else { return }
+        plan.tensorMap.append(region.mapEntry())
+        if hasLiteral {
+            for run in changedRuns(base: base, target: target, origin: origin, range: range) {
+                emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
+            }
+            return
+        }
+        switch region.content {
+        case .int8Weights:
+            let deltas = span.map { target[$0] &- base[origin[$0]] }
+            plan.payload.bytesOp(.add8, offset: span.lowerBound, data: deltas[...])
+        case .int32Values:
+            // Align the span to whole values of the region.
+            let first = range.lowerBound + (span.lowerBound - range.lowerBound) / 4 * 4
+            let last = range.lowerBound + (span.upperBound - range.lowerBound + 3) / 4 * 4
+            var deltas: [UInt32] = []
+            for p in stride(from: first, to: last, by: 4) {
+                deltas.append(word(target, p) &- word(base, origin[p]))
+            }
+            plan.payload.add32(offset: first, deltas: deltas)
+        case .quantization:
+            let data = span.map { target[$0] ^ base[origin[$0]] }
+            plan.scales.bytesOp(.xor, offset: span.lowerBound, data: data[...])
+        case .otherTensor:
+            for run in runs.flatMap({ changedRuns(base: base, target: target, origin: origin, range: $0) }) {
+                emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
+            }
+        }
+    }
+
+    /// Little-endian u32 at `p`; origin of a whole-region op is contiguous.
+    static func word(_ bytes: [UInt8], _ p: Int) -> UInt32 {
+        UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
+    }
+
+    static func emitXorOrWrite(_ stream: inout OpStreamWriter, base: [UInt8], target: [UInt8], origin: [Int],
+                               range: Range<Int>) {
+        // Split into literal and mapped parts.
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let literal = origin[i] < 0
+            var j = i
+            while j < range.upperBound, (origin[j] < 0) == literal { j += 1 }
+            if literal {
+                stream.bytesOp(.write, offset: i, data: target[i ..< j])
+            } else {
+                let data = (i ..< j).map { target[$0] ^ base[origin[$0]] }
+                stream.bytesOp(.xor, offset: i, data: data[...])
+            }
+            i = j
+        }
+    }
+
+    /// Ranges of changed (or literal) bytes, joined across short unchanged gaps.
+    static func changedRuns(base: [UInt8], target: [UInt8], origin: [Int], range: Range<Int>,
+                            joinGap: Int = ModelDiffer.joinGap) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let o = origin[i]
+            if o >= 0, base[o] == target[i] { i += 1; continue }
+            var end = i + 1
+            var j = i + 1
+            while j < range.upperBound, j - end < joinGap {
+                let oj = origin[j]
+                if oj < 0 || base[oj] != target[j] { end = j + 1 }
+                j += 1
+            }
+            if let last = runs.last, i - last.upperBound < joinGap {
+                runs[runs.count - 1] = last.lowerBound ..< end
+            } else {
+                runs.append(i ..< end)
+            }
+            i = end
+        }
+        return runs
+    }
+}

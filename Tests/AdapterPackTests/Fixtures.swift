@@ -1,0 +1,53 @@
+import Foundation
+import AdapterPack
+
+/// Test inputs: corpus models copied into the test bundle, and keys made once.
+enum Fixtures {
+    static func model(_ name: String) -> [UInt8] {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Fixtures"),
+              let data = try? Data(contentsOf: url) else {
+            fatalError("missing fixture \(name).tflite")
+        }
+        return [UInt8](data)
+    }
+
+    static let ed25519Key: SigningKey = try! SigningKey.generate(.ed25519)
+    static let otherKey: SigningKey = try! SigningKey.generate(.ed25519)
+    static let p256Key: SigningKey = try! SigningKey.generate(.ecdsaP256SHA256)
+
+    static var trusted: TrustedKeys { TrustedKeys([ed25519Key.verifyingKey, p256Key.verifyingKey]) }
+
+    static let digitsVariants = ["full-ft", "head-ft", "lora"]
+    static let tflmModels = ["hello_world_int8", "micro_speech_quantized", "keyword_scrambled_8bit", "trained_lstm_int8"]
+
+    /// A deterministic fine-tune-like change: nudges int8 weights of every
+    /// other constant int8 tensor and flips one scale, with a fixed seed.
+    static func perturbed(_ model: [UInt8], seed: UInt64) -> [UInt8] {
+        var out = model
+        var rng = TestRNG(seed: seed)
+        let parsed = try! TFLiteModel(bytes: model)
+        for tensor in parsed.subgraphs[0].tensors where tensor.type == .int8 {
+            guard let range = tensor.dataRange else { continue }
+            for i in range where rng.next() % 4 == 0 {
+                out[i] = out[i] &+ UInt8(truncatingIfNeeded: Int(rng.next() % 5) - 2)
+            }
+            if let scales = tensor.quantization?.scaleRange, !scales.isEmpty {
+                out[scales.lowerBound] ^= 0x01
+            }
+        }
+        return out
+    }
+}
+
+/// Small deterministic PRNG for tests.
+struct TestRNG {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
