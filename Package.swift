@@ -26,7 +26,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "AdapterFormatTests", dependencies: ["AdapterFormat", "AdapterPack"]),
-        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack"]),
+        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack"], resources: [.copy("Models")]),
         .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader"], resources: [.copy("Fixtures")]),
+        // Runs the built `adapterpack` binary end to end (and `openssl` for interop).
+        .testTarget(name: "CLITests", dependencies: ["adapterpack", "AdapterPack"]),
     ]
 )

@@ -51,12 +51,12 @@ public enum KeyError: Error, CustomStringConvertible, Sendable {
         case let .encryptedKey(path):
             return "\(Self.subject(path)): the private key is password-protected"
                 + " ('-----BEGIN ENCRYPTED PRIVATE KEY-----'), which adapterpack does not read."
-                + " Write an unencrypted copy with `openssl pkey -in ENCRYPTED.pem -out NAME.pem`"
+                + " Write an unencrypted copy with `openssl pkey -in \(path ?? "ENCRYPTED.pem") -out NAME.pem`"
                 + " and keep it with mode 0600."
         case let .malformedPEM(path, label, detail):
             return "\(Self.subject(path)): the '-----BEGIN \(label)-----' block could not be decoded"
                 + " (\(detail)). The file may be truncated or edited; check it with"
-                + " `openssl pkey -in FILE -noout -text`. " + Self.howToCreate
+                + " `openssl pkey -in \(path ?? "FILE") -noout -text`. " + Self.howToCreate
         case let .unsupportedKeyType(found):
             return "unsupported key type: \(found). \(Self.supported). " + Self.howToCreate
                 + " For P-256 use"

@@ -1,0 +1,64 @@
+import AdapterPack
+import ArgumentParser
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a signed bundle that turns one model into another.",
+        discussion: """
+        Model vs model:   adapterpack diff --base A.tflite --target B.tflite --key K.pem -o out.apb
+        Bundle vs bundle: adapterpack diff --from A.apb --to B.apb --base base.tflite --trusted pub.pem --key K.pem -o out.apb
+        (the second form makes a bundle that swaps adapter A's model for adapter B's directly).
+        """)
+
+    @Option(help: "The model the device has (.tflite).") var base: String
+    @Option(help: "The model the device should end up with.") var target: String?
+    @Option(help: "Bundle whose target is the starting point (bundle-vs-bundle form).") var from: String?
+    @Option(help: "Bundle whose target is the goal (bundle-vs-bundle form).") var to: String?
+    @Option(help: "Public key(s) that --from/--to bundles must be signed with.") var trusted: [String] = []
+    @Option(help: "Private key that signs the bundle (PEM).") var key: String
+    @Option(name: .shortAndLong, help: "Bundle file to write.") var output: String
+    @Option(help: "Anti-rollback sequence number.") var sequence: UInt64 = 1
+    @Option(help: "Name stored in the bundle's metadata.") var name: String?
+    @Option(help: "Largest RAM window the device gives the loader (bytes).") var maxWindow: Int = 4096
+    @Option(help: "Refuse bundles larger than this (bytes).") var maxBytes: Int = 102_400
+
+    func validate() throws {
+        if target == nil && (from == nil || to == nil) {
+            throw ValidationError("give --target, or both --from and --to")
+        }
+        if target != nil && (from != nil || to != nil) {
+            throw ValidationError("--target cannot be combined with --from/--to")
+        }
+        if from != nil && trusted.isEmpty {
+            throw ValidationError("--from/--to bundles are verified before use: give --trusted PUBLIC.pem")
+        }
+        if maxWindow < 512 { throw ValidationError("--max-window must be at least 512 bytes (the loader's fixed buffers)") }
+    }
+
+    func run() throws {
+        let signingKey = try SigningKey(pemFile: key)
+        let baseBytes = try FileAccess.read(base)
+        var start = baseBytes, goal: [UInt8]
+        if let target {
+            goal = try FileAccess.read(target)
+        } else {
+            let keys = try TrustedKeys(pemFiles: trusted)
+            start = try HostLoader.apply(bundle: try FileAccess.read(from!), base: baseBytes, keys: keys).model
+            goal = try HostLoader.apply(bundle: try FileAccess.read(to!), base: baseBytes, keys: keys).model
+        }
+        var options = BundleOptions()
+        options.sequence = sequence
+        options.name = name
+        options.baseFile = fileName(from ?? base)
+        options.targetFile = fileName(to ?? target!)
+        options.maxWindow = maxWindow
+        options.maxBytes = maxBytes
+        let (bundle, plan) = try DiffBundler.bundle(base: start, target: goal, key: signingKey, options: options)
+        try FileAccess.writeAtomically(bundle, to: output)
+        print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
+    }
+}
+
+func fileName(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+}

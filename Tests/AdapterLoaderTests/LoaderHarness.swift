@@ -1,0 +1,58 @@
+import Foundation
+import AdapterFormat
+import AdapterLoader
+import AdapterPack
+
+/// Runs the device loader directly on a RAM store so tests can see every
+/// byte of the store after a refusal.
+enum LoaderHarness {
+    static let key: SigningKey = try! SigningKey.generate(.ed25519)
+    static let stranger: SigningKey = try! SigningKey.generate(.ed25519)
+    static var keys: TrustedKeys { TrustedKeys([key.verifyingKey]) }
+
+    static func model(_ name: String) -> [UInt8] {
+        let url = Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Models")!
+        return [UInt8](try! Data(contentsOf: url))
+    }
+
+    static func bundle(_ base: [UInt8], _ target: [UInt8], sequence: UInt64 = 1) -> [UInt8] {
+        var options = BundleOptions()
+        options.sequence = sequence
+        return try! DiffBundler.bundle(base: base, target: target, key: key, options: options).bytes
+    }
+
+    /// Outcome of one loader call and the store's bytes afterwards.
+    struct Run {
+        var result: Result<LoaderOutcome, LoaderError>
+        var store: [UInt8]
+        var error: LoaderError? { if case .failure(let e) = result { return e } else { return nil } }
+    }
+
+    static func apply(_ bundle: [UInt8], to model: [UInt8], window: Int? = nil, capacity: Int? = nil,
+                      minimumSequence: UInt64 = 0, keys: TrustedKeys = keys, unapply: Bool = false) -> Run {
+        let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
+        let cap = capacity ?? max(model.count, Int(header?.storeCapacityNeeded ?? 0))
+        var memory = model + [UInt8](repeating: 0, count: max(0, cap - model.count))
+        var windowBytes = [UInt8](repeating: 0, count: window ?? Int(header?.windowSize ?? 4096))
+        var length = model.count
+        let result: Result<LoaderOutcome, LoaderError> = bundle.withUnsafeBytes { source in
+            windowBytes.withUnsafeMutableBytes { win in
+                memory.withUnsafeMutableBytes { mem in
+                    var store = RAMStore(memory: mem, length: model.count)
+                    let loader = BundleLoader(source: MemoryBundleSource(bytes: source), verifier: keys, window: win)
+                    defer { length = store.length }
+                    do throws(LoaderError) {
+                        return .success(unapply ? try loader.unapply(from: &store)
+                                                : try loader.apply(to: &store, minimumSequence: minimumSequence))
+                    } catch { return .failure(error) }
+                }
+            }
+        }
+        return Run(result: result, store: Array(memory[0 ..< length]))
+    }
+
+    /// A bundle with hand-made sections, signed with `key`.
+    static func crafted(_ sections: [SectionPayload], base: [UInt8], target: [UInt8]) -> [UInt8] {
+        try! BundleWriter.write(sections: sections, sequence: 1, base: base, target: target, key: key)
+    }
+}

@@ -1,0 +1,129 @@
+import XCTest
+import AdapterFormat
+import AdapterLoader
+@testable import AdapterPack
+
+/// Every refusal names its cause, and a refused bundle never changes the model.
+final class RefusalTests: XCTestCase {
+    let base = LoaderHarness.model("base")
+    let target = LoaderHarness.model("head-ft")
+    lazy var bundle = LoaderHarness.bundle(base, target)
+
+    func refused(_ bytes: [UInt8], model: [UInt8]? = nil, window: Int? = nil, capacity: Int? = nil,
+                 minimumSequence: UInt64 = 0, keys: TrustedKeys = LoaderHarness.keys,
+                 file: StaticString = #filePath, line: UInt = #line) -> LoaderError? {
+        let model = model ?? base
+        let run = LoaderHarness.apply(bytes, to: model, window: window, capacity: capacity,
+                                      minimumSequence: minimumSequence, keys: keys)
+        XCTAssertNotNil(run.error, "bundle was accepted", file: file, line: line)
+        XCTAssertEqual(run.store, model, "a refused bundle changed the model", file: file, line: line)
+        return run.error
+    }
+
+    func testAcceptsTheUntouchedBundle() {
+        let run = LoaderHarness.apply(bundle, to: base)
+        XCTAssertNil(run.error)
+        XCTAssertEqual(run.store, target)
+    }
+
+    func testWrongMagic() {
+        var b = bundle; b[0] = 0x58
+        guard case .format(.badMagic)? = refused(b) else { return XCTFail("expected badMagic") }
+    }
+
+    func testUnknownMajorVersion() {
+        var b = bundle; b[4] = 2
+        XCTAssertEqual(refused(b), .format(.unsupportedVersion(major: 2, minor: 0)))
+    }
+
+    func testTruncatedAtEveryRegion() {
+        for cut in [0, 3, 50, 127, 128, 300, bundle.count / 2, bundle.count - 1] {
+            let error = refused(Array(bundle[0 ..< cut]))
+            guard case .format(.truncated)? = error else { return XCTFail("cut \(cut): \(String(describing: error))") }
+        }
+    }
+
+    func testTrailingBytes() {
+        XCTAssertEqual(refused(bundle + [0]), .sourceLengthMismatch(headerLength: UInt32(bundle.count), sourceLength: bundle.count + 1))
+    }
+
+    func testSectionOutOfBounds() {
+        var b = bundle
+        // Entry 0's stored length (offset 128 + 8) made huge.
+        b[136] = 0xFF; b[137] = 0xFF; b[138] = 0xFF
+        guard case .format(.invalidSection(index: 0, .outOfBounds))? = refused(b) else { return XCTFail() }
+    }
+
+    func testDigestMismatchNamesTheSection() throws {
+        let parsed = try ParsedBundle(bytes: bundle)
+        let payload = try XCTUnwrap(parsed.table.payload)
+        var b = bundle; b[Int(payload.offset) + 3] ^= 0x40
+        let index = parsed.table.entries.firstIndex(of: payload)!
+        XCTAssertEqual(refused(b), .format(.sectionDigestMismatch(index: index, kind: SectionKind.payload.rawValue)))
+        XCTAssertTrue(LoaderError.format(.sectionDigestMismatch(index: index, kind: 5)).description.contains("payload"))
+    }
+
+    func testSignatureInvalid() {
+        var b = bundle; b[b.count - 1] ^= 1
+        XCTAssertEqual(refused(b), .signatureInvalid)
+    }
+
+    func testUnknownKey() throws {
+        let other = TrustedKeys([LoaderHarness.stranger.verifyingKey])
+        let parsed = try ParsedBundle(bytes: bundle)
+        XCTAssertEqual(refused(bundle, keys: other), .unknownKey(keyID: parsed.signature.keyID))
+    }
+
+    func testBaseMismatchGivesBothHashes() {
+        let wrong = LoaderHarness.model("full-ft")
+        let error = refused(bundle, model: wrong)
+        XCTAssertEqual(error, .baseMismatch(expected: sha256(base), actual: sha256(wrong)))
+        XCTAssertTrue(error!.description.contains(sha256(base).hex))
+        XCTAssertTrue(error!.description.contains(sha256(wrong).hex))
+    }
+
+    func testWindowTooSmall() throws {
+        let declared = Int(try ParsedBundle(bytes: bundle).header.windowSize)
+        XCTAssertEqual(refused(bundle, window: declared - 1), .windowTooSmall(needed: declared, given: declared - 1))
+        XCTAssertEqual(refused(bundle, window: 100), .windowTooSmall(needed: 512, given: 100))
+        XCTAssertNil(LoaderHarness.apply(bundle, to: base, window: declared).error)
+    }
+
+    func testRollback() {
+        XCTAssertEqual(refused(bundle, minimumSequence: 2), .rollback(bundleSequence: 1, deviceSequence: 2))
+        XCTAssertNil(LoaderHarness.apply(bundle, to: base, minimumSequence: 1).error)
+    }
+
+    func testStoreTooSmallAndWrongLength() {
+        let grown = base + [1, 2, 3, 4]
+        let growing = LoaderHarness.bundle(base, grown)
+        XCTAssertEqual(refused(growing, capacity: base.count), .storeTooSmall(needed: UInt32(grown.count), capacity: base.count))
+        XCTAssertEqual(refused(bundle, model: Array(base.dropLast())), .modelLengthMismatch(expected: UInt32(base.count), actual: base.count - 1))
+    }
+
+    func testUnapplyOfAModelThatIsNotTheTarget() {
+        let run = LoaderHarness.apply(bundle, to: base, unapply: true)
+        XCTAssertEqual(run.error, .notTarget(expected: sha256(target), actual: sha256(base)))
+        XCTAssertEqual(run.store, base)
+    }
+
+    /// Flipping any single byte of a bundle makes the loader refuse it.
+    func testEverySingleByteFlipIsRefused() throws {
+        let small = LoaderHarness.model("base")
+        var tuned = small
+        for i in stride(from: 30_400, to: 30_800, by: 37) { tuned[i] &+= 1 }
+        let b = LoaderHarness.bundle(small, tuned)
+        var refusedCount = 0
+        for i in 0 ..< b.count {
+            for mask: UInt8 in [0x01, 0x80] {
+                var flipped = b
+                flipped[i] ^= mask
+                let run = LoaderHarness.apply(flipped, to: small)
+                XCTAssertNotNil(run.error, "flip at \(i) accepted")
+                XCTAssertEqual(run.store, small, "flip at \(i) changed the model")
+                refusedCount += 1
+            }
+        }
+        print("single-byte flips refused: \(refusedCount) of \(b.count * 2) (bundle \(b.count) bytes)")
+    }
+}
