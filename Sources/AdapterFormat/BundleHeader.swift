@@ -16,6 +16,9 @@ public struct BundleHeader: Equatable, Sendable {
     public var bundleLength: UInt32
     /// RAM window bytes the loader needs for this bundle.
     public var windowSize: UInt32
+    /// Content operations are grouped per aligned segment of this many model
+    /// bytes, each decodable on its own (power of two, 256 ... 16 MiB).
+    public var segmentSize: UInt32
     /// Monotonic anti-rollback counter.
     public var sequence: UInt64
     public var baseLength: UInt32
@@ -24,7 +27,7 @@ public struct BundleHeader: Equatable, Sendable {
     public var targetSHA256: Digest32
 
     /// Creates a header for the current format version.
-    public init(sectionCount: UInt16, bundleLength: UInt32, windowSize: UInt32, sequence: UInt64,
+    public init(sectionCount: UInt16, bundleLength: UInt32, windowSize: UInt32, segmentSize: UInt32, sequence: UInt64,
                 baseLength: UInt32, targetLength: UInt32, baseSHA256: Digest32, targetSHA256: Digest32) {
         self.major = Self.majorVersion
         self.minor = Self.minorVersion
@@ -32,6 +35,7 @@ public struct BundleHeader: Equatable, Sendable {
         self.sectionCount = sectionCount
         self.bundleLength = bundleLength
         self.windowSize = windowSize
+        self.segmentSize = segmentSize
         self.sequence = sequence
         self.baseLength = baseLength
         self.targetLength = targetLength
@@ -70,7 +74,11 @@ public struct BundleHeader: Equatable, Sendable {
         sequence = bytes.le64(24)
         baseLength = bytes.le32(32)
         targetLength = bytes.le32(36)
-        guard bytes.allZero(40 ..< 64) else { throw .invalidHeaderField(.reserved, value: 0) }
+        segmentSize = bytes.le32(40)
+        guard segmentSize >= 256, segmentSize <= 1 << 24, segmentSize & (segmentSize - 1) == 0 else {
+            throw .invalidHeaderField(.segmentSize, value: UInt64(segmentSize))
+        }
+        guard bytes.allZero(44 ..< 64) else { throw .invalidHeaderField(.reserved, value: 0) }
         baseSHA256 = bytes.digest(64)
         targetSHA256 = bytes.digest(96)
         guard baseLength > 0 else { throw .invalidHeaderField(.baseLength, value: 0) }
@@ -83,6 +91,11 @@ public struct BundleHeader: Equatable, Sendable {
 
     /// Offset of the first section: right after the header and the table.
     public var firstSectionOffset: Int { Self.size + Int(sectionCount) * SectionEntry.size }
+
+    /// Number of segments that cover max(base, target) bytes.
+    public var segmentCount: UInt32 {
+        UInt32((UInt64(storeCapacityNeeded) + UInt64(segmentSize) - 1) / UInt64(segmentSize))
+    }
 
     /// Bytes a model store must hold while the bundle is applied or removed.
     public var storeCapacityNeeded: UInt32 { max(baseLength, targetLength) }
@@ -102,6 +115,7 @@ public struct BundleHeader: Equatable, Sendable {
         bytes.put64(sequence, at: 24)
         bytes.put32(baseLength, at: 32)
         bytes.put32(targetLength, at: 36)
+        bytes.put32(segmentSize, at: 40)
         bytes.putDigest(baseSHA256, at: 64)
         bytes.putDigest(targetSHA256, at: 96)
     }

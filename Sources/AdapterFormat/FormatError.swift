@@ -26,7 +26,7 @@ public enum FormatError: Error, Equatable, Sendable {
 
 /// Header fields, named for error messages.
 public enum HeaderField: UInt8, Sendable {
-    case headerSize, sectionCount, flags, bundleLength, windowSize
+    case headerSize, sectionCount, flags, bundleLength, windowSize, segmentSize
     case baseLength, targetLength, reserved
 }
 
@@ -58,6 +58,11 @@ public enum RecordProblem: Equatable, Sendable {
     case decodedLength(expected: UInt32, actual: UInt64)
     case phaseOrder
     case badValue(UInt64)
+    /// A content chunk's operation reaches outside the chunk's segment.
+    case outsideSegment(segment: UInt32, offset: UInt64, length: UInt64)
+    /// Chunk directory: segments not strictly increasing, beyond the model, or
+    /// lengths that do not add up to the section's.
+    case badChunkDirectory
 }
 
 /// Why a raw deflate (RFC 1951) stream was refused.

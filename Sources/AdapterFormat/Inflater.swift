@@ -22,9 +22,10 @@
 // of it is needed, so no byte after the end of the deflate stream is ever consumed:
 // `finish()` can then check that the input has nothing left.
 //
-// Huffman codes are decoded canonically, one bit at a time, from the per-length code
-// counts and the symbol list (no lookup table): slower than table-driven decoding, but
-// it needs only 704 bytes of tables and never reads ahead of the stream.
+// Huffman codes are decoded canonically from the per-length code counts and the symbol
+// list (no lookup table): the shortest code length in one go, then one bit at a time.
+// Slower than table-driven decoding, but it needs only 704 bytes of tables and never
+// reads ahead of the stream.
 
 /// Decompresses a raw RFC 1951 stream pulled from `Input`, byte by byte.
 public struct Inflater<Input: ByteInput>: ByteInput {
@@ -67,6 +68,11 @@ public struct Inflater<Input: ByteInput>: ByteInput {
     @usableFromInline internal var copyRemaining: Int
     @usableFromInline internal var copyDistance: Int
     @usableFromInline internal var failure: FormatError?
+    /// Shortest and longest code length of the literal/length and distance codes.
+    @usableFromInline internal var litShortest: Int
+    @usableFromInline internal var litLongest: Int
+    @usableFromInline internal var distShortest: Int
+    @usableFromInline internal var distLongest: Int
 
     /// `log2` of the history window; distances up to `1 << windowBits` are accepted.
     public let windowBits: Int
@@ -95,6 +101,10 @@ public struct Inflater<Input: ByteInput>: ByteInput {
         self.copyRemaining = 0
         self.copyDistance = 0
         self.failure = nil
+        self.litShortest = 1
+        self.litLongest = 1
+        self.distShortest = 1
+        self.distLongest = 1
     }
 
     /// Number of decompressed bytes returned so far.
@@ -119,6 +129,9 @@ public struct Inflater<Input: ByteInput>: ByteInput {
     ///
     /// Errors are `FormatError.inflate(problem, outputOffset: outputCount)`, or
     /// whatever the input throws. After an error every later call throws it again.
+    /// `.distanceTooFar(distance:windowSize:)` is thrown when a match reaches before
+    /// the first output byte (`distance > outputOffset`) or beyond the history
+    /// (`distance > windowSize`); `windowSize` is always `1 << windowBits`.
     @inlinable
     public mutating func nextByte() throws(FormatError) -> UInt8? {
         if copyRemaining > 0 {
@@ -132,7 +145,9 @@ public struct Inflater<Input: ByteInput>: ByteInput {
     }
 
     /// Fills `buffer` from the front; returns how many bytes were written, which is
-    /// less than `buffer.count` only at the end of the stream.
+    /// less than `buffer.count` only at the end of the stream. If it throws, the
+    /// bytes decoded before the error are at the front of `buffer` (their number is
+    /// the change in `outputCount`).
     @inlinable
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
         var written = 0
@@ -200,7 +215,8 @@ public struct Inflater<Input: ByteInput>: ByteInput {
             switch mode {
             case .huffman:
                 let symbol = try decodeSymbol(
-                    counts: Inflater.litCountsOffset, symbols: Inflater.litSymbolsOffset)
+                    counts: Inflater.litCountsOffset, symbols: Inflater.litSymbolsOffset,
+                    shortest: litShortest, longest: litLongest)
                 if symbol < 256 {
                     let byte = UInt8(truncatingIfNeeded: symbol)
                     emit(byte)
@@ -215,7 +231,8 @@ public struct Inflater<Input: ByteInput>: ByteInput {
                 }
                 let length = try matchLength(symbol: symbol)
                 let distanceSymbol = try decodeSymbol(
-                    counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset)
+                    counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset,
+                    shortest: distShortest, longest: distLongest)
                 if distanceSymbol > 29 {
                     throw problem(.badSymbol)
                 }
@@ -311,26 +328,50 @@ public struct Inflater<Input: ByteInput>: ByteInput {
         (tables + Inflater.lengthsOffset).assumingMemoryBound(to: UInt8.self)
     }
 
-    /// Decodes one symbol of the canonical code stored at `counts`/`symbols`.
-    /// A bit pattern that is no code (possible only in an incomplete code) is `.badSymbol`.
+    /// Decodes one symbol of the canonical code stored at `counts`/`symbols` whose
+    /// code lengths lie in `shortest...longest`. The first `shortest` bits are taken at
+    /// once (every code has at least that many, so this never reads past the stream);
+    /// then one bit per length. A bit pattern that is no code (possible only in an
+    /// incomplete code) is `.badSymbol`, found after as many bits as zlib reads.
     @inlinable
-    internal mutating func decodeSymbol(counts: Int, symbols: Int) throws(FormatError) -> Int {
+    internal mutating func decodeSymbol(
+        counts: Int, symbols: Int, shortest: Int, longest: Int
+    ) throws(FormatError) -> Int {
+        // Huffman codes are sent first bit first: reverse the `shortest` bits taken.
+        var taken = try bits(UInt32(truncatingIfNeeded: shortest))
         var code = 0   // the bits read so far, first bit most significant
+        for _ in 0..<shortest {
+            code = (code << 1) | (taken & 1)
+            taken >>= 1
+        }
         var first = 0  // first canonical code of the current length
         var index = 0  // index in `symbols` of the first code of the current length
-        var length = 1
-        while length <= 15 {
-            code |= try bit()
+        var length = shortest
+        while true {
             let count = load16(counts + 2 * length)
             if code - first < count {
                 return load16(symbols + 2 * (index + code - first))
             }
+            if length >= longest {
+                throw problem(.badSymbol)
+            }
             index += count
             first = (first + count) << 1
-            code <<= 1
+            code = (code << 1) | (try bit())
             length += 1
         }
-        throw problem(.badSymbol)
+    }
+
+    /// Shortest and longest length with at least one code (1...1 for an empty code).
+    @inlinable
+    internal func lengthRange(counts: Int) -> (shortest: Int, longest: Int) {
+        var shortest = 0
+        var longest = 0
+        for length in 1...15 where load16(counts + 2 * length) != 0 {
+            if shortest == 0 { shortest = length }
+            longest = length
+        }
+        return shortest == 0 ? (1, 1) : (shortest, longest)
     }
 
     /// Builds the canonical code for `lengths[0..<n]` (each 0...15) into
@@ -394,6 +435,10 @@ public struct Inflater<Input: ByteInput>: ByteInput {
         _ = buildCode(l, 288, counts: Inflater.litCountsOffset, symbols: Inflater.litSymbolsOffset)
         for i in 0..<32 { l[i] = 5 }
         _ = buildCode(l, 32, counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset)
+        litShortest = 7
+        litLongest = 9
+        distShortest = 5
+        distLongest = 5
         fixedTablesLoaded = true
     }
 
@@ -424,12 +469,14 @@ public struct Inflater<Input: ByteInput>: ByteInput {
         if buildCode(l, 19, counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset) != 0 {
             throw problem(.badCodeLengths)
         }
+        (distShortest, distLongest) = lengthRange(counts: Inflater.distCountsOffset)
 
         let total = literalCount + distanceCount
         var i = 0
         while i < total {
             let symbol = try decodeSymbol(
-                counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset)
+                counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset,
+                shortest: distShortest, longest: distLongest)
             if symbol < 16 {
                 l[i] = UInt8(truncatingIfNeeded: symbol)
                 i += 1
@@ -468,12 +515,14 @@ public struct Inflater<Input: ByteInput>: ByteInput {
         if litLeft < 0 || (litLeft > 0 && !onlyOneBitCodes(counts: Inflater.litCountsOffset)) {
             throw problem(.badCodeLengths)
         }
+        (litShortest, litLongest) = lengthRange(counts: Inflater.litCountsOffset)
         let distLeft = buildCode(
             l + literalCount, distanceCount,
             counts: Inflater.distCountsOffset, symbols: Inflater.distSymbolsOffset)
         if distLeft < 0 || (distLeft > 0 && !onlyOneBitCodes(counts: Inflater.distCountsOffset)) {
             throw problem(.badCodeLengths)
         }
+        (distShortest, distLongest) = lengthRange(counts: Inflater.distCountsOffset)
     }
 
     @inlinable

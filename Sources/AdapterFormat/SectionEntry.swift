@@ -15,6 +15,9 @@ public enum SectionKind: UInt16, Sendable, CaseIterable {
     /// Ed25519 or ECDSA P-256 signature over everything before it; always last.
     case signature = 15
 
+    /// Whether the section holds per-segment chunks of content operations.
+    public var isSegmented: Bool { self == .scales || self == .payload }
+
     /// Whether the section holds an op stream (and may be compressed).
     public var isOpStream: Bool {
         switch self {

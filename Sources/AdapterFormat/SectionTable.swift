@@ -73,7 +73,8 @@ public struct SectionTable: Equatable, Sendable {
     private static func checkCodec(_ entry: SectionEntry, index: Int) throws(FormatError) {
         switch entry.codec {
         case .stored:
-            guard entry.decodedLength == entry.storedLength else {
+            // Content sections also hold a chunk directory; their chunks are checked one by one.
+            guard entry.kind.isSegmented || entry.decodedLength == entry.storedLength else {
                 throw .invalidSection(index: index, .badLength(entry.decodedLength))
             }
         case .deflate:

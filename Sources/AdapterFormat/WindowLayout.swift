@@ -1,16 +1,18 @@
 /// How the loader divides the caller's RAM window (Spec/FORMAT.md §6).
 ///
-/// The window holds a bundle read buffer, a model read-modify-write buffer and
-/// the workspace of the decoder of the section being run. Host and device use
-/// this one definition, so the header's declared size is exactly what the
-/// loader carves.
+/// The window holds a bundle read buffer for op streams, a smaller one for
+/// chunk directories, a model read-modify-write buffer and the workspace of
+/// the decoder of the stream being run. Host and device use this one
+/// definition, so the header's declared size is exactly what the loader carves.
 public enum WindowLayout {
-    /// Bytes of the buffer that receives bundle bytes from the source.
-    public static let sourceBuffer = 256
+    /// Bytes of the buffer that receives op-stream bytes from the source.
+    public static let sourceBuffer = 192
+    /// Bytes of the buffer that reads chunk directories.
+    public static let directoryBuffer = 64
     /// Bytes of the buffer used to read, modify and write model bytes.
     public static let modelBuffer = 256
-    /// Fixed part of every window.
-    public static var fixed: Int { sourceBuffer + modelBuffer }
+    /// Fixed part of every window (also where header and table are read).
+    public static var fixed: Int { sourceBuffer + directoryBuffer + modelBuffer }
 
     /// Workspace a section's decoder needs on top of the fixed part.
     public static func decoderWorkspace(_ codec: SectionCodec) -> Int {

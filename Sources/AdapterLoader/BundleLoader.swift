@@ -52,12 +52,11 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         // Decode everything once before the first write, so a malformed stream
         // is refused while the model is still the base.
         try executor.run(bundle.table.layout, source: source, window: window, mode: .validate)
-        try executor.run(bundle.table.scales, source: source, window: window, mode: .validate)
-        try executor.run(bundle.table.payload, source: source, window: window, mode: .validate)
+        try validateChunks(bundle.table.scales, header, &executor)
+        try validateChunks(bundle.table.payload, header, &executor)
         try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
         try executor.run(bundle.table.layout, source: source, window: window, mode: .forward)
-        try executor.run(bundle.table.scales, source: source, window: window, mode: .forward)
-        try executor.run(bundle.table.payload, source: source, window: window, mode: .forward)
+        try runContent(bundle, &executor, mode: .forward)
         store = executor.store
         let result = try hashModel(&store, length: store.length)
         if store.length != Int(header.targetLength) || result != header.targetSHA256 {
@@ -77,8 +76,8 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let current = try hashModel(&store, length: Int(header.targetLength))
         guard current == header.targetSHA256 else { throw .notTarget(expected: header.targetSHA256, actual: current) }
         var executor = OpExecutor(store: store, buffer: window.modelBuffer, limit: header.storeCapacityNeeded)
-        try executor.run(bundle.table.scales, source: source, window: window, mode: .validate)
-        try executor.run(bundle.table.payload, source: source, window: window, mode: .validate)
+        try validateChunks(bundle.table.scales, header, &executor)
+        try validateChunks(bundle.table.payload, header, &executor)
         try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
         try revert(bundle, store: &store)
         let result = try hashModel(&store, length: store.length)
@@ -92,8 +91,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
     /// Inverts the content streams, then runs the undo stream.
     private func revert<Store: ModelStore>(_ bundle: VerifiedBundle, store: inout Store) throws(LoaderError) {
         var executor = OpExecutor(store: store, buffer: window.modelBuffer, limit: bundle.header.storeCapacityNeeded)
-        try executor.run(bundle.table.payload, source: source, window: window, mode: .inverse)
-        try executor.run(bundle.table.scales, source: source, window: window, mode: .inverse)
+        try runContent(bundle, &executor, mode: .inverse)
         try executor.run(bundle.table.undo, source: source, window: window, mode: .forward)
         store = executor.store
     }

@@ -20,9 +20,33 @@ struct OpExecutor<Store: ModelStore> {
     let limit: UInt32
 
     /// Decodes one section (stored or deflated) and runs its operations.
+    /// Model byte range the current stream's operations must stay inside.
+    private var bounds: (lower: UInt64, upper: UInt64, segment: UInt32?) = (0, 0, nil)
+
+    init(store: Store, buffer: UnsafeMutableRawBufferPointer, limit: UInt32) {
+        self.store = store
+        self.buffer = buffer
+        self.limit = limit
+    }
+
+    /// Decodes one plain op-stream section (layout, undo) and runs it.
     mutating func run<S: BundleSource>(_ entry: SectionEntry?, source: S, window: RAMWindow,
                                        mode: ExecutionMode) throws(LoaderError) {
         guard let entry else { return }
+        bounds = (0, UInt64(limit), nil)
+        try runStored(entry, source: source, window: window, mode: mode)
+    }
+
+    /// Decodes one chunk of a content section; its operations must lie in its segment.
+    mutating func run<S: BundleSource>(_ chunk: ContentChunk, of section: SectionEntry, segmentSize: UInt32,
+                                       source: S, window: RAMWindow, mode: ExecutionMode) throws(LoaderError) {
+        let lower = UInt64(chunk.segment) * UInt64(segmentSize)
+        bounds = (lower, min(lower + UInt64(segmentSize), UInt64(limit)), chunk.segment)
+        try runStored(chunk.asEntry(of: section), source: source, window: window, mode: mode)
+    }
+
+    private mutating func runStored<S: BundleSource>(_ entry: SectionEntry, source: S, window: RAMWindow,
+                                                     mode: ExecutionMode) throws(LoaderError) {
         let reader = SectionReader(source: source, entry: entry, buffer: window.sourceBuffer)
         switch entry.codec {
         case .stored:
@@ -68,6 +92,10 @@ struct OpExecutor<Store: ModelStore> {
             || (op.opcode == .setLength && op.length == 0) {
             throw .format(.malformedRecord(section: ops.kind.rawValue, offset: ops.consumed,
                                            .outOfModel(offset: start, length: count, limit: limit)))
+        }
+        if let segment = bounds.segment, start < bounds.lower || start + count > bounds.upper {
+            throw .format(.malformedRecord(section: ops.kind.rawValue, offset: ops.consumed,
+                                           .outsideSegment(segment: segment, offset: start, length: count)))
         }
     }
 

@@ -13,10 +13,13 @@ public struct RAMWindow {
     var sourceBuffer: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< WindowLayout.sourceBuffer])
     }
-    var modelBuffer: UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.sourceBuffer ..< WindowLayout.fixed])
+    var directoryBuffer: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.sourceBuffer ..< WindowLayout.sourceBuffer + WindowLayout.directoryBuffer])
     }
-    /// Header and table are read into the two buffers together (512 bytes).
+    var modelBuffer: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.fixed - WindowLayout.modelBuffer ..< WindowLayout.fixed])
+    }
+    /// Header and table are read into the fixed buffers together (512 bytes).
     var headerBuffer: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< WindowLayout.fixed])
     }

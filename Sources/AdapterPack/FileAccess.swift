@@ -37,14 +37,14 @@ public enum FileAccess {
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(bytes).write(to: temp)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
-            } else {
-                try FileManager.default.moveItem(at: temp, to: url)
-            }
         } catch {
-            try? FileManager.default.removeItem(at: temp)
             throw Failure.unwritable(path: path, reason: error.localizedDescription)
+        }
+        // rename(2) replaces the destination atomically.
+        guard rename(temp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temp)
+            throw Failure.unwritable(path: path, reason: reason)
         }
     }
 

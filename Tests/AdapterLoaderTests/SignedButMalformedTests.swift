@@ -8,20 +8,51 @@ import AdapterLoader
 final class SignedButMalformedTests: XCTestCase {
     let base = LoaderHarness.model("base")
 
-    func run(_ payload: [UInt8], kind: SectionKind = .payload, target: [UInt8]? = nil,
-             extra: [SectionPayload] = []) -> LoaderHarness.Run {
-        let bundle = LoaderHarness.crafted([.stored(kind, payload)] + extra, base: base, target: target ?? base)
+    /// A content section holding one chunk for `segment` (4 KiB segments).
+    func chunkSection(_ chunk: [UInt8], kind: SectionKind = .payload, segment: Int = 0,
+                      codec: SectionCodec = .stored, decodedLength: Int? = nil) -> SectionPayload {
+        var directory: [UInt8] = []
+        LEB128.append(segment, to: &directory)
+        LEB128.append(chunk.count, to: &directory)
+        LEB128.append(decodedLength ?? chunk.count, to: &directory)
+        var stored: [UInt8] = []
+        LEB128.append(directory.count, to: &stored)
+        return SectionPayload(kind: kind, codec: codec, stored: stored + directory + chunk,
+                              decodedLength: decodedLength ?? chunk.count)
+    }
+
+    func run(_ payload: [UInt8], kind: SectionKind = .payload, segment: Int = 0, target: [UInt8]? = nil) -> LoaderHarness.Run {
+        let section = kind.isSegmented ? chunkSection(payload, kind: kind, segment: segment) : .stored(kind, payload)
+        let bundle = LoaderHarness.crafted([section], base: base, target: target ?? base)
         return LoaderHarness.apply(bundle, to: base)
     }
 
     func testOperationPastTheModelIsRefusedBeforeWriting() {
         var ops = OpStreamWriter()
-        ops.bytesOp(.xor, offset: 10, data: [1, 2, 3])
+        let last = (base.count - 1) / 4096
+        ops.bytesOp(.xor, offset: last * 4096, data: [1, 2, 3])
         ops.bytesOp(.xor, offset: base.count - 1, data: [1, 2])
-        let r = run(ops.bytes)
+        let r = run(ops.bytes, segment: last)
         guard case .format(.malformedRecord(section: 5, _, .outOfModel(offset: UInt64(base.count - 1), length: 2, limit: UInt32(base.count))))? = r.error else {
             return XCTFail("\(String(describing: r.error))")
         }
+        XCTAssertEqual(r.store, base)
+    }
+
+    func testOperationOutsideItsChunksSegment() {
+        var ops = OpStreamWriter()
+        ops.bytesOp(.xor, offset: 4090, data: [1, 2, 3, 4, 5, 6, 7, 8])
+        let r = run(ops.bytes, segment: 0)
+        XCTAssertEqual(r.error, .format(.malformedRecord(section: 5, offset: 4,
+                                                         .outsideSegment(segment: 0, offset: 4090, length: 8))))
+        XCTAssertEqual(r.store, base)
+    }
+
+    func testChunkForASegmentBeyondTheModel() {
+        var ops = OpStreamWriter()
+        ops.bytesOp(.xor, offset: 10, data: [1])
+        let r = run(ops.bytes, segment: 10)
+        XCTAssertEqual(r.error, .format(.malformedRecord(section: 5, offset: 4, .badChunkDirectory)))
         XCTAssertEqual(r.store, base)
     }
 
@@ -53,10 +84,8 @@ final class SignedButMalformedTests: XCTestCase {
     func testDeflateLengthMismatch() {
         var ops = OpStreamWriter()
         ops.bytesOp(.xor, offset: 100, data: [1])
-        var section = SectionPayload.smallest(.payload, ops.bytes + [UInt8](repeating: 0, count: 0), maxWindow: 4096)
-        section.codec = .deflate(windowBits: 9)
-        section.stored = Deflate.compress(ops.bytes, windowBits: 9)
-        section.decodedLength = ops.bytes.count + 1
+        let section = chunkSection(Deflate.compress(ops.bytes, windowBits: 9), codec: .deflate(windowBits: 9),
+                                   decodedLength: ops.bytes.count + 1)
         let bundle = LoaderHarness.crafted([section], base: base, target: base)
         let r = LoaderHarness.apply(bundle, to: base)
         XCTAssertEqual(r.error, .format(.malformedRecord(section: 5, offset: ops.bytes.count,
@@ -64,8 +93,7 @@ final class SignedButMalformedTests: XCTestCase {
     }
 
     func testCorruptDeflateStreamIsRefused() {
-        var section = SectionPayload(kind: .payload, codec: .deflate(windowBits: 9), stored: [0xFF, 0xFF, 0xFF], decodedLength: 10)
-        section.stored = [0x07, 0x00, 0x00]
+        let section = chunkSection([0x07, 0x00, 0x00], codec: .deflate(windowBits: 9), decodedLength: 10)
         let bundle = LoaderHarness.crafted([section], base: base, target: base)
         let r = LoaderHarness.apply(bundle, to: base)
         guard case .format(.inflate)? = r.error else { return XCTFail("\(String(describing: r.error))") }
@@ -77,7 +105,7 @@ final class SignedButMalformedTests: XCTestCase {
         ops.bytesOp(.add8, offset: 6_000, data: [3, 4, 5])
         var claimed = base
         claimed[6_000] &+= 9
-        let r = run(ops.bytes, target: claimed)
+        let r = run(ops.bytes, segment: 1, target: claimed)
         var produced = base
         produced[6_000] &+= 3; produced[6_001] &+= 4; produced[6_002] &+= 5
         XCTAssertEqual(r.error, .targetMismatch(expected: sha256(claimed), actual: sha256(produced)))

@@ -3,14 +3,14 @@ import AdapterFormat
 /// Assembles header, section table, sections and signature into bundle bytes.
 public enum BundleWriter {
     /// Builds and signs a bundle. Sections are sorted into kind order.
-    public static func write(sections: [SectionPayload], sequence: UInt64,
+    public static func write(sections: [SectionPayload], sequence: UInt64, segmentSize: Int = ModelDiffer.defaultSegmentSize,
                              base: [UInt8], target: [UInt8], key: SigningKey) throws(KeyError) -> [UInt8] {
-        try write(sections: sections, sequence: sequence,
+        try write(sections: sections, sequence: sequence, segmentSize: segmentSize,
                   baseLength: base.count, baseSHA256: sha256(base),
                   targetLength: target.count, targetSHA256: sha256(target), key: key)
     }
 
-    public static func write(sections unsorted: [SectionPayload], sequence: UInt64,
+    public static func write(sections unsorted: [SectionPayload], sequence: UInt64, segmentSize: Int,
                              baseLength: Int, baseSHA256: Digest32,
                              targetLength: Int, targetSHA256: Digest32, key: SigningKey) throws(KeyError) -> [UInt8] {
         let sections = unsorted.sorted { $0.kind.rawValue < $1.kind.rawValue }
@@ -29,7 +29,8 @@ public enum BundleWriter {
         let total = offset + SignatureBlock.size
         let workspace = sections.map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0
         let header = BundleHeader(sectionCount: UInt16(count), bundleLength: UInt32(total),
-                                  windowSize: UInt32(WindowLayout.fixed + workspace), sequence: sequence,
+                                  windowSize: UInt32(WindowLayout.fixed + workspace), segmentSize: UInt32(segmentSize),
+                                  sequence: sequence,
                                   baseLength: UInt32(baseLength), targetLength: UInt32(targetLength),
                                   baseSHA256: baseSHA256, targetSHA256: targetSHA256)
         var bytes = [UInt8](repeating: 0, count: BundleHeader.size + count * SectionEntry.size)

@@ -11,6 +11,9 @@ public struct BundleOptions: Sendable {
     public var maxWindow = 4096
     /// Largest bundle the caller accepts.
     public var maxBytes = 102_400
+    /// Model bytes per independently decodable content chunk; the device's
+    /// flash page should divide it (or be a multiple of it).
+    public var segmentSize = ModelDiffer.defaultSegmentSize
 
     public init() {}
 }
@@ -42,7 +45,7 @@ public enum DiffBundler {
         for (which, model) in [("base", base), ("target", target)] where model.count > Int(UInt32.max) {
             throw BundleBuildError.tooLarge(which: which, bytes: model.count)
         }
-        let plan = ModelDiffer.plan(base: base, target: target)
+        let plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize)
         var sections: [SectionPayload] = []
         var metadata = MetadataWriter()
         if let name = options.name { metadata.add(.name, name) }
@@ -60,11 +63,11 @@ public enum DiffBundler {
             }
             sections.append(.stored(.tensorMap, map))
         }
-        for (kind, stream) in [(SectionKind.layout, plan.layout), (.scales, plan.scales),
-                               (.payload, plan.payload), (.undo, plan.undo)] where !stream.isEmpty {
-            sections.append(.smallest(kind, stream.bytes, maxWindow: options.maxWindow))
-        }
-        let bytes = try BundleWriter.write(sections: sections, sequence: options.sequence,
+        if !plan.layout.isEmpty { sections.append(.smallest(.layout, plan.layout.bytes, maxWindow: options.maxWindow)) }
+        if !plan.scales.isEmpty { sections.append(.segmented(.scales, plan.scales, maxWindow: options.maxWindow)) }
+        if !plan.payload.isEmpty { sections.append(.segmented(.payload, plan.payload, maxWindow: options.maxWindow)) }
+        if !plan.undo.isEmpty { sections.append(.smallest(.undo, plan.undo.bytes, maxWindow: options.maxWindow)) }
+        let bytes = try BundleWriter.write(sections: sections, sequence: options.sequence, segmentSize: options.segmentSize,
                                            base: base, target: target, key: key)
         guard bytes.count <= options.maxBytes else {
             throw BundleBuildError.overBudget(size: bytes.count, budget: options.maxBytes)

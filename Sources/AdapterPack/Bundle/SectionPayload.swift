@@ -19,13 +19,32 @@ public struct SectionPayload: Sendable {
         SectionPayload(kind: kind, codec: .stored, stored: bytes, decodedLength: bytes.count)
     }
 
+    /// A content section from per-segment chunks, in its smallest coding whose
+    /// decoder fits `maxWindow`.
+    public static func segmented(_ kind: SectionKind, _ ops: SegmentedOps, maxWindow: Int) -> SectionPayload {
+        let plain = ops.encoded(.stored)
+        var best = SectionPayload(kind: kind, codec: .stored, stored: plain.stored, decodedLength: plain.decodedLength)
+        for codec in deflateCodecs(maxWindow: maxWindow) {
+            let packed = ops.encoded(codec)
+            if packed.stored.count < best.stored.count {
+                best = SectionPayload(kind: kind, codec: codec, stored: packed.stored, decodedLength: packed.decodedLength)
+            }
+        }
+        return best
+    }
+
+    /// Raw deflate codecs whose inflater fits in `maxWindow`.
+    static func deflateCodecs(maxWindow: Int) -> [SectionCodec] {
+        (9 ... 15).map { SectionCodec.deflate(windowBits: $0) }
+            .filter { WindowLayout.fixed + WindowLayout.decoderWorkspace($0) <= maxWindow }
+    }
+
     /// The smallest of the stored form and raw deflate at each allowed window
     /// size; the window cap keeps the device's inflater inside `maxWindow`.
     public static func smallest(_ kind: SectionKind, _ bytes: [UInt8], maxWindow: Int) -> SectionPayload {
         var best = stored(kind, bytes)
-        for bits in 9 ... 15 {
-            let codec = SectionCodec.deflate(windowBits: bits)
-            guard WindowLayout.fixed + WindowLayout.decoderWorkspace(codec) <= maxWindow else { break }
+        for codec in deflateCodecs(maxWindow: maxWindow) {
+            guard case .deflate(let bits) = codec else { continue }
             let packed = Deflate.compress(bytes, windowBits: bits)
             if packed.count < best.stored.count {
                 best = SectionPayload(kind: kind, codec: codec, stored: packed, decodedLength: bytes.count)

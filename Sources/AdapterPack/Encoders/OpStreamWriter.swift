@@ -45,14 +45,7 @@ public struct OpStreamWriter: Sendable {
         operationCount += 1
     }
 
-    /// Unsigned LEB128.
     private mutating func varint(_ value: Int) {
-        precondition(value >= 0 && value <= Int(UInt32.max))
-        var v = UInt32(value)
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
+        LEB128.append(value, to: &bytes)
     }
 }

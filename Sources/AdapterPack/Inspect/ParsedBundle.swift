@@ -36,8 +36,30 @@ public struct ParsedBundle: Sendable {
         bytes[Int(entry.offset) ..< Int(entry.offset) + Int(entry.storedLength)]
     }
 
-    /// The decoded bytes of a section (inflated when needed).
+    /// The chunks of a content section (scales, payload).
+    public func chunks(_ entry: SectionEntry) throws(FormatError) -> [ContentChunk] {
+        let data = Array(stored(entry))
+        return try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+            var reader = try ChunkDirectoryReader(input: BufferInput(raw), section: entry, segmentCount: header.segmentCount)
+            var list: [ContentChunk] = []
+            while let chunk = try reader.next() { list.append(chunk) }
+            return list
+        }
+    }
+
+    /// The decoded op-stream pieces of a section: one per chunk for content
+    /// sections, one for the others.
+    public func decodedPieces(_ entry: SectionEntry) throws(FormatError) -> [[UInt8]] {
+        guard entry.kind.isSegmented else { return [try decoded(entry)] }
+        return try chunks(entry).map { (chunk: ContentChunk) throws(FormatError) in try decoded(chunk.asEntry(of: entry)) }
+    }
+
+    /// The decoded bytes of a stored range (inflated when needed); for content
+    /// sections, the concatenated chunks.
     public func decoded(_ entry: SectionEntry) throws(FormatError) -> [UInt8] {
+        if entry.kind.isSegmented && entry.offset == table.entry(entry.kind)?.offset {
+            return try decodedPieces(entry).flatMap { $0 }
+        }
         let stored = Array(stored(entry))
         switch entry.codec {
         case .stored:
@@ -103,9 +125,9 @@ public struct ParsedBundle: Sendable {
 
     /// Operation counts per opcode for an op-stream section.
     public func operations(_ entry: SectionEntry) throws(FormatError) -> [Operation] {
-        let data = try decoded(entry)
         var ops: [Operation] = []
-        try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+        for data in try decodedPieces(entry) {
+            try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
             var reader = OpReader(input: BufferInput(raw), kind: entry.kind)
             while let op = try reader.next() {
                 ops.append(op)
@@ -114,6 +136,7 @@ public struct ParsedBundle: Sendable {
                 case .add32: for _ in 0 ..< op.length { _ = try reader.zigzag() }
                 case .move, .setLength: break
                 }
+            }
             }
         }
         return ops

@@ -75,6 +75,10 @@ extension RecordProblem: CustomStringConvertible {
         case .decodedLength(let expected, let actual): return "decoded length \(actual), table says \(expected)"
         case .phaseOrder: return "operations out of order"
         case .badValue(let v): return "invalid value \(v)"
+        case .outsideSegment(let segment, let offset, let length):
+            return "operation on bytes \(offset)..<\(offset + length) lies outside its chunk's segment \(segment)"
+        case .badChunkDirectory:
+            return "chunk directory invalid (segments must increase, stay inside the model, and lengths must add up)"
         }
     }
 }

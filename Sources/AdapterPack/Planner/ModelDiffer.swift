@@ -3,8 +3,8 @@ import AdapterFormat
 /// The op streams and tensor map that turn a base model into a target model.
 public struct DeltaPlan: Sendable {
     public var layout = OpStreamWriter()
-    public var scales = OpStreamWriter()
-    public var payload = OpStreamWriter()
+    public var scales: SegmentedOps
+    public var payload: SegmentedOps
     public var undo = OpStreamWriter()
     public var tensorMap: [TensorMapEntry] = []
     /// Blocks of the base kept in the target (one block when the layout is unchanged).
@@ -13,6 +13,11 @@ public struct DeltaPlan: Sendable {
     public var literalBytes = 0
     /// Tensors of the target paired with base tensors by graph position.
     public var matchedTensors = 0
+
+    public init(segmentSize: Int) {
+        scales = SegmentedOps(segmentSize: segmentSize)
+        payload = SegmentedOps(segmentSize: segmentSize)
+    }
 }
 
 /// Computes a tensor-aware, exact delta between two model files.
@@ -28,10 +33,12 @@ public enum ModelDiffer {
     /// Unchanged bytes shorter than this between two changes are sent inside one op.
     static let joinGap = 8
 
-    public static func plan(base: [UInt8], target: [UInt8]) -> DeltaPlan {
+    public static let defaultSegmentSize = 4096
+
+    public static func plan(base: [UInt8], target: [UInt8], segmentSize: Int = defaultSegmentSize) -> DeltaPlan {
         let baseModel = try? TFLiteModel(bytes: base)
         let targetModel = try? TFLiteModel(bytes: target)
-        var plan = DeltaPlan()
+        var plan = DeltaPlan(segmentSize: segmentSize)
         var anchors: [Block] = []
         if let baseModel, let targetModel {
             let pairs = TensorMatcher.match(base: baseModel, target: targetModel)
@@ -117,7 +124,7 @@ public enum ModelDiffer {
         case .int8Weights:
             let deltas = span.map { target[$0] &- base[origin[$0]] }
             plan.payload.bytesOp(.add8, offset: span.lowerBound, data: deltas[...])
-        case .int32Values:
+        case .int32Values where range.lowerBound % 4 == 0:
             // Align the span to whole values of the region.
             let first = range.lowerBound + (span.lowerBound - range.lowerBound) / 4 * 4
             let last = range.lowerBound + (span.upperBound - range.lowerBound + 3) / 4 * 4
@@ -129,7 +136,7 @@ public enum ModelDiffer {
         case .quantization:
             let data = span.map { target[$0] ^ base[origin[$0]] }
             plan.scales.bytesOp(.xor, offset: span.lowerBound, data: data[...])
-        case .otherTensor:
+        case .otherTensor, .int32Values:
             for run in runs.flatMap({ changedRuns(base: base, target: target, origin: origin, range: $0) }) {
                 emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
             }
@@ -141,7 +148,7 @@ public enum ModelDiffer {
         UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
     }
 
-    static func emitXorOrWrite(_ stream: inout OpStreamWriter, base: [UInt8], target: [UInt8], origin: [Int],
+    static func emitXorOrWrite(_ stream: inout SegmentedOps, base: [UInt8], target: [UInt8], origin: [Int],
                                range: Range<Int>) {
         // Split into literal and mapped parts.
         var i = range.lowerBound

@@ -1,0 +1,63 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+/// Content sections (scales, payload) hold one chunk per touched segment;
+/// chunks decode independently, so the loader can (re)build any segment from
+/// its old bytes alone — the basis of power-fail safe apply on flash.
+extension BundleLoader {
+    func directory(_ section: SectionEntry, _ header: BundleHeader) throws(LoaderError)
+        -> ChunkDirectoryReader<SectionReader<Source>> {
+        let reader = SectionReader(source: source, entry: section, buffer: window.directoryBuffer)
+        do { return try ChunkDirectoryReader(input: reader, section: section, segmentCount: header.segmentCount) }
+        catch { throw .format(error) }
+    }
+
+    /// The chunk of `section` for `segment`, if there is one.
+    func chunk(of section: SectionEntry?, segment: UInt32, _ header: BundleHeader) throws(LoaderError) -> ContentChunk? {
+        guard let section else { return nil }
+        var chunks = try directory(section, header)
+        while true {
+            let next: ContentChunk?
+            do { next = try chunks.next() } catch { throw .format(error) }
+            guard let found = next, found.segment <= segment else { return nil }
+            if found.segment == segment { return found }
+        }
+    }
+
+    /// Checks a content section's directory and decodes every chunk without writing.
+    func validateChunks<Store: ModelStore>(_ section: SectionEntry?, _ header: BundleHeader,
+                                           _ executor: inout OpExecutor<Store>) throws(LoaderError) {
+        guard let section else { return }
+        var chunks = try directory(section, header)
+        while true {
+            let next: ContentChunk?
+            do { next = try chunks.next() } catch { throw .format(error) }
+            guard let found = next else { return }
+            try executor.run(found, of: section, segmentSize: header.segmentSize, source: source, window: window,
+                             mode: .validate)
+        }
+    }
+
+    /// Runs the scales and payload chunks of one segment.
+    func runSegment<Store: ModelStore>(_ segment: UInt32, _ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
+                                       mode: ExecutionMode) throws(LoaderError) {
+        let header = bundle.header
+        if let section = bundle.table.scales, let found = try chunk(of: section, segment: segment, header) {
+            try executor.run(found, of: section, segmentSize: header.segmentSize, source: source, window: window, mode: mode)
+        }
+        if let section = bundle.table.payload, let found = try chunk(of: section, segment: segment, header) {
+            try executor.run(found, of: section, segmentSize: header.segmentSize, source: source, window: window, mode: mode)
+        }
+    }
+
+    /// Runs every segment's content chunks in ascending segment order.
+    func runContent<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
+                                       mode: ExecutionMode) throws(LoaderError) {
+        var segment: UInt32 = 0
+        while segment < bundle.header.segmentCount {
+            try runSegment(segment, bundle, &executor, mode: mode)
+            segment += 1
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import AdapterFormat
+
+/// Content operations grouped by aligned model segment (Spec/FORMAT.md §4.1).
+/// Operations that cross a segment boundary are split, so every segment's
+/// chunk decodes and applies on its own.
+public struct SegmentedOps: Sendable {
+    public let segmentSize: Int
+    /// Op stream per segment index, ascending.
+    public private(set) var segments: [Int: OpStreamWriter] = [:]
+
+    public init(segmentSize: Int) {
+        precondition(segmentSize >= 256 && segmentSize & (segmentSize - 1) == 0)
+        self.segmentSize = segmentSize
+    }
+
+    public var isEmpty: Bool { segments.isEmpty }
+    public var operationCount: Int { segments.values.reduce(0) { $0 + $1.operationCount } }
+    public var decodedLength: Int { segments.values.reduce(0) { $0 + $1.bytes.count } }
+
+    /// `xor`, `add8` or `write`, split at segment boundaries.
+    public mutating func bytesOp(_ opcode: Opcode, offset: Int, data: ArraySlice<UInt8>) {
+        var start = offset
+        var rest = data
+        while !rest.isEmpty {
+            let segment = start / segmentSize
+            let room = (segment + 1) * segmentSize - start
+            let part = rest.prefix(room)
+            segments[segment, default: OpStreamWriter()].bytesOp(opcode, offset: start, data: part)
+            start += part.count
+            rest = rest.dropFirst(part.count)
+        }
+    }
+
+    /// `add32` on 4-aligned values (which never straddle a segment boundary).
+    public mutating func add32(offset: Int, deltas: [UInt32]) {
+        precondition(offset % 4 == 0, "add32 needs 4-aligned values")
+        var index = 0
+        while index < deltas.count {
+            let start = offset + index * 4
+            let segment = start / segmentSize
+            let count = min(deltas.count - index, ((segment + 1) * segmentSize - start) / 4)
+            segments[segment, default: OpStreamWriter()].add32(offset: start, deltas: Array(deltas[index ..< index + count]))
+            index += count
+        }
+    }
+
+    /// The section's stored bytes for `codec`: chunk directory, then each
+    /// segment's stream coded on its own.
+    public func encoded(_ codec: SectionCodec) -> (stored: [UInt8], decodedLength: Int) {
+        var directory: [UInt8] = []
+        var data: [UInt8] = []
+        var previous = -1
+        for (segment, stream) in segments.sorted(by: { $0.key < $1.key }) {
+            let chunk: [UInt8]
+            switch codec {
+            case .stored: chunk = stream.bytes
+            case .deflate(let bits): chunk = Deflate.compress(stream.bytes, windowBits: bits)
+            }
+            LEB128.append(segment - previous - 1, to: &directory)
+            LEB128.append(chunk.count, to: &directory)
+            LEB128.append(stream.bytes.count, to: &directory)
+            data += chunk
+            previous = segment
+        }
+        var stored: [UInt8] = []
+        LEB128.append(directory.count, to: &stored)
+        return (stored + directory + data, decodedLength)
+    }
+}
+
+/// Unsigned LEB128 numbers, as every varint of the format.
+public enum LEB128 {
+    public static func append(_ value: Int, to bytes: inout [UInt8]) {
+        precondition(value >= 0 && value <= Int(UInt32.max))
+        var v = UInt32(value)
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+}
