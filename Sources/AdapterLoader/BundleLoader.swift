@@ -2,18 +2,25 @@
 import AdapterFormat
 #endif
 
-/// What a successful apply or unapply did.
+/// What a successful apply, unapply or resume did.
 public struct LoaderOutcome: Equatable, Sendable {
+    /// Which model the store now holds.
+    public enum ModelState: Equatable, Sendable {
+        case base
+        case target
+    }
+
+    public let state: ModelState
     /// The bundle's sequence number: persist it as the device's new minimum
-    /// only after the outcome is reported.
+    /// only after a successful apply is reported.
     public let sequence: UInt64
     /// The model's length now.
     public let modelLength: Int
     /// SHA-256 of the model now (target after apply, base after unapply).
     public let modelSHA256: Digest32
-    /// Always true after apply and unapply: the model bytes changed, so the
-    /// firmware must re-create its TFLite Micro interpreter (kernels cache
-    /// values computed from the weights at Prepare time).
+    /// True whenever model bytes changed: the firmware must then re-create
+    /// its TFLite Micro interpreter (kernels cache values computed from the
+    /// weights at Prepare time).
     public let interpreterMustBeRecreated: Bool
 }
 
@@ -48,23 +55,18 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let base = try hashModel(&store, length: Int(header.baseLength))
         guard base == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256, actual: base) }
 
-        var executor = OpExecutor(store: store, buffer: window.modelBuffer, limit: header.storeCapacityNeeded)
         // Decode everything once before the first write, so a malformed stream
-        // is refused while the model is still the base.
-        try executor.run(bundle.table.layout, source: source, window: window, mode: .validate)
-        try validateChunks(bundle.table.scales, header, &executor)
-        try validateChunks(bundle.table.payload, header, &executor)
+        // is refused while the model is still the base; this also counts steps.
+        var executor = try makeExecutor(store, header)
         try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
-        try executor.run(bundle.table.layout, source: source, window: window, mode: .forward)
-        try runContent(bundle, &executor, mode: .forward)
+        executor.steps.next = 0
+        try runApply(bundle, &executor, mode: .validate)
+        try store.beginOperation(id: header.targetSHA256, operation: .apply, steps: executor.steps.next)
+        executor.store = store
+        executor.steps.next = 0
+        try runApply(bundle, &executor, mode: .forward)
         store = executor.store
-        let result = try hashModel(&store, length: store.length)
-        if store.length != Int(header.targetLength) || result != header.targetSHA256 {
-            try revert(bundle, store: &store)
-            throw .targetMismatch(expected: header.targetSHA256, actual: result)
-        }
-        return LoaderOutcome(sequence: header.sequence, modelLength: store.length, modelSHA256: result,
-                             interpreterMustBeRecreated: true)
+        return try finishApply(bundle, &store)
     }
 
     /// Verifies the bundle and that the store holds its target, then restores
@@ -75,25 +77,113 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         try checkStore(store, header: header, expectedLength: header.targetLength)
         let current = try hashModel(&store, length: Int(header.targetLength))
         guard current == header.targetSHA256 else { throw .notTarget(expected: header.targetSHA256, actual: current) }
-        var executor = OpExecutor(store: store, buffer: window.modelBuffer, limit: header.storeCapacityNeeded)
-        try validateChunks(bundle.table.scales, header, &executor)
-        try validateChunks(bundle.table.payload, header, &executor)
-        try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
-        try revert(bundle, store: &store)
+        var executor = try makeExecutor(store, header)
+        try runUnapply(bundle, &executor, mode: .validate)
+        try store.beginOperation(id: header.targetSHA256, operation: .unapply, steps: executor.steps.next)
+        executor.store = store
+        executor.steps.next = 0
+        try runUnapply(bundle, &executor, mode: .forward)
+        store = executor.store
+        return try finishUnapply(bundle, &store)
+    }
+
+    /// After a reset: finds out whether the store holds the base or the
+    /// target, and if an apply or unapply was cut short, finishes it from its
+    /// journal. Ends at exactly the base or exactly the target, and says which.
+    public func resume<Store: ModelStore>(_ store: inout Store) throws(LoaderError) -> LoaderOutcome {
+        let bundle = try verifyBundle(minimumSequence: 0)
+        let header = bundle.header
+        guard store.capacity >= Int(header.storeCapacityNeeded) else {
+            throw .storeTooSmall(needed: header.storeCapacityNeeded, capacity: store.capacity)
+        }
+        // A store that holds either model needs nothing (the cut came before
+        // the first write or after the last one).
+        try store.setLength(Int(header.targetLength))
+        let asTarget = try hashModel(&store, length: Int(header.targetLength))
+        if asTarget == header.targetSHA256 {
+            return LoaderOutcome(state: .target, sequence: header.sequence, modelLength: store.length,
+                                 modelSHA256: asTarget, interpreterMustBeRecreated: true)
+        }
+        try store.setLength(Int(header.baseLength))
+        let asBase = try hashModel(&store, length: Int(header.baseLength))
+        if asBase == header.baseSHA256 {
+            return LoaderOutcome(state: .base, sequence: header.sequence, modelLength: store.length,
+                                 modelSHA256: asBase, interpreterMustBeRecreated: true)
+        }
+        guard let cut = try store.interruptedStep(id: header.targetSHA256) else { throw .cannotResume }
+        var executor = try makeExecutor(store, header, resumeFrom: cut.step, redo: cut.redo)
+        switch cut.operation {
+        case .apply:
+            try runApply(bundle, &executor, mode: .forward)
+            store = executor.store
+            return try finishApply(bundle, &store)
+        case .unapply:
+            try executor.store.setLength(Int(header.targetLength))
+            try runUnapply(bundle, &executor, mode: .forward)
+            store = executor.store
+            return try finishUnapply(bundle, &store)
+        }
+    }
+
+    // MARK: Phases
+
+    /// Layout (moves, length), then content unit by unit.
+    private func runApply<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
+                                             mode: ExecutionMode) throws(LoaderError) {
+        try executor.run(bundle.table.layout, source: source, window: window, mode: mode)
+        if mode == .validate {
+            try validateChunks(bundle.table.scales, bundle.header, &executor)
+            try validateChunks(bundle.table.payload, bundle.header, &executor)
+        }
+        try runContent(bundle, &executor, mode: mode == .validate ? .validate : .forward)
+    }
+
+    /// Content inverted unit by unit, then the undo stream.
+    private func runUnapply<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
+                                               mode: ExecutionMode) throws(LoaderError) {
+        if mode == .validate {
+            try validateChunks(bundle.table.scales, bundle.header, &executor)
+            try validateChunks(bundle.table.payload, bundle.header, &executor)
+        }
+        try runContent(bundle, &executor, mode: mode == .validate ? .validate : .inverse)
+        try executor.run(bundle.table.undo, source: source, window: window, mode: mode == .validate ? .validate : .forward)
+    }
+
+    private func finishApply<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
+        let header = bundle.header
+        let result = try hashModel(&store, length: store.length)
+        if store.length != Int(header.targetLength) || result != header.targetSHA256 {
+            // Put the base back: the inverse is exact whatever the claimed target.
+            var executor = try makeExecutor(store, header)
+            try runUnapply(bundle, &executor, mode: .validate)
+            try store.beginOperation(id: header.targetSHA256, operation: .unapply, steps: executor.steps.next)
+            executor.store = store
+            executor.steps.next = 0
+            try runUnapply(bundle, &executor, mode: .forward)
+            store = executor.store
+            throw .targetMismatch(expected: header.targetSHA256, actual: result)
+        }
+        return LoaderOutcome(state: .target, sequence: header.sequence, modelLength: store.length,
+                             modelSHA256: result, interpreterMustBeRecreated: true)
+    }
+
+    private func finishUnapply<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
+        let header = bundle.header
         let result = try hashModel(&store, length: store.length)
         guard store.length == Int(header.baseLength), result == header.baseSHA256 else {
             throw .unapplyMismatch(expected: header.baseSHA256, actual: result)
         }
-        return LoaderOutcome(sequence: header.sequence, modelLength: store.length, modelSHA256: result,
-                             interpreterMustBeRecreated: true)
+        return LoaderOutcome(state: .base, sequence: header.sequence, modelLength: store.length,
+                             modelSHA256: result, interpreterMustBeRecreated: true)
     }
 
-    /// Inverts the content streams, then runs the undo stream.
-    private func revert<Store: ModelStore>(_ bundle: VerifiedBundle, store: inout Store) throws(LoaderError) {
-        var executor = OpExecutor(store: store, buffer: window.modelBuffer, limit: bundle.header.storeCapacityNeeded)
-        try runContent(bundle, &executor, mode: .inverse)
-        try executor.run(bundle.table.undo, source: source, window: window, mode: .forward)
-        store = executor.store
+    private func makeExecutor<Store: ModelStore>(_ store: Store, _ header: BundleHeader, resumeFrom: UInt32 = 0,
+                                                 redo: Bool = false) throws(LoaderError) -> OpExecutor<Store> {
+        let segment = Int(header.segmentSize)
+        let unit = store.stepUnit > 0 ? store.stepUnit : segment
+        guard unit % segment == 0 else { throw .stepUnitMismatch(segmentSize: header.segmentSize, stepUnit: unit) }
+        return OpExecutor(store: store, buffer: window.modelBuffer, limit: header.storeCapacityNeeded,
+                          steps: StepCursor(unitSize: unit, resumeFrom: resumeFrom, redoFirst: redo))
     }
 
     private func checkStore<Store: ModelStore>(_ store: Store, header: BundleHeader,

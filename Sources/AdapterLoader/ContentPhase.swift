@@ -51,13 +51,33 @@ extension BundleLoader {
         }
     }
 
-    /// Runs every segment's content chunks in ascending segment order.
+    /// Runs the content chunks unit by unit in ascending order, one step per
+    /// unit that has any; `.validate` only counts the steps.
     func runContent<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
                                        mode: ExecutionMode) throws(LoaderError) {
-        var segment: UInt32 = 0
-        while segment < bundle.header.segmentCount {
-            try runSegment(segment, bundle, &executor, mode: mode)
-            segment += 1
+        let header = bundle.header
+        let perUnit = UInt32(executor.steps.unitSize / Int(header.segmentSize))
+        var first: UInt32 = 0
+        while first < header.segmentCount {
+            let end = min(header.segmentCount, first + perUnit)
+            if try unitHasChunks(bundle, segments: first ..< end),
+               try executor.startStep(unit: Int(first / perUnit), mode: mode) {
+                var segment = first
+                while segment < end {
+                    try runSegment(segment, bundle, &executor, mode: mode)
+                    segment += 1
+                }
+                try executor.store.commitStep()
+            }
+            first = end
         }
+    }
+
+    private func unitHasChunks(_ bundle: VerifiedBundle, segments: Range<UInt32>) throws(LoaderError) -> Bool {
+        for segment in segments {
+            if try chunk(of: bundle.table.scales, segment: segment, bundle.header) != nil { return true }
+            if try chunk(of: bundle.table.payload, segment: segment, bundle.header) != nil { return true }
+        }
+        return false
     }
 }

@@ -33,4 +33,13 @@ public enum LoaderError: Error, Equatable, Sendable {
     case unapplyMismatch(expected: Digest32, actual: Digest32)
     /// The model store failed to read or write at this offset.
     case storeFailed(offset: Int)
+    /// The store's power-fail unit is not a multiple of the bundle's segment size.
+    case stepUnitMismatch(segmentSize: UInt32, stepUnit: Int)
+    /// The journal has room for fewer steps than the operation needs.
+    case journalTooSmall(neededSteps: UInt32, capacity: Int)
+    /// After a reset the store holds neither model and its journal does not
+    /// tell how to finish: restore the model from a backup.
+    case cannotResume
+    /// The flash rejected an erase or program at this address.
+    case flashFailed(address: Int)
 }

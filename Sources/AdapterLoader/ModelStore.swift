@@ -13,6 +13,50 @@ public protocol ModelStore {
     mutating func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LoaderError)
     mutating func write(at offset: Int, from bytes: UnsafeRawBufferPointer) throws(LoaderError)
     mutating func setLength(_ length: Int) throws(LoaderError)
+
+    /// Bytes the store rewrites as one power-fail-safe step (a multiple of the
+    /// bundle's segment size); 0 when writes are not journaled (RAM).
+    var stepUnit: Int { get }
+    /// Prepares a journaled operation of `steps` steps for the bundle `id`;
+    /// called once before the first write of a fresh apply or unapply.
+    mutating func beginOperation(id: Digest32, operation: JournalOperation, steps: UInt32) throws(LoaderError)
+    /// Starts step `step`, which writes only inside unit `unit`. With
+    /// `redo`, the unit's old bytes come from the journal's backup.
+    mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool) throws(LoaderError)
+    /// Makes the step's writes durable.
+    mutating func commitStep() throws(LoaderError)
+    /// The step an interrupted operation was in, if the journal knows it.
+    mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep?
+}
+
+/// Which operation a journal belongs to.
+public enum JournalOperation: UInt8, Sendable {
+    case apply = 1
+    case unapply = 2
+}
+
+/// What the journal says about an operation cut short.
+public struct InterruptedStep: Equatable, Sendable {
+    public var operation: JournalOperation
+    /// First step to run again; `redo` says whether its unit must be rebuilt
+    /// from the backup (its old bytes may be half overwritten).
+    public var step: UInt32
+    public var redo: Bool
+
+    public init(operation: JournalOperation, step: UInt32, redo: Bool) {
+        self.operation = operation
+        self.step = step
+        self.redo = redo
+    }
+}
+
+extension ModelStore {
+    // Stores without a journal (RAM) write in place and need no steps.
+    public var stepUnit: Int { 0 }
+    public mutating func beginOperation(id: Digest32, operation: JournalOperation, steps: UInt32) throws(LoaderError) {}
+    public mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool) throws(LoaderError) {}
+    public mutating func commitStep() throws(LoaderError) {}
+    public mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep? { nil }
 }
 
 /// A model held in RAM (copied there at boot, or a host buffer).

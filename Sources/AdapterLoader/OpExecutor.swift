@@ -23,10 +23,24 @@ struct OpExecutor<Store: ModelStore> {
     /// Model byte range the current stream's operations must stay inside.
     private var bounds: (lower: UInt64, upper: UInt64, segment: UInt32?) = (0, 0, nil)
 
-    init(store: Store, buffer: UnsafeMutableRawBufferPointer, limit: UInt32) {
+    /// Power-fail steps: numbering, where a resumed operation starts, unit size.
+    var steps: StepCursor
+
+    init(store: Store, buffer: UnsafeMutableRawBufferPointer, limit: UInt32, steps: StepCursor) {
         self.store = store
         self.buffer = buffer
         self.limit = limit
+        self.steps = steps
+    }
+
+    /// Opens the next step on `unit`; false when the step is only counted
+    /// (validation) or was finished before a power cut (resume).
+    mutating func startStep(unit: Int, mode: ExecutionMode) throws(LoaderError) -> Bool {
+        let index = steps.next
+        steps.next += 1
+        guard mode != .validate, index >= steps.resumeFrom else { return false }
+        try store.beginStep(index, unit: unit, redo: steps.redoFirst && index == steps.resumeFrom)
+        return true
     }
 
     /// Decodes one plain op-stream section (layout, undo) and runs it.
@@ -73,13 +87,16 @@ struct OpExecutor<Store: ModelStore> {
         while let op = try ops.nextOp() {
             try check(op, ops: ops)
             switch op.opcode {
+            case .write where bounds.segment == nil:
+                try runSteppedWrite(op, ops: &ops, mode: mode)
             case .xor, .add8, .write:
                 try runBytes(op, ops: &ops, mode: mode)
             case .add32:
                 try runWords(op, ops: &ops, mode: mode)
             case .move:
-                if mode != .validate { try move(op) }
+                try runSteppedMove(op, mode: mode)
             case .setLength:
+                // Runs even in skipped steps of a resume: it only sets the logical length.
                 if mode != .validate { try store.setLength(Int(op.length)) }
             }
         }
@@ -96,6 +113,46 @@ struct OpExecutor<Store: ModelStore> {
         if let segment = bounds.segment, start < bounds.lower || start + count > bounds.upper {
             throw .format(.malformedRecord(section: ops.kind.rawValue, offset: ops.consumed,
                                            .outsideSegment(segment: segment, offset: start, length: count)))
+        }
+    }
+
+    /// An undo `write`, one step per unit it touches, in ascending order.
+    private mutating func runSteppedWrite<I: ByteInput>(_ op: Operation, ops: inout OpReader<I>,
+                                                        mode: ExecutionMode) throws(LoaderError) {
+        var start = Int(op.offset)
+        let end = start + Int(op.length)
+        while start < end {
+            let unit = start / steps.unitSize
+            let pieceEnd = min(end, (unit + 1) * steps.unitSize)
+            let piece = Operation(opcode: .write, offset: UInt32(start), length: UInt32(pieceEnd - start))
+            if try startStep(unit: unit, mode: mode) {
+                try runBytes(piece, ops: &ops, mode: .forward)
+                try store.commitStep()
+            } else {
+                try runBytes(piece, ops: &ops, mode: .validate)
+            }
+            start = pieceEnd
+        }
+    }
+
+    /// A `move`, one step per destination unit, front to back for a move
+    /// to lower offsets and back to front otherwise, so no step reads bytes
+    /// an earlier step of the same move overwrote.
+    private mutating func runSteppedMove(_ op: Operation, mode: ExecutionMode) throws(LoaderError) {
+        let source = Int(op.offset), destination = Int(op.destination), length = Int(op.length)
+        guard length > 0, source != destination else { return }
+        let unitSize = steps.unitSize
+        let firstUnit = destination / unitSize, lastUnit = (destination + length - 1) / unitSize
+        var k = 0
+        while k <= lastUnit - firstUnit {
+            let unit = destination < source ? firstUnit + k : lastUnit - k
+            let a = max(destination, unit * unitSize), b = min(destination + length, (unit + 1) * unitSize)
+            if try startStep(unit: unit, mode: mode) {
+                try move(Operation(opcode: .move, offset: UInt32(source + a - destination),
+                                   destination: UInt32(a), length: UInt32(b - a)))
+                try store.commitStep()
+            }
+            k += 1
         }
     }
 
@@ -164,6 +221,24 @@ struct OpExecutor<Store: ModelStore> {
             try store.write(at: destination + at, from: UnsafeRawBufferPointer(chunk))
             done += n
         }
+    }
+}
+
+/// Numbers the power-fail steps of one operation (Spec/LOADER.md).
+struct StepCursor {
+    /// Bytes per unit: the store's step unit, or the segment size for RAM.
+    var unitSize: Int
+    /// Index the next step gets.
+    var next: UInt32 = 0
+    /// Steps below this index finished before a power cut and are skipped.
+    var resumeFrom: UInt32 = 0
+    /// Whether step `resumeFrom` must be rebuilt from the journal's backup.
+    var redoFirst = false
+
+    init(unitSize: Int, resumeFrom: UInt32 = 0, redoFirst: Bool = false) {
+        self.unitSize = unitSize
+        self.resumeFrom = resumeFrom
+        self.redoFirst = redoFirst
     }
 }
 

@@ -56,3 +56,45 @@ enum LoaderHarness {
         try! BundleWriter.write(sections: sections, sequence: 1, base: base, target: target, key: key)
     }
 }
+
+extension LoaderHarness {
+    /// Calls `body` with a loader over `bundle` and a window of the declared size.
+    static func withLoader<R>(_ bundle: [UInt8], keys: TrustedKeys = keys,
+                              _ body: (BundleLoader<MemoryBundleSource, TrustedKeys>) throws -> R) rethrows -> R {
+        let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
+        var window = [UInt8](repeating: 0, count: Int(header?.windowSize ?? 4096))
+        return try bundle.withUnsafeBytes { source in
+            try window.withUnsafeMutableBytes { win in
+                try body(BundleLoader(source: MemoryBundleSource(bytes: source), verifier: keys, window: win))
+            }
+        }
+    }
+
+    /// Runs apply (or unapply) on a flash store, with power cut at flash operation `cut`.
+    static func flashRun(_ bundle: [UInt8], layout: FlashLayout, flash: SimulatedFlash, length: Int,
+                         unapply: Bool, cut: Int?) -> Result<LoaderOutcome, LoaderError> {
+        var unit = [UInt8](repeating: 0, count: layout.unitSize)
+        flash.cutAt = cut
+        return unit.withUnsafeMutableBytes { buffer in
+            var store = layout.store(on: flash, unitBuffer: buffer, length: length)
+            return withLoader(bundle) { loader in
+                do throws(LoaderError) {
+                    return .success(unapply ? try loader.unapply(from: &store) : try loader.apply(to: &store))
+                } catch { return .failure(error) }
+            }
+        }
+    }
+
+    /// After a reset: resume on a fresh store over the same flash.
+    static func flashResume(_ bundle: [UInt8], layout: FlashLayout, flash: SimulatedFlash,
+                            cut: Int? = nil) -> Result<LoaderOutcome, LoaderError> {
+        var unit = [UInt8](repeating: 0, count: layout.unitSize)
+        flash.cutAt = cut
+        return unit.withUnsafeMutableBytes { buffer in
+            var store = layout.store(on: flash, unitBuffer: buffer, length: 0)
+            return withLoader(bundle) { loader in
+                do throws(LoaderError) { return .success(try loader.resume(&store)) } catch { return .failure(error) }
+            }
+        }
+    }
+}

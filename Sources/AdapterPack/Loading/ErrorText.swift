@@ -110,6 +110,13 @@ extension LoaderError: CustomStringConvertible {
         case .unapplyMismatch(let expected, let actual):
             return "unapply produced \(actual.hex), not the base \(expected.hex)"
         case .storeFailed(let offset): return "model store failed at offset \(offset)"
+        case .stepUnitMismatch(let segment, let unit):
+            return "the store's power-fail unit (\(unit) bytes) is not a multiple of the bundle's segment size \(segment)"
+        case .journalTooSmall(let steps, let capacity):
+            return "journal too small: the operation needs \(steps) steps, the journal holds \(capacity)"
+        case .cannotResume:
+            return "cannot resume: the model is neither the base nor the target and the journal does not say how to finish"
+        case .flashFailed(let address): return "flash operation failed at address 0x\(String(address, radix: 16))"
         }
     }
 }
