@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "AdapterFormat", targets: ["AdapterFormat"]),
         .library(name: "AdapterLoader", targets: ["AdapterLoader"]),
+        .library(name: "CAdapterLoader", targets: ["CAdapterLoader"]),
         .library(name: "AdapterPack", targets: ["AdapterPack"]),
         .executable(name: "adapterpack", targets: ["adapterpack"]),
     ],
@@ -15,7 +16,9 @@ let package = Package(
     targets: [
         // Device code: standard library only, builds with Embedded Swift.
         .target(name: "AdapterFormat"),
-        .target(name: "AdapterLoader", dependencies: ["AdapterFormat"]),
+        .target(name: "AdapterLoader", dependencies: ["AdapterFormat", "CAdapterLoader"]),
+        // adapter_loader.h: the C API's types (implemented in AdapterLoader/CAPI.swift).
+        .target(name: "CAdapterLoader"),
         // Host system libraries.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),

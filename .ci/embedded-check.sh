@@ -1,19 +1,39 @@
 #!/usr/bin/env bash
 # The device code (AdapterFormat + AdapterLoader) must build with Embedded
-# Swift for a Cortex-M4: no Foundation, no existentials, no untyped throws.
+# Swift for a Cortex-M4 and a Cortex-M0+: no Foundation, no existentials, no
+# untyped throws, no Float/Double, and no heap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swiftc=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
+bin=/opt/swift/usr/bin
+swiftc=${SWIFTC:-$(command -v swiftc || echo $bin/swiftc)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mapfile -t files < <(find Sources/AdapterFormat Sources/AdapterLoader -name '*.swift' | sort)
 for target in armv7em-none-none-eabi armv6m-none-none-eabi; do
     "$swiftc" -target "$target" -enable-experimental-feature Embedded -wmo -parse-as-library -Osize \
-        -c "${files[@]}" -module-name DeviceCheck -o "$tmp/device-$target.o"
+        -I Sources/CAdapterLoader/include -c "${files[@]}" -module-name DeviceCheck -o "$tmp/device-$target.o"
     echo "embedded check: ${#files[@]} device sources build for $target ($(wc -c < "$tmp/device-$target.o") byte object)"
 done
-# Device sources import nothing but the standard library and each other.
-if grep -rnE '^[[:space:]]*import[[:space:]]+' Sources/AdapterFormat Sources/AdapterLoader | grep -vE 'import AdapterFormat$'; then
-    echo "embedded check: device code imports a module other than AdapterFormat" >&2
+# Device sources import nothing but the standard library, each other and the C API header.
+if grep -rnE '^[[:space:]]*import[[:space:]]+' Sources/AdapterFormat Sources/AdapterLoader | grep -vE 'import (AdapterFormat|CAdapterLoader)$'; then
+    echo "embedded check: device code imports a module other than AdapterFormat/CAdapterLoader" >&2
     exit 1
 fi
+# The C API's entry points instantiate verify, apply, unapply and resume on RAM
+# and flash stores. No function in the object may call an allocator, except
+# the embedded runtime's own allocator functions (emitted whether used or not).
+callers=$("$bin/llvm-objdump" -dr "$tmp/device-armv7em-none-none-eabi.o" | awk '
+    /^[0-9a-f]+ <.*>:$/ { fn = $2 }
+    /R_ARM_/ && $NF ~ /(swift_allocObject|swift_slowAlloc|swift_coroFrameAlloc|swift_allocBox|swift_initStackObject|posix_memalign|malloc|calloc|realloc)$/ {
+        if (fn !~ /^<(swift_allocObject|\$es17swift_allocObject.*|swift_slowAlloc|swift_coroFrameAlloc)>:$/) print fn " -> " $NF
+    }' | sort -u)
+if [ -n "$callers" ]; then
+    echo "embedded check: device code allocates:" >&2
+    echo "$callers" >&2
+    exit 1
+fi
+symbols=$("$bin/llvm-nm" "$tmp/device-armv7em-none-none-eabi.o")
+for entry in ap_apply_ram ap_unapply_ram ap_apply_flash ap_unapply_flash ap_resume_flash ap_verify ap_window_size ap_error_name; do
+    grep -q " T $entry\$" <<< "$symbols" || { echo "embedded check: C entry point $entry missing" >&2; exit 1; }
+done
+echo "embedded check: C API present; no device function calls an allocator"

@@ -115,10 +115,12 @@ public struct SectionTable: Equatable, Sendable {
         return n
     }
 
+    #if !hasFeature(Embedded)
     /// The entries in table order (host convenience; allocates).
     public var entries: [SectionEntry] {
         (0 ..< count).compactMap { entry(at: $0) }
     }
+    #endif
 
     /// Bytes covered by the signature: everything before the signature section.
     public var signedLength: Int { Int(signature.offset) }

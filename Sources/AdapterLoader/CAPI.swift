@@ -1,0 +1,247 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+import CAdapterLoader
+
+// The C entry points of adapter_loader.h. Each wraps the caller's callback
+// structs in small value types and runs the same generic loader as Swift
+// callers; nothing is allocated.
+
+/// `ap_bundle_source` as a `BundleSource`.
+struct CBundleSource: BundleSource {
+    let raw: ap_bundle_source
+    var length: Int { Int(raw.length) }
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let read = raw.read, offset >= 0, offset <= Int(UInt32.max), !buffer.isEmpty else { return 0 }
+        let count = UInt32(min(buffer.count, Int(UInt32.max)))
+        return Int(read(raw.context, UInt32(offset), buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count))
+    }
+}
+
+/// `ap_verifier` as a `SignatureVerifier`: the caller's callback, or the
+/// built-in Ed25519 verifier with the given key.
+struct CVerifier: SignatureVerifier {
+    let raw: ap_verifier
+    func check(algorithm: UInt8, keyID: Digest32, message: UnsafeRawBufferPointer,
+               signature: UnsafeRawBufferPointer) -> SignatureCheck {
+        if let check = raw.check {
+            let result = keyID.withUnsafeBytes { id in
+                check(raw.context, algorithm, id.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                      message.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt32(message.count),
+                      signature.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            switch result {
+            case Int32(AP_SIG_VALID): return .valid
+            case Int32(AP_SIG_UNKNOWN_KEY): return .unknownKey
+            case Int32(AP_SIG_UNSUPPORTED): return .unsupportedAlgorithm
+            default: return .invalid
+            }
+        }
+        guard let key = raw.ed25519_public_key else { return .unknownKey }
+        let verifier = Ed25519Verifier(publicKey: UnsafeRawBufferPointer(start: key, count: 32))
+        return verifier.check(algorithm: algorithm, keyID: keyID, message: message, signature: signature)
+    }
+}
+
+/// `ap_flash` as a `FlashDevice`.
+struct CFlash: FlashDevice {
+    let raw: ap_flash
+    var pageSize: Int { Int(raw.page_size) }
+    var programSize: Int { Int(raw.program_size) }
+    var pageCount: Int { Int(raw.page_count) }
+
+    func read(at address: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) {
+        guard let read = raw.read, !buffer.isEmpty else { return }
+        guard read(raw.context, UInt32(address), buffer.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                   UInt32(buffer.count)) == 0 else { throw .flashFailed(address: address) }
+    }
+
+    func erase(page: Int) throws(LoaderError) {
+        guard let erase = raw.erase, erase(raw.context, UInt32(page)) == 0 else {
+            throw .flashFailed(address: page * pageSize)
+        }
+    }
+
+    func program(at address: Int, from bytes: UnsafeRawBufferPointer) throws(LoaderError) {
+        guard !bytes.isEmpty else { return }
+        guard let program = raw.program,
+              program(raw.context, UInt32(address), bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                      UInt32(bytes.count)) == 0 else { throw .flashFailed(address: address) }
+    }
+}
+
+/// The C code of a loader error.
+func apCode(_ error: LoaderError) -> Int32 {
+    switch error {
+    case .format(.unsupportedVersion): return Int32(AP_E_VERSION)
+    case .format(.sectionDigestMismatch): return Int32(AP_E_DIGEST)
+    case .format: return Int32(AP_E_FORMAT)
+    case .sourceLengthMismatch: return Int32(AP_E_FORMAT)
+    case .signatureInvalid: return Int32(AP_E_SIGNATURE)
+    case .unknownKey: return Int32(AP_E_UNKNOWN_KEY)
+    case .unsupportedAlgorithm: return Int32(AP_E_ALGORITHM)
+    case .windowTooSmall: return Int32(AP_E_WINDOW)
+    case .rollback: return Int32(AP_E_ROLLBACK)
+    case .baseMismatch: return Int32(AP_E_BASE_MISMATCH)
+    case .notTarget: return Int32(AP_E_NOT_TARGET)
+    case .targetMismatch, .unapplyMismatch: return Int32(AP_E_TARGET_MISMATCH)
+    case .storeTooSmall, .modelLengthMismatch, .storeFailed: return Int32(AP_E_STORE)
+    case .flashFailed: return Int32(AP_E_FLASH)
+    case .journalTooSmall: return Int32(AP_E_JOURNAL)
+    case .cannotResume: return Int32(AP_E_CANNOT_RESUME)
+    case .stepUnitMismatch: return Int32(AP_E_UNIT)
+    }
+}
+
+@_cdecl("ap_error_name")
+public func ap_error_name(_ code: Int32) -> UnsafePointer<CChar>? {
+    let name: StaticString
+    switch code {
+    case Int32(AP_OK): name = "ok"
+    case Int32(AP_E_FORMAT): name = "malformed bundle"
+    case Int32(AP_E_VERSION): name = "unsupported format version"
+    case Int32(AP_E_DIGEST): name = "section digest mismatch"
+    case Int32(AP_E_SIGNATURE): name = "signature invalid"
+    case Int32(AP_E_UNKNOWN_KEY): name = "key id unknown"
+    case Int32(AP_E_ALGORITHM): name = "signature algorithm not supported"
+    case Int32(AP_E_WINDOW): name = "RAM window too small"
+    case Int32(AP_E_ROLLBACK): name = "rollback refused"
+    case Int32(AP_E_BASE_MISMATCH): name = "base model hash mismatch"
+    case Int32(AP_E_NOT_TARGET): name = "model is not the bundle's target"
+    case Int32(AP_E_TARGET_MISMATCH): name = "result is not the bundle's target"
+    case Int32(AP_E_STORE): name = "model store error"
+    case Int32(AP_E_FLASH): name = "flash operation failed"
+    case Int32(AP_E_JOURNAL): name = "journal too small"
+    case Int32(AP_E_CANNOT_RESUME): name = "cannot resume"
+    case Int32(AP_E_UNIT): name = "unit size not a multiple of the segment size"
+    case Int32(AP_E_ARGUMENT): name = "invalid argument"
+    default: name = "unknown error"
+    }
+    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@_cdecl("ap_window_size")
+public func ap_window_size(_ source: UnsafePointer<ap_bundle_source>?) -> UInt32 {
+    guard let source else { return 0 }
+    var head: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+               UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    return withUnsafeMutableBytes(of: &head) { raw -> UInt32 in
+        let bundle = CBundleSource(raw: source.pointee)
+        do throws(LoaderError) {
+            try readFully(bundle, at: 0, into: raw)
+        } catch {
+            return 0
+        }
+        do throws(FormatError) {
+            let header = try BundleHeader(parsing: UnsafeRawBufferPointer(raw))
+            return header.windowSize
+        } catch {
+            return 0
+        }
+    }
+}
+
+/// Runs `body` with a loader built from the C arguments; maps errors to codes.
+private func withCLoader(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                         _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
+                         _ outcome: UnsafeMutablePointer<ap_outcome>?,
+                         _ body: (BundleLoader<CBundleSource, CVerifier>) throws(LoaderError) -> LoaderOutcome?) -> Int32 {
+    guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
+    let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
+                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(windowSize)))
+    do throws(LoaderError) {
+        if let result = try body(loader), let outcome {
+            outcome.pointee.state = result.state == .target ? Int32(AP_MODEL_TARGET) : Int32(AP_MODEL_BASE)
+            outcome.pointee.interpreter_must_be_recreated = result.interpreterMustBeRecreated ? 1 : 0
+            outcome.pointee.sequence = result.sequence
+            outcome.pointee.model_length = UInt32(result.modelLength)
+            withUnsafeMutableBytes(of: &outcome.pointee.model_sha256) { digest in
+                for i in 0 ..< 32 { digest[i] = result.modelSHA256[i] }
+            }
+        }
+        return Int32(AP_OK)
+    } catch {
+        return apCode(error)
+    }
+}
+
+private func flashStore(_ flash: UnsafePointer<ap_flash>, _ layout: UnsafePointer<ap_flash_layout>,
+                        length: UInt32) -> FlashStore<CFlash>? {
+    let l = layout.pointee
+    let device = CFlash(raw: flash.pointee)
+    guard let buffer = l.unit_buffer, device.pageSize > 0, device.programSize > 0, l.unit_size > 0,
+          Int(l.unit_size) % device.pageSize == 0,
+          Int(l.model_pages) * device.pageSize >= Int(length),
+          l.scratch_page >= l.model_pages,
+          Int(l.journal_page) >= Int(l.scratch_page) + Int(l.unit_size) / device.pageSize,
+          Int(l.journal_page) + Int(l.journal_pages) <= device.pageCount else { return nil }
+    return FlashStore(device: device, modelPages: Int(l.model_pages), scratchPage: Int(l.scratch_page),
+                      journalPage: Int(l.journal_page), journalPages: Int(l.journal_pages), unitSize: Int(l.unit_size),
+                      unitBuffer: UnsafeMutableRawBufferPointer(start: buffer, count: Int(l.unit_size)), length: Int(length))
+}
+
+@_cdecl("ap_verify")
+public func ap_verify(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                      _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ minSequence: UInt64) -> Int32 {
+    withCLoader(source, verifier, window, windowSize, nil) { loader throws(LoaderError) in
+        _ = try loader.verify(minimumSequence: minSequence)
+        return nil
+    }
+}
+
+@_cdecl("ap_apply_ram")
+public func ap_apply_ram(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                         _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
+                         _ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32,
+                         _ minSequence: UInt64, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
+    guard let model, length <= capacity else { return Int32(AP_E_ARGUMENT) }
+    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
+        var store = RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(capacity)), length: Int(length))
+        return try loader.apply(to: &store, minimumSequence: minSequence)
+    }
+}
+
+@_cdecl("ap_unapply_ram")
+public func ap_unapply_ram(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                           _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
+                           _ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32,
+                           _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
+    guard let model, length <= capacity else { return Int32(AP_E_ARGUMENT) }
+    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
+        var store = RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(capacity)), length: Int(length))
+        return try loader.unapply(from: &store)
+    }
+}
+
+@_cdecl("ap_apply_flash")
+public func ap_apply_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                           _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
+                           _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
+                           _ length: UInt32, _ minSequence: UInt64, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
+    guard let flash, let layout, var store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
+    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
+        try loader.apply(to: &store, minimumSequence: minSequence)
+    }
+}
+
+@_cdecl("ap_unapply_flash")
+public func ap_unapply_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                             _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
+                             _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
+                             _ length: UInt32, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
+    guard let flash, let layout, var store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
+    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
+        try loader.unapply(from: &store)
+    }
+}
+
+@_cdecl("ap_resume_flash")
+public func ap_resume_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                            _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
+                            _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
+                            _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
+    guard let flash, let layout, var store = flashStore(flash, layout, length: 0) else { return Int32(AP_E_ARGUMENT) }
+    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
+        try loader.resume(&store)
+    }
+}
