@@ -1,0 +1,92 @@
+/// The plain-text report printed on the terminal: aligned tables, no colour.
+public enum TerminalTable {
+    /// Renders rows as columns; `right` marks right-aligned columns.
+    static func table(_ header: [String], _ rows: [[String]], right: Set<Int>) -> String {
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return right.contains(c) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
+        return ([line(header), rule] + rows.map(line)).map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    public static func render(_ report: OTAReport) -> String {
+        typealias F = ReportFormat
+        var out = "adapterpack OTA report — \(report.bundles.count) bundle(s), fleet of \(F.bytes(report.fleet.devices)) device(s)\n"
+        let names = Dictionary(report.links.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        for bundle in report.bundles {
+            out += "\n== \(bundle.file)" + (bundle.name.map { " (\($0))" } ?? "") + "\n"
+            out += "  \(F.bytes(bundle.bundleBytes)) bytes; model \(F.bytes(bundle.baseBytes)) → \(F.bytes(bundle.targetBytes)) bytes; sequence \(bundle.sequence); RAM window \(F.bytes(bundle.windowBytes)) bytes\n\n"
+            let s = bundle.sizes
+            out += table(["part", "codec", "stored", "decoded", "ratio", "share"],
+                         s.parts.map { [$0.name, $0.codec, F.bytes($0.storedBytes), F.bytes($0.decodedBytes),
+                                        F.ratio($0.compressionRatio), F.percent($0.fraction)] }
+                         + [["total", "", F.bytes(s.totalBytes), F.bytes(s.decodedBytes), F.ratio(s.compressionRatio), "100.0 %"]],
+                         right: [2, 3, 4, 5])
+            out += "  op streams: \(F.bytes(s.opStreamDecodedBytes)) bytes decoded in \(F.bytes(s.opStreamStoredBytes)) stored (\(F.ratio(s.opStreamCompressionRatio)))\n\n"
+            let c = bundle.comparison
+            var rows = [["full model, raw", F.bytes(c.fullModelRawBytes), F.percent(c.savingVsFullRaw)]]
+            if let z = c.fullModelZlib9Bytes, let saving = c.savingVsFullZlib9 {
+                rows.append(["full model, zlib-9" + (c.fullModelZlib9Of == "target" ? "" : " of base (proxy)"), F.bytes(z), F.percent(saving)])
+            }
+            if let d = c.byteDeltaZlib9Bytes, let saving = c.savingVsByteDelta {
+                rows.append(["byte delta + zlib-9", F.bytes(d), F.percent(saving)])
+            }
+            out += table(["instead of sending", "bytes", "bundle saves"], rows, right: [1, 2])
+            if c.fullModelZlib9Bytes == nil {
+                out += "  (zlib-9 and byte-level delta comparisons need --base, and the target: --target FILE or --key PUB.pem)\n"
+            } else if c.byteDeltaZlib9Bytes == nil {
+                out += "  (byte-level delta needs --base and the target: --target FILE or --key PUB.pem)\n"
+            }
+            out += "\n"
+            out += table(["link", "frames", "link bytes", "time on air", "uplink", "wall time", "energy", "airtime energy"],
+                         bundle.links.map { [$0.link, F.bytes($0.frames), F.bytes($0.linkBytes), F.duration($0.timeOnAirSeconds),
+                                             F.duration($0.uplinkTimeOnAirSeconds), F.duration($0.wallTimeSeconds),
+                                             F.energy(millijoules: $0.energyMillijoules),
+                                             F.energy(millijoules: $0.airtimeEnergyMillijoules)] },
+                         right: [1, 2, 3, 4, 5, 6, 7])
+        }
+        let t = report.fleetTotals
+        out += "\n== Fleet: every bundle to \(F.bytes(t.devices)) device(s)\n"
+        var costLine = "  bytes \(F.volume(t.bytes))"
+        if let cost = t.cost, let price = report.fleet.pricePerMB {
+            costLine += "; cost \(F.money(cost, report.fleet.currency)) at \(F.money(price, report.fleet.currency))/MB"
+        } else {
+            costLine += "; no cost (give --price-per-mb)"
+        }
+        out += costLine + "\n\n"
+        out += table(["link", "frames", "link bytes", "time on air", "device energy"],
+                     t.links.map { [$0.link, F.bytes($0.frames), F.volume($0.linkBytes), F.duration($0.timeOnAirSeconds),
+                                    F.joules($0.energyJoules)] },
+                     right: [1, 2, 3, 4])
+        if report.bundles.count > 1 {
+            out += "\n  per bundle: " + report.bundles.map { b in
+                "\(fileName(b.file)) \(F.volume(b.fleet.bytes))" + (b.fleet.cost.map { " " + F.money($0, report.fleet.currency) } ?? "")
+            }.joined(separator: "; ") + "\n"
+        }
+        out += "\n== Link parameters and sources\n"
+        for link in report.links where !link.id.hasPrefix("lorawan-") || link.id == report.links.first(where: { $0.id.hasPrefix("lorawan-") })?.id {
+            let title = link.id.hasPrefix("lorawan-") ? "LoRaWAN EU868 (SF7–SF12)" : (names[link.id] ?? link.id)
+            out += "  \(title)\n"
+            for p in link.parameters { out += "    - \(p.name): \(p.value) [\(p.source)]\n" }
+        }
+        out += "\n== Assumptions\n"
+        for a in report.assumptions { out += "  - \(a)\n" }
+        return out
+    }
+
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
