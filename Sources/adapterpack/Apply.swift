@@ -11,14 +11,55 @@ struct Apply: ParsableCommand {
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String
     @Option(help: "RAM window for the loader in bytes (default: the bundle's declared size).") var window: Int?
     @Option(help: "Device's stored sequence number: older bundles are refused.") var minSequence: UInt64 = 0
+    @OptionGroup var flash: FlashOptions
 
     func run() throws {
         let keys = try TrustedKeys(pemFiles: key)
-        let result = try HostLoader.apply(bundle: try FileAccess.read(bundle), base: try FileAccess.read(base),
-                                          keys: keys, window: window, minimumSequence: minSequence)
-        try FileAccess.writeAtomically(result.model, to: output)
-        print("wrote \(output): \(result.model.count) bytes, sha256 \(result.outcome.modelSHA256.hex) (target verified)")
-        print("new device sequence number: \(result.outcome.sequence); re-create the TFLite Micro interpreter after an update")
+        let bundleBytes = try FileAccess.read(bundle), baseBytes = try FileAccess.read(base)
+        let model: [UInt8], sequence: UInt64, digest: String
+        if let pageSize = flash.flashPage {
+            let report = try HostLoader.runOnFlash(bundle: bundleBytes, model: baseBytes, keys: keys, pageSize: pageSize,
+                                                   programSize: flash.programSize, window: window,
+                                                   minimumSequence: minSequence, powerCutAt: flash.powerCutAt)
+            flash.describe(report)
+            (model, sequence, digest) = (report.model, report.outcome.sequence, report.outcome.modelSHA256.hex)
+        } else {
+            let result = try HostLoader.apply(bundle: bundleBytes, base: baseBytes, keys: keys, window: window,
+                                              minimumSequence: minSequence)
+            (model, sequence, digest) = (result.model, result.outcome.sequence, result.outcome.modelSHA256.hex)
+        }
+        try FileAccess.writeAtomically(model, to: output)
+        print("wrote \(output): \(model.count) bytes, sha256 \(digest) (target verified)")
+        print("new device sequence number: \(sequence); re-create the TFLite Micro interpreter after an update")
+    }
+}
+
+/// Runs the loader on simulated page-erased flash instead of RAM.
+struct FlashOptions: ParsableArguments {
+    @Option(help: "Apply on simulated flash with this erase-page size (bytes), journaled and power-fail safe.")
+    var flashPage: Int?
+    @Option(help: "Flash program granularity in bytes (with --flash-page).") var programSize: Int = 8
+    @Option(help: "Cut power at this flash operation (0-based), then resume (with --flash-page).") var powerCutAt: Int?
+
+    func validate() throws {
+        if let page = flashPage, page < 256 || page & (page - 1) != 0 {
+            throw ValidationError("--flash-page must be a power of two of at least 256 bytes")
+        }
+        if programSize < 1 || (flashPage ?? 4096) % programSize != 0 {
+            throw ValidationError("--program-size must divide --flash-page")
+        }
+        if powerCutAt != nil && flashPage == nil { throw ValidationError("--power-cut-at needs --flash-page") }
+    }
+
+    func describe(_ report: FlashRunReport) {
+        let l = report.layout
+        print("flash: \(l.pageSize)-byte pages, \(l.unitSize)-byte steps, model \(l.modelPages) pages + scratch + \(l.journalPages) journal pages")
+        if let cut = report.cutAt {
+            print(report.retried
+                  ? "power cut at flash operation \(cut), before the first model write: resume found the model unchanged; ran again"
+                  : "power cut at flash operation \(cut); resume finished the operation from the journal")
+        }
+        print("flash work: \(report.erases) erases, \(report.programs) programs, \(report.programmedBytes) bytes programmed")
     }
 }
 
@@ -31,9 +72,19 @@ struct Unapply: ParsableCommand {
     @Option(help: "Trusted public key(s), PEM.") var key: [String]
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String
     @Option(help: "RAM window for the loader in bytes (default: the bundle's declared size).") var window: Int?
+    @OptionGroup var flash: FlashOptions
 
     func run() throws {
         let keys = try TrustedKeys(pemFiles: key)
+        if let pageSize = flash.flashPage {
+            let report = try HostLoader.runOnFlash(bundle: try FileAccess.read(bundle), model: try FileAccess.read(target),
+                                                   keys: keys, unapply: true, pageSize: pageSize,
+                                                   programSize: flash.programSize, window: window, powerCutAt: flash.powerCutAt)
+            flash.describe(report)
+            try FileAccess.writeAtomically(report.model, to: output)
+            print("wrote \(output): \(report.model.count) bytes, sha256 \(report.outcome.modelSHA256.hex) (base verified)")
+            return
+        }
         let result = try HostLoader.unapply(bundle: try FileAccess.read(bundle), target: try FileAccess.read(target),
                                             keys: keys, window: window)
         try FileAccess.writeAtomically(result.model, to: output)

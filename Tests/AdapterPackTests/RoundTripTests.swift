@@ -56,6 +56,21 @@ final class RoundTripTests: XCTestCase {
         _ = try roundTrip(base: base, target: moved)
     }
 
+    /// Hot swap in RAM: apply A, unapply A, apply B gives B exactly.
+    func testHotSwap() throws {
+        let base = Fixtures.model("base")
+        let a = try DiffBundler.bundle(base: base, target: Fixtures.model("lora"), key: Fixtures.ed25519Key).bytes
+        let b = try DiffBundler.bundle(base: base, target: Fixtures.model("head-ft"), key: Fixtures.ed25519Key).bytes
+        let withA = try HostLoader.apply(bundle: a, base: base, keys: Fixtures.trusted).model
+        let back = try HostLoader.unapply(bundle: a, target: withA, keys: Fixtures.trusted).model
+        XCTAssertEqual(back, base)
+        XCTAssertEqual(try HostLoader.apply(bundle: b, base: back, keys: Fixtures.trusted).model, Fixtures.model("head-ft"))
+        // B cannot be applied on top of A: the base hash check refuses it.
+        XCTAssertThrowsError(try HostLoader.apply(bundle: b, base: withA, keys: Fixtures.trusted)) {
+            guard case .baseMismatch? = $0 as? LoaderError else { return XCTFail("\($0)") }
+        }
+    }
+
     func testSmallWindowsAndChunkSizes() throws {
         let base = Fixtures.model("base")
         let target = Fixtures.model("full-ft")

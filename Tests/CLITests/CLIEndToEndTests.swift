@@ -98,6 +98,25 @@ final class CLIEndToEndTests: XCTestCase {
                        try Data(contentsOf: URL(fileURLWithPath: corpus("head-ft"))))
     }
 
+    func testApplyOnSimulatedFlashWithAPowerCut() throws {
+        let cli = try CLIRunner()
+        try cli.adapterpack(["keygen", "-o", cli.path("k.pem")])
+        try cli.adapterpack(["diff", "--base", corpus("base"), "--target", corpus("full-ft"), "--key", cli.path("k.pem"), "-o", cli.path("f.apb")])
+        for cut in ["3", "12", "30"] {
+            let run = try cli.adapterpack(["apply", cli.path("f.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"),
+                                           "-o", cli.path("f\(cut).tflite"), "--flash-page", "2048", "--power-cut-at", cut])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains("power cut at flash operation \(cut)"), run.stdout)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cli.path("f\(cut).tflite"))),
+                           try Data(contentsOf: URL(fileURLWithPath: corpus("full-ft"))))
+        }
+        let bad = try cli.adapterpack(["apply", cli.path("f.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"),
+                                       "-o", cli.path("g.tflite"), "--flash-page", "1000"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--flash-page must be a power of two"), bad.stderr)
+        XCTAssertFalse(cli.exists("g.tflite"))
+    }
+
     /// Refusals: non-zero exit, a message naming the cause, no output file.
     func testRefusalsExitNonZeroAndWriteNothing() throws {
         let cli = try CLIRunner()
