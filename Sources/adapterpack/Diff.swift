@@ -1,5 +1,6 @@
 import AdapterPack
 import ArgumentParser
+import Foundation
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +46,13 @@ struct Diff: ParsableCommand {
             let keys = try TrustedKeys(pemFiles: trusted)
             start = try HostLoader.apply(bundle: try FileAccess.read(from!), base: baseBytes, keys: keys).model
             goal = try HostLoader.apply(bundle: try FileAccess.read(to!), base: baseBytes, keys: keys).model
+        }
+        // A file that is not a TFLite model still diffs exactly, byte by byte;
+        // say so, since the tensor-aware coding is then off.
+        for (name, bytes) in [(from ?? base, start), (to ?? target!, goal)] {
+            do throws(TFLiteError) { _ = try TFLiteModel(bytes: bytes) } catch {
+                FileHandle.standardError.write(Data("note: \(name) is not a readable TFLite model (\(error)); using a byte-level delta\n".utf8))
+            }
         }
         var options = BundleOptions()
         options.sequence = sequence
