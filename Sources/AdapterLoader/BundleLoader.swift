@@ -55,17 +55,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let base = try hashModel(&store, length: Int(header.baseLength))
         guard base == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256, actual: base) }
 
-        // Decode everything once before the first write, so a malformed stream
-        // is refused while the model is still the base; this also counts steps.
-        var executor = try makeExecutor(store, header)
-        try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
-        executor.steps.next = 0
-        try runApply(bundle, &executor, mode: .validate)
-        try store.beginOperation(id: header.targetSHA256, operation: .apply, steps: executor.steps.next)
-        executor.store = store
-        executor.steps.next = 0
-        try runApply(bundle, &executor, mode: .forward)
-        store = executor.store
+        try runFresh(bundle, &store, .apply)
         return try finishApply(bundle, &store)
     }
 
@@ -77,13 +67,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         try checkStore(store, header: header, expectedLength: header.targetLength)
         let current = try hashModel(&store, length: Int(header.targetLength))
         guard current == header.targetSHA256 else { throw .notTarget(expected: header.targetSHA256, actual: current) }
-        var executor = try makeExecutor(store, header)
-        try runUnapply(bundle, &executor, mode: .validate)
-        try store.beginOperation(id: header.targetSHA256, operation: .unapply, steps: executor.steps.next)
-        executor.store = store
-        executor.steps.next = 0
-        try runUnapply(bundle, &executor, mode: .forward)
-        store = executor.store
+        try runFresh(bundle, &store, .unapply)
         return try finishUnapply(bundle, &store)
     }
 
@@ -111,21 +95,41 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
                                  modelSHA256: asBase, interpreterMustBeRecreated: true)
         }
         guard let cut = try store.interruptedStep(id: header.targetSHA256) else { throw .cannotResume }
+        if cut.operation == .unapply { try store.setLength(Int(header.targetLength)) }
         var executor = try makeExecutor(store, header, resumeFrom: cut.step, redo: cut.redo)
-        switch cut.operation {
-        case .apply:
-            try runApply(bundle, &executor, mode: .forward)
-            store = executor.store
-            return try finishApply(bundle, &store)
-        case .unapply:
-            try executor.store.setLength(Int(header.targetLength))
-            try runUnapply(bundle, &executor, mode: .forward)
-            store = executor.store
-            return try finishUnapply(bundle, &store)
-        }
+        try run(cut.operation, bundle, &executor, mode: .forward)
+        store = executor.store
+        return cut.operation == .apply ? try finishApply(bundle, &store) : try finishUnapply(bundle, &store)
     }
 
     // MARK: Phases
+
+    /// Decodes the operation's streams once without writing, so a malformed
+    /// stream is refused while the model is untouched (this also counts the
+    /// steps), opens the store's journal, then runs the operation.
+    private func runFresh<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store,
+                                             _ operation: JournalOperation) throws(LoaderError) {
+        var executor = try makeExecutor(store, bundle.header)
+        if operation == .apply {
+            // Refuse now a bundle whose later unapply would fail.
+            try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
+            executor.steps.next = 0
+        }
+        try run(operation, bundle, &executor, mode: .validate)
+        try store.beginOperation(id: bundle.header.targetSHA256, operation: operation, steps: executor.steps.next)
+        executor.store = store
+        executor.steps.next = 0
+        try run(operation, bundle, &executor, mode: .forward)
+        store = executor.store
+    }
+
+    private func run<Store: ModelStore>(_ operation: JournalOperation, _ bundle: VerifiedBundle,
+                                        _ executor: inout OpExecutor<Store>, mode: ExecutionMode) throws(LoaderError) {
+        switch operation {
+        case .apply: try runApply(bundle, &executor, mode: mode)
+        case .unapply: try runUnapply(bundle, &executor, mode: mode)
+        }
+    }
 
     /// Layout (moves, length), then content unit by unit.
     private func runApply<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
@@ -154,13 +158,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let result = try hashModel(&store, length: store.length)
         if store.length != Int(header.targetLength) || result != header.targetSHA256 {
             // Put the base back: the inverse is exact whatever the claimed target.
-            var executor = try makeExecutor(store, header)
-            try runUnapply(bundle, &executor, mode: .validate)
-            try store.beginOperation(id: header.targetSHA256, operation: .unapply, steps: executor.steps.next)
-            executor.store = store
-            executor.steps.next = 0
-            try runUnapply(bundle, &executor, mode: .forward)
-            store = executor.store
+            try runFresh(bundle, &store, .unapply)
             throw .targetMismatch(expected: header.targetSHA256, actual: result)
         }
         return LoaderOutcome(state: .target, sequence: header.sequence, modelLength: store.length,
