@@ -410,7 +410,9 @@ struct Field25519 {
         return Field25519.carry(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9)
     }
 
-    /// Squares `n` times (self^(2^n)), n ≥ 1.
+    /// Squares `n` times (self^(2^n)), n ≥ 1. Not inlined: keeps the exponentiation
+    /// chains small in code and stack on the device.
+    @inline(never)
     func squared(times n: Int) -> Field25519 {
         var x = squared()
         var i = 1
