@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
         // Host library: readers, planner, encoders, signing, inspection, reports.
         .target(name: "AdapterPack", dependencies: ["AdapterFormat", "AdapterLoader", "CZlib", "COpenSSL"]),
+        .executableTarget(name: "adapterpack-bench", dependencies: ["AdapterPack"], path: "Benchmarks/Sources"),
+        .executableTarget(name: "adapterpack-lora-bench", dependencies: ["AdapterPack"], path: "Benchmarks/LoRA"),
         .executableTarget(name: "adapterpack", dependencies: [
             "AdapterPack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -14,6 +14,14 @@ for target in armv7em-none-none-eabi armv6m-none-none-eabi; do
         -I Sources/CAdapterLoader/include -c "${files[@]}" -module-name DeviceCheck -o "$tmp/device-$target.o"
     echo "embedded check: ${#files[@]} device sources build for $target ($(wc -c < "$tmp/device-$target.o") byte object)"
 done
+# Many MCUs have no FPU: the Cortex-M0+ object must not call soft-float helpers.
+float=$("$bin/llvm-nm" -u "$tmp/device-armv6m-none-none-eabi.o" \
+    | grep -E '__aeabi_(f|d|[iul]2[fd]|[fd]2)|__(add|sub|mul|div|extend|trunc|fix|float)[a-z]*[sdt]f' || true)
+if [ -n "$float" ]; then
+    echo "embedded check: device code uses floating point:" >&2
+    echo "$float" >&2
+    exit 1
+fi
 # Device sources import nothing but the standard library, each other and the C API header.
 if grep -rnE '^[[:space:]]*import[[:space:]]+' Sources/AdapterFormat Sources/AdapterLoader | grep -vE 'import (AdapterFormat|CAdapterLoader)$'; then
     echo "embedded check: device code imports a module other than AdapterFormat/CAdapterLoader" >&2

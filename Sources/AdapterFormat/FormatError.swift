@@ -63,6 +63,8 @@ public enum RecordProblem: Equatable, Sendable {
     /// Chunk directory: segments not strictly increasing, beyond the model, or
     /// lengths that do not add up to the section's.
     case badChunkDirectory
+    /// A LoRA operation or its factor block is invalid.
+    case lora(LoRAProblem)
 }
 
 /// Why a raw deflate (RFC 1951) stream was refused.

@@ -12,12 +12,20 @@ public enum Opcode: UInt8, Sendable {
     case move = 5
     /// `length`: the model's logical length becomes `length`.
     case setLength = 6
+    /// `offset, length, mode, n, n bytes`: range-coded values added (mod 256) to or
+    /// xored into model bytes (§4.4). Inverse: subtract, or xor again.
+    case coded = 7
+    /// `offset, length, block`: expand a factor block's LoRA change into these weight bytes (§4.3).
+    case loraWeights = 10
+    /// `offset, count, block`: rescale the int32 biases of the block's rescaled rows (§4.3).
+    case loraBias = 11
 
     /// Whether the opcode may appear in a section of this kind.
     public func isAllowed(in kind: SectionKind) -> Bool {
+        if self == .loraWeights || self == .loraBias { return kind == .payload }
         switch kind {
         case .layout: return self == .move || self == .setLength
-        case .scales, .payload: return self == .xor || self == .add8 || self == .add32 || self == .write
+        case .scales, .payload: return self == .xor || self == .add8 || self == .add32 || self == .write || self == .coded
         case .undo: return self == .move || self == .setLength || self == .write
         default: return false
         }
@@ -29,9 +37,9 @@ public struct Operation: Equatable, Sendable {
     public var opcode: Opcode
     /// Model offset (for `move`: the source offset; for `setLength`: 0).
     public var offset: UInt32
-    /// Destination offset of a `move`; 0 otherwise.
+    /// Destination offset of a `move`; the factor block of a LoRA operation; 0 otherwise.
     public var destination: UInt32
-    /// Byte length (`add32`: value count; `setLength`: the new length).
+    /// Byte length (`add32`, `loraBias`: value count; `setLength`: the new length).
     public var length: UInt32
 
     public init(opcode: Opcode, offset: UInt32, destination: UInt32 = 0, length: UInt32) {
@@ -44,7 +52,7 @@ public struct Operation: Equatable, Sendable {
     /// The model byte range the operation writes, as (start, count) in 64 bits.
     public var writtenRange: (start: UInt64, count: UInt64) {
         switch opcode {
-        case .add32: return (UInt64(offset), UInt64(length) * 4)
+        case .add32, .loraBias: return (UInt64(offset), UInt64(length) * 4)
         case .move: return (UInt64(destination), UInt64(length))
         case .setLength: return (0, UInt64(length))
         default: return (UInt64(offset), UInt64(length))
@@ -78,6 +86,9 @@ public struct OpReader<Input: ByteInput> {
             return Operation(opcode: .move, offset: source, destination: destination, length: length)
         case .setLength:
             return Operation(opcode: .setLength, offset: 0, length: try varint())
+        case .loraWeights, .loraBias:
+            let offset = try varint(), length = try varint(), block = try varint()
+            return Operation(opcode: opcode, offset: offset, destination: block, length: length)
         default:
             let offset = try varint(), length = try varint()
             return Operation(opcode: opcode, offset: offset, length: length)

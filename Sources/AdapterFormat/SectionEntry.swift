@@ -12,6 +12,8 @@ public enum SectionKind: UInt16, Sendable, CaseIterable {
     case payload = 5
     /// Op stream run last on unapply: restores the base layout and bytes.
     case undo = 6
+    /// LoRA factor blocks, read by random access while payload chunks expand them (§4.2).
+    case factors = 7
     /// Ed25519 or ECDSA P-256 signature over everything before it; always last.
     case signature = 15
 

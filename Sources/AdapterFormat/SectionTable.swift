@@ -7,6 +7,7 @@ public struct SectionTable: Equatable, Sendable {
     public private(set) var scales: SectionEntry?
     public private(set) var payload: SectionEntry?
     public private(set) var undo: SectionEntry?
+    public private(set) var factors: SectionEntry?
     public private(set) var signature: SectionEntry
 
     /// Parses `header.sectionCount` entries from `tableBytes` (the bytes right
@@ -67,6 +68,7 @@ public struct SectionTable: Equatable, Sendable {
         scales = found.scales
         payload = found.payload
         undo = found.undo
+        factors = found.factors
         self.signature = signature
     }
 
@@ -93,6 +95,7 @@ public struct SectionTable: Equatable, Sendable {
         case .scales: return scales
         case .payload: return payload
         case .undo: return undo
+        case .factors: return factors
         case .signature: return signature
         }
     }
@@ -116,7 +119,7 @@ public struct SectionTable: Equatable, Sendable {
     }
 
     #if !hasFeature(Embedded)
-    /// The entries in table order (host convenience; allocates).
+    /// The entries in table order (host convenience; allocates, so not on the device).
     public var entries: [SectionEntry] {
         (0 ..< count).compactMap { entry(at: $0) }
     }
@@ -139,7 +142,7 @@ public struct SectionTable: Equatable, Sendable {
 
 /// Collects the optional entries while the table is read.
 private struct Slots {
-    var metadata, tensorMap, layout, scales, payload, undo: SectionEntry?
+    var metadata, tensorMap, layout, scales, payload, undo, factors: SectionEntry?
     mutating func set(_ entry: SectionEntry) {
         switch entry.kind {
         case .metadata: metadata = entry
@@ -148,6 +151,7 @@ private struct Slots {
         case .scales: scales = entry
         case .payload: payload = entry
         case .undo: undo = entry
+        case .factors: factors = entry
         case .signature: break
         }
     }

@@ -11,6 +11,9 @@ public enum WindowLayout {
     public static let directoryBuffer = 64
     /// Bytes of the buffer used to read, modify and write model bytes.
     public static let modelBuffer = 256
+    /// Bytes of the buffer that LoRA expansion reads factor blocks into; only
+    /// bundles with a factors section need it (the last bytes of the window).
+    public static let factorBuffer = 512
     /// Fixed part of every window (also where header and table are read).
     public static var fixed: Int { sourceBuffer + directoryBuffer + modelBuffer }
 
@@ -24,7 +27,7 @@ public enum WindowLayout {
 
     /// The window a bundle with this table needs.
     public static func required(for table: SectionTable) -> Int {
-        fixed + table.largestDecoderWorkspace
+        fixed + table.largestDecoderWorkspace + (table.factors == nil ? 0 : factorBuffer)
     }
 }
 

@@ -65,12 +65,12 @@ struct OpExecutor<Store: ModelStore> {
         switch entry.codec {
         case .stored:
             var ops = OpReader(input: reader, kind: entry.kind)
-            try runStream(&ops, mode: mode)
+            try runStream(&ops, mode: mode, source: source, window: window)
             try checkLength(ops.consumed, entry)
         case .deflate(let bits):
             let inflater = Inflater(input: reader, windowBits: bits, workspace: window.workspace)
             var ops = OpReader(input: inflater, kind: entry.kind)
-            try runStream(&ops, mode: mode)
+            try runStream(&ops, mode: mode, source: source, window: window)
             do { try ops.input.finish() } catch { throw .format(error) }
             try checkLength(ops.consumed, entry)
         }
@@ -83,7 +83,8 @@ struct OpExecutor<Store: ModelStore> {
         }
     }
 
-    private mutating func runStream<I: ByteInput>(_ ops: inout OpReader<I>, mode: ExecutionMode) throws(LoaderError) {
+    private mutating func runStream<I: ByteInput, S: BundleSource>(_ ops: inout OpReader<I>, mode: ExecutionMode,
+                                                                   source: S, window: RAMWindow) throws(LoaderError) {
         while let op = try ops.nextOp() {
             try check(op, ops: ops)
             switch op.opcode {
@@ -98,6 +99,10 @@ struct OpExecutor<Store: ModelStore> {
             case .setLength:
                 // Runs even in skipped steps of a resume: it only sets the logical length.
                 if mode != .validate { try store.setLength(Int(op.length)) }
+            case .loraWeights, .loraBias:
+                try runLoRA(op, mode: mode, source: source, window: window)
+            case .coded:
+                try runCoded(op, ops: &ops, mode: mode)
             }
         }
     }

@@ -23,6 +23,12 @@ public struct RAMWindow {
     var headerBuffer: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< WindowLayout.fixed])
     }
+    /// LoRA factor reads: the last `WindowLayout.factorBuffer` bytes of the
+    /// window (after every decoder workspace; only bundles with a factors
+    /// section declare room for it).
+    var factorBuffer: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: memory[memory.count - WindowLayout.factorBuffer ..< memory.count])
+    }
     var workspace: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.fixed...])
     }

@@ -18,3 +18,5 @@ make_vector() { # name base target sequence
 make_vector digits-head-ft "$fx/base.tflite" "$fx/head-ft.tflite" 1
 make_vector hello-world-tuned "$v/hello_world_base.tflite" "$v/hello_world_tuned.tflite" 2
 make_vector hello-world-grown "$v/hello_world_base.tflite" "$v/hello_world_grown.tflite" 3
+# hello_world_finetuned.tflite: `swift run adapterpack-bench --perturb $v/hello_world_base.tflite 1 $v/hello_world_finetuned.tflite`
+make_vector hello-world-finetuned "$v/hello_world_base.tflite" "$v/hello_world_finetuned.tflite" 4

@@ -23,6 +23,9 @@ final class GoldenVectorTests: XCTestCase {
                    target: v.appendingPathComponent("hello_world_tuned.tflite"), sequence: 2),
             Vector(name: "hello-world-grown", base: v.appendingPathComponent("hello_world_base.tflite"),
                    target: v.appendingPathComponent("hello_world_grown.tflite"), sequence: 3),
+            // Synthetic fine-tune (adapterpack-bench --perturb, seed 1): `coded` operations.
+            Vector(name: "hello-world-finetuned", base: v.appendingPathComponent("hello_world_base.tflite"),
+                   target: v.appendingPathComponent("hello_world_finetuned.tflite"), sequence: 4),
         ]
     }
 

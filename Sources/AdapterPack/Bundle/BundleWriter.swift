@@ -27,7 +27,8 @@ public enum BundleWriter {
                                     storedLength: UInt32(SignatureBlock.size),
                                     decodedLength: UInt32(SignatureBlock.size), digest: .zero))
         let total = offset + SignatureBlock.size
-        let workspace = sections.map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0
+        let workspace = (sections.map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0)
+            + (sections.contains { $0.kind == .factors } ? WindowLayout.factorBuffer : 0)
         let header = BundleHeader(sectionCount: UInt16(count), bundleLength: UInt32(total),
                                   windowSize: UInt32(WindowLayout.fixed + workspace), segmentSize: UInt32(segmentSize),
                                   sequence: sequence,

@@ -31,6 +31,24 @@ public struct OpStreamWriter: Sendable {
         operationCount += 1
     }
 
+    /// `coded`: `values` range-coded (Spec/FORMAT.md §4.4), added to or xored into the bytes at `offset`.
+    public mutating func coded(offset: Int, values: ArraySlice<UInt8>, mode: CodedDeltaMode) {
+        let data = CodedDeltaEncoder.encode(values, mode: mode)
+        bytes.append(Opcode.coded.rawValue)
+        varint(offset)
+        varint(values.count)
+        varint(Int(mode.raw))
+        varint(data.count)
+        bytes.append(contentsOf: data)
+        operationCount += 1
+    }
+
+    /// Bytes taken as they are, counted as one operation (tests and tools that craft streams).
+    public mutating func appendRaw(_ raw: [UInt8]) {
+        bytes += raw
+        operationCount += 1
+    }
+
     public mutating func move(from source: Int, to destination: Int, length: Int) {
         bytes.append(Opcode.move.rawValue)
         varint(source)

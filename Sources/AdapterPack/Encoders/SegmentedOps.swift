@@ -31,6 +31,31 @@ public struct SegmentedOps: Sendable {
         }
     }
 
+    /// Values to add (mod 256) or xor, split at segment boundaries; each piece
+    /// goes as a `coded` operation or as plain `add8`/`xor`, whichever is
+    /// smaller (plain also when deflate of the plain bytes beats the coding).
+    public mutating func smallestBytes(xor: Bool, offset: Int, values: ArraySlice<UInt8>, laneBits: Int = 0) {
+        var start = offset
+        var rest = values
+        let mode = CodedDeltaMode(xor: xor, laneBits: laneBits)
+        while !rest.isEmpty {
+            let segment = start / segmentSize
+            let part = rest.prefix((segment + 1) * segmentSize - start)
+            var plain = OpStreamWriter()
+            plain.bytesOp(xor ? .xor : .add8, offset: start, data: part)
+            var coded = OpStreamWriter()
+            coded.coded(offset: start, values: part, mode: mode)
+            let deflated = part.count > 64 ? Deflate.compress(plain.bytes, windowBits: 9).count : plain.bytes.count
+            if coded.bytes.count < min(plain.bytes.count, deflated) {
+                segments[segment, default: OpStreamWriter()].coded(offset: start, values: part, mode: mode)
+            } else {
+                segments[segment, default: OpStreamWriter()].bytesOp(xor ? .xor : .add8, offset: start, data: part)
+            }
+            start += part.count
+            rest = rest.dropFirst(part.count)
+        }
+    }
+
     /// `add32` on 4-aligned values (which never straddle a segment boundary).
     public mutating func add32(offset: Int, deltas: [UInt32]) {
         precondition(offset % 4 == 0, "add32 needs 4-aligned values")

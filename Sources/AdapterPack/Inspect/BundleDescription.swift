@@ -109,6 +109,9 @@ public struct BundleDescription: Codable, Equatable, Sendable {
         case .write: return "write"
         case .move: return "move"
         case .setLength: return "setLength"
+        case .coded: return "coded"
+        case .loraWeights: return "loraWeights"
+        case .loraBias: return "loraBias"
         }
     }
 

@@ -134,7 +134,10 @@ public struct ParsedBundle: Sendable {
                 switch op.opcode {
                 case .xor, .add8, .write: for _ in 0 ..< op.length { _ = try reader.byte() }
                 case .add32: for _ in 0 ..< op.length { _ = try reader.zigzag() }
-                case .move, .setLength: break
+                case .coded:
+                    _ = try reader.varint()
+                    for _ in 0 ..< (try reader.varint()) { _ = try reader.byte() }
+                case .move, .setLength, .loraWeights, .loraBias: break
                 }
             }
             }

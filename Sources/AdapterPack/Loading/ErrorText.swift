@@ -13,6 +13,7 @@ extension SectionKind: CustomStringConvertible {
         case .scales: return "scales"
         case .payload: return "payload"
         case .undo: return "undo"
+        case .factors: return "factors"
         case .signature: return "signature"
         }
     }
@@ -79,6 +80,7 @@ extension RecordProblem: CustomStringConvertible {
             return "operation on bytes \(offset)..<\(offset + length) lies outside its chunk's segment \(segment)"
         case .badChunkDirectory:
             return "chunk directory invalid (segments must increase, stay inside the model, and lengths must add up)"
+        case .lora(let problem): return problem.description
         }
     }
 }
@@ -131,6 +133,19 @@ extension InflateProblem: CustomStringConvertible {
         case .badSymbol: return "invalid symbol"
         case .distanceTooFar(let d, let w): return "distance \(d) beyond the \(w)-byte window"
         case .trailingData: return "data after the final block"
+        }
+    }
+}
+
+extension LoRAProblem: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .noFactorsSection: return "LoRA operation in a bundle without a factors section (kind 7)"
+        case .badBlock(let block):
+            return "factor block at factors offset \(block) is invalid or runs past the factors section"
+        case .badRow(let row): return "factor block row \(row) has an invalid shift, mode or ratio"
+        case .outsideTensor(let offset, let length):
+            return "LoRA operation on \(offset) (length \(length)) is not inside its factor block's tensor"
         }
     }
 }

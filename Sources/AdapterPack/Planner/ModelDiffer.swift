@@ -113,7 +113,9 @@ public enum ModelDiffer {
         let hasLiteral = range.contains { origin[$0] < 0 }
         let runs = changedRuns(base: base, target: target, origin: origin, range: range, joinGap: Int.max)
         guard let span = runs.first.map({ $0.lowerBound ..< runs.last!.upperBound }) else { return }
-        plan.tensorMap.append(region.mapEntry())
+        // Quantization vectors are listed by the scales section's operations;
+        // the map names the weight and bias tensors (32 bytes an entry).
+        if case .quantization = region.content {} else { plan.tensorMap.append(region.mapEntry()) }
         if hasLiteral {
             for run in changedRuns(base: base, target: target, origin: origin, range: range) {
                 emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
@@ -123,7 +125,7 @@ public enum ModelDiffer {
         switch region.content {
         case .int8Weights:
             let deltas = span.map { target[$0] &- base[origin[$0]] }
-            plan.payload.bytesOp(.add8, offset: span.lowerBound, data: deltas[...])
+            plan.payload.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
         case .int32Values where range.lowerBound % 4 == 0:
             // Align the span to whole values of the region.
             let first = range.lowerBound + (span.lowerBound - range.lowerBound) / 4 * 4
@@ -132,10 +134,22 @@ public enum ModelDiffer {
             for p in stride(from: first, to: last, by: 4) {
                 deltas.append(word(target, p) &- word(base, origin[p]))
             }
-            plan.payload.add32(offset: first, deltas: deltas)
+            // Byte-wise differences mod 256 in four lanes, or int32 differences as varints.
+            let bytewise = (first ..< last).map { target[$0] &- base[origin[$0]] }
+            var words = OpStreamWriter()
+            words.add32(offset: first, deltas: deltas)
+            if CodedDeltaEncoder.operationSize(offset: first, values: bytewise, mode: CodedDeltaMode(xor: false, laneBits: 2))
+                < words.bytes.count {
+                plan.payload.smallestBytes(xor: false, offset: first, values: bytewise[...], laneBits: 2)
+            } else {
+                plan.payload.add32(offset: first, deltas: deltas)
+            }
         case .quantization:
-            let data = span.map { target[$0] ^ base[origin[$0]] }
-            plan.scales.bytesOp(.xor, offset: span.lowerBound, data: data[...])
+            // XOR of the bit patterns, whole elements, one lane per byte of a float32.
+            let first = range.lowerBound + (span.lowerBound - range.lowerBound) / 4 * 4
+            let last = min(range.upperBound, range.lowerBound + (span.upperBound - range.lowerBound + 3) / 4 * 4)
+            let data = (first ..< last).map { target[$0] ^ base[origin[$0]] }
+            plan.scales.smallestBytes(xor: true, offset: first, values: data[...], laneBits: 2)
         case .otherTensor, .int32Values:
             for run in runs.flatMap({ changedRuns(base: base, target: target, origin: origin, range: $0) }) {
                 emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)

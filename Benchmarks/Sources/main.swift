@@ -1,0 +1,181 @@
+// adapterpack-bench: bundle sizes, entropy floors, side-by-side baselines,
+// throughput and RAM window for every corpus pair. See Benchmarks/README.md.
+//
+//   swift run -c release --scratch-path .build-bench adapterpack-bench [--no-baselines] [--repeat N]
+import AdapterFormat
+import AdapterLoader
+import AdapterPack
+import Foundation
+
+let arguments = CommandLine.arguments.dropFirst()
+let runBaselines = !arguments.contains("--no-baselines")
+let repeats = arguments.firstIndex(of: "--repeat").flatMap { i in arguments.dropFirst(i - arguments.startIndex + 1).first }
+    .flatMap(Int.init) ?? 5
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let fixtures = root.appendingPathComponent("Tests/AdapterPackTests/Fixtures")
+
+func model(_ name: String) -> [UInt8] {
+    let url = fixtures.appendingPathComponent("\(name).tflite")
+    guard let data = try? Data(contentsOf: url) else { fatalError("missing \(url.path)") }
+    return [UInt8](data)
+}
+
+/// Best existing tool per digits pair in ../shared/corpus/BASELINES.md.
+let publishedBest: [String: (tool: String, bytes: Int)] = [
+    "digits/full-ft": ("detools_hdiffpatch_lzma", 27_481),
+    "digits/head-ft": ("detools_seq_crle", 653),
+    "digits/lora": ("detools_hdiffpatch_lzma", 19_170),
+]
+
+/// The synthetic fine-tune of Tests/AdapterPackTests/Fixtures.swift: every int8
+/// weight nudged by -2…2 with probability 1/4, one scale bit flipped per tensor.
+func perturbed(_ bytes: [UInt8], seed: UInt64) -> [UInt8] {
+    var out = bytes
+    var state = seed
+    func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    let parsed = try! TFLiteModel(bytes: bytes)
+    for tensor in parsed.subgraphs[0].tensors where tensor.type == .int8 {
+        guard let range = tensor.dataRange else { continue }
+        for i in range where next() % 4 == 0 {
+            out[i] = out[i] &+ UInt8(truncatingIfNeeded: Int(next() % 5) - 2)
+        }
+        if let scales = tensor.quantization?.scaleRange, !scales.isEmpty { out[scales.lowerBound] ^= 0x01 }
+    }
+    return out
+}
+
+/// H0(Δ) and H(Δ | base byte) in bytes, summed over the constant int8 tensors
+/// (as in BASELINES.md: plug-in estimates, no table cost).
+func entropies(base: [UInt8], target: [UInt8]) -> (h0: Double, conditional: Double) {
+    guard base.count == target.count, let parsed = try? TFLiteModel(bytes: target) else { return (.nan, .nan) }
+    func entropy(_ counts: [Int]) -> Double {
+        let n = Double(counts.reduce(0, +))
+        return counts.reduce(0) { $1 == 0 ? $0 : $0 - Double($1) * log2(Double($1) / n) }
+    }
+    var h0 = 0.0, conditional = 0.0
+    for tensor in parsed.subgraphs.flatMap(\.tensors) where tensor.type == .int8 {
+        guard let range = tensor.dataRange, range.contains(where: { base[$0] != target[$0] }) else { continue }
+        var counts = [Int](repeating: 0, count: 256)
+        var byContext = [[Int]](repeating: [Int](repeating: 0, count: 256), count: 256)
+        for i in range {
+            let d = Int(target[i] &- base[i])
+            counts[d] += 1
+            byContext[Int(base[i])][d] += 1
+        }
+        h0 += entropy(counts)
+        conditional += byContext.reduce(0) { $0 + entropy($1) }
+    }
+    return (h0 / 8, conditional / 8)
+}
+
+/// zlib, xz, zstd, bsdiff4, detools on the same pair through Benchmarks/baselines.py.
+func baselines(base: [UInt8], target: [UInt8]) -> [String: Int] {
+    guard runBaselines else { return [:] }
+    let venv = root.appendingPathComponent(".venv-bench/bin/python").path
+    let python = FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env"
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("apbench-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let b = dir.appendingPathComponent("base"), t = dir.appendingPathComponent("target")
+    try? Data(base).write(to: b)
+    try? Data(target).write(to: t)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    let script = root.appendingPathComponent("Benchmarks/baselines.py").path
+    process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script, b.path, t.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return [:] }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (try? JSONSerialization.jsonObject(with: data) as? [String: Int]) ?? [:]
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0 ..< repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return best
+}
+
+func grouped(_ n: Int) -> String {
+    let s = String(n)
+    var out = ""
+    for (i, c) in s.enumerated() {
+        if i > 0, (s.count - i) % 3 == 0 { out += "," }
+        out.append(c)
+    }
+    return out
+}
+
+func short(_ kind: SectionKind) -> String {
+    switch kind {
+    case .metadata: "meta"
+    case .tensorMap: "map"
+    case .layout: "layout"
+    case .scales: "scales"
+    case .payload: "payload"
+    case .undo: "undo"
+    case .signature: "sig"
+    default: "kind\(kind.rawValue)"
+    }
+}
+
+// `--perturb MODEL SEED OUT`: writes the synthetic fine-tune of MODEL (used for Spec/vectors).
+if let i = arguments.firstIndex(of: "--perturb") {
+    let rest = Array(arguments[arguments.index(after: i)...])
+    let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: rest[0])))
+    try Data(perturbed(input, seed: UInt64(rest[1])!)).write(to: URL(fileURLWithPath: rest[2]))
+    exit(0)
+}
+
+let key = try! SigningKey.generate(.ed25519)
+let keys = TrustedKeys([key.verifyingKey])
+var pairs: [(name: String, base: [UInt8], target: [UInt8])] = []
+let digitsBase = model("base")
+for variant in ["full-ft", "head-ft", "lora"] { pairs.append(("digits/\(variant)", digitsBase, model(variant))) }
+for (i, name) in ["hello_world_int8", "micro_speech_quantized", "keyword_scrambled_8bit", "trained_lstm_int8"].enumerated() {
+    let base = model(name)
+    pairs.append(("tflm/\(name)+synthetic(seed \(i + 1))", base, perturbed(base, seed: UInt64(i + 1))))
+}
+
+print("| pair | model | bundle | sections (stored bytes) | H0(Δ) | H(Δ\\|base) | best baseline (this run) | bundle / best | best in BASELINES.md | bundle / that | encode MB/s | apply MB/s | window |")
+print("|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|---:|---:|")
+for pair in pairs {
+    var bundle: [UInt8] = []
+    let encode = try seconds {
+        bundle = try DiffBundler.bundle(base: pair.base, target: pair.target, key: key).bytes
+    }
+    var applied: [UInt8] = []
+    let decode = try seconds { applied = try HostLoader.apply(bundle: bundle, base: pair.base, keys: keys).model }
+    precondition(applied == pair.target, "\(pair.name): apply did not give the target")
+    let restored = try HostLoader.unapply(bundle: bundle, target: pair.target, keys: keys).model
+    precondition(restored == pair.base, "\(pair.name): unapply did not give the base")
+    let parsed = try ParsedBundle(bytes: bundle)
+    let sections = parsed.table.entries.map { "\(short($0.kind)) \(grouped(Int($0.storedLength)))" }
+        .joined(separator: ", ")
+    let (h0, conditional) = entropies(base: pair.base, target: pair.target)
+    let measured = baselines(base: pair.base, target: pair.target)
+    let best = measured.min { $0.value < $1.value }
+    let bestText = best.map { "\($0.key) \(grouped($0.value))" } ?? "–"
+    let ratio = best.map { String(format: "%.3f", Double(bundle.count) / Double($0.value)) } ?? "–"
+    let published = publishedBest[pair.name]
+    let publishedText = published.map { "\($0.tool) \(grouped($0.bytes))" } ?? "–"
+    let publishedRatio = published.map { String(format: "%.3f", Double(bundle.count) / Double($0.bytes)) } ?? "–"
+    let mb = Double(pair.target.count) / 1e6
+    print("| \(pair.name) | \(grouped(pair.target.count)) | \(grouped(bundle.count)) | \(sections) | \(grouped(Int(h0.rounded()))) | \(grouped(Int(conditional.rounded()))) | \(bestText) | \(ratio) | \(publishedText) | \(publishedRatio) | \(String(format: "%.1f", mb / encode)) | \(String(format: "%.1f", mb / decode)) | \(grouped(HostLoader.declaredWindow(bundle))) |")
+}
+print("")
+print("bundle includes header 128 B, 48 B per section-table entry and the 100-byte signature section; baselines carry no hashes or signature.")
+print("H0(Δ), H(Δ|base): plug-in entropies of the int8 differences summed per tensor, no table cost (H(Δ|base) is biased low on small tensors).")
+print("throughput: best of \(repeats) runs, model bytes per second; apply = verify + base hash + decode + patch + target hash on the host.")

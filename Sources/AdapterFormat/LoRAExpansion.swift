@@ -1,0 +1,189 @@
+/// The fixed-point LoRA expansion (Spec/FORMAT.md §4.2, §4.3): the one
+/// definition the host's reference and the device's loader both run, so the
+/// bundle's target hash is exact. Integer arithmetic only.
+///
+/// A factor block in the factors section describes one adapted weight tensor
+/// W (rows × columns int8, one output channel per row) and its low-rank
+/// change ΔW = s·B·A, quantized: Aᵀ as columns × r int8 values and, per row,
+/// r int8 values of B with a multiplier and shift that turn the int32 dot
+/// product into a change in the row's int8 units. Rows whose result would
+/// leave the int8 range are *rescaled*: their values are multiplied by a
+/// fixed-point ratio ρ = R / 2^m ≤ 1 (the row's float32 scale widens by 1/ρ,
+/// sent as data in the scales section) and so is the row's int32 bias.
+public enum LoRAExpansion {
+    /// Largest rank a factor block may have (bounds the loader's buffers).
+    public static let maxRank = 128
+    /// Largest right shift of a multiplier.
+    public static let maxShift = 62
+
+    /// `round(x / 2^n)` with ties toward +∞: `(x + 2^(n-1)) >> n`, an
+    /// arithmetic shift on a 64-bit two's-complement value; `n` in 1 … 62.
+    @inline(__always)
+    public static func roundShift(_ x: Int64, _ n: Int) -> Int64 {
+        (x &+ (Int64(1) << (n - 1))) >> Int64(n)
+    }
+
+    /// Σ B[k]·Aᵀ[k] over the rank: int32 accumulation of int8 products.
+    @inline(__always)
+    public static func dot(_ b: UnsafeRawBufferPointer, _ bStart: Int,
+                           _ a: UnsafeRawBufferPointer, _ aStart: Int, rank: Int) -> Int32 {
+        var acc: Int32 = 0
+        var k = 0
+        while k < rank {
+            acc &+= Int32(Int8(bitPattern: b[bStart + k])) &* Int32(Int8(bitPattern: a[aStart + k]))
+            k += 1
+        }
+        return acc
+    }
+
+    /// The change of one weight in its row's int8 units: roundShift(acc · M, n).
+    @inline(__always)
+    public static func delta(_ acc: Int32, _ row: LoRARow) -> Int64 {
+        roundShift(Int64(acc) &* Int64(row.multiplier), Int(row.shift))
+    }
+
+    /// The new int8 weight (as its byte) for base byte `w` and change `delta`.
+    /// Shifted rows: (w + Δ) mod 256. Rescaled rows: clamp(roundShift((w + Δ)·R, m), −127, 127).
+    @inline(__always)
+    public static func forward(_ w: UInt8, _ delta: Int64, _ row: LoRARow) -> UInt8 {
+        let v = Int64(Int8(bitPattern: w)) &+ delta
+        guard row.rescaled else { return UInt8(truncatingIfNeeded: v) }
+        let scaled = roundShift(v &* Int64(row.ratio), Int(row.ratioShift))
+        return UInt8(bitPattern: Int8(scaled < -127 ? -127 : (scaled > 127 ? 127 : scaled)))
+    }
+
+    /// The base byte back from a shifted row's new byte: (w' − Δ) mod 256.
+    /// (Rescaled rows are not inverted by expansion: undo restores them.)
+    @inline(__always)
+    public static func inverse(_ w: UInt8, _ delta: Int64) -> UInt8 {
+        w &- UInt8(truncatingIfNeeded: delta)
+    }
+
+    /// A rescaled row's new int32 bias: roundShift(b · R, m), clamped to int32.
+    @inline(__always)
+    public static func rescaleBias(_ b: Int32, _ row: LoRARow) -> Int32 {
+        let scaled = roundShift(Int64(b) &* Int64(row.ratio), Int(row.ratioShift))
+        return Int32(clamping: scaled)
+    }
+}
+
+/// The 16-byte header of a factor block (Spec/FORMAT.md §4.2).
+public struct LoRABlockHeader: Equatable, Sendable {
+    public static let size = 16
+    /// Bias offset meaning "no bias tensor".
+    public static let noBias: UInt32 = 0xFFFF_FFFF
+
+    /// Model offset of W[0][0].
+    public var weights: UInt32
+    /// Model offset of the row-0 int32 bias, or `noBias`.
+    public var bias: UInt32
+    public var rows: UInt16
+    public var columns: UInt16
+    public var rank: UInt8
+
+    public init(weights: UInt32, bias: UInt32, rows: UInt16, columns: UInt16, rank: UInt8) {
+        self.weights = weights
+        self.bias = bias
+        self.rows = rows
+        self.columns = columns
+        self.rank = rank
+    }
+
+    /// Bytes of one row record: r values of B, u16 M, u8 shift|mode, u16 R, u8 m.
+    public var rowRecordSize: Int { Int(rank) + 6 }
+    /// Offset of Aᵀ (columns × r int8) from the block start.
+    public var aOffset: Int { Self.size }
+    /// Offset of the row records from the block start.
+    public var rowsOffset: Int { Self.size + Int(columns) * Int(rank) }
+    /// Total bytes of the block.
+    public var blockSize: Int { rowsOffset + Int(rows) * rowRecordSize }
+    /// Bytes of the weight tensor.
+    public var weightBytes: UInt64 { UInt64(rows) * UInt64(columns) }
+
+    /// Parses and checks the header; `block` is its section offset (for errors).
+    public init(parsing b: UnsafeRawBufferPointer, block: UInt32) throws(FormatError) {
+        guard b.count >= Self.size else { throw Self.bad(.badBlock(block: block)) }
+        weights = b.le32(0)
+        bias = b.le32(4)
+        rows = b.le16(8)
+        columns = b.le16(10)
+        rank = b[12]
+        guard rows > 0, columns > 0, rank > 0, Int(rank) <= LoRAExpansion.maxRank,
+              b[13] == 0, b.le16(14) == 0 else { throw Self.bad(.badBlock(block: block)) }
+    }
+
+    public func write(into b: UnsafeMutableRawBufferPointer) {
+        precondition(b.count >= Self.size)
+        b.put32(weights, at: 0)
+        b.put32(bias, at: 4)
+        b.put16(rows, at: 8)
+        b.put16(columns, at: 10)
+        b[12] = rank
+        b[13] = 0
+        b.put16(0, at: 14)
+    }
+
+    static func bad(_ problem: LoRAProblem) -> FormatError {
+        .malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(problem))
+    }
+}
+
+/// One row's expansion parameters, parsed from its record (after the r values of B).
+public struct LoRARow: Equatable, Sendable {
+    /// M: Δ = roundShift(acc · M, n). 0 for a row without change.
+    public var multiplier: UInt16
+    /// n, 1 … 62.
+    public var shift: UInt8
+    /// Whether the row is rescaled by ρ = R / 2^m.
+    public var rescaled: Bool
+    /// R (1 … 2^m); 0 when not rescaled.
+    public var ratio: UInt16
+    /// m, 1 … 62; 0 when not rescaled.
+    public var ratioShift: UInt8
+
+    public init(multiplier: UInt16, shift: UInt8, rescaled: Bool = false, ratio: UInt16 = 0, ratioShift: UInt8 = 0) {
+        self.multiplier = multiplier
+        self.shift = shift
+        self.rescaled = rescaled
+        self.ratio = ratio
+        self.ratioShift = ratioShift
+    }
+
+    /// Parses the 6 bytes after a record's B values; `row` names it in errors.
+    public init(parsing b: UnsafeRawBufferPointer, at start: Int, row: Int) throws(FormatError) {
+        multiplier = b.le16(start)
+        let mode = b[start + 2]
+        shift = mode & 0x3F
+        rescaled = mode & 0x80 != 0
+        ratio = b.le16(start + 3)
+        ratioShift = b[start + 5]
+        let bad = LoRABlockHeader.bad(.badRow(row: UInt32(row)))
+        guard mode & 0x40 == 0, shift >= 1, Int(shift) <= LoRAExpansion.maxShift else { throw bad }
+        if rescaled {
+            guard ratioShift >= 1, Int(ratioShift) <= LoRAExpansion.maxShift, ratio >= 1,
+                  UInt64(ratio) <= UInt64(1) << UInt64(ratioShift) else { throw bad }
+        } else {
+            guard ratio == 0, ratioShift == 0 else { throw bad }
+        }
+    }
+
+    /// Writes the 6 parameter bytes at `start`.
+    public func write(into b: UnsafeMutableRawBufferPointer, at start: Int) {
+        b.put16(multiplier, at: start)
+        b[start + 2] = shift | (rescaled ? 0x80 : 0)
+        b.put16(ratio, at: start + 3)
+        b[start + 5] = ratioShift
+    }
+}
+
+/// What is wrong with a LoRA operation or the factor block it names.
+public enum LoRAProblem: Equatable, Sendable {
+    /// A LoRA operation in a bundle without a factors section.
+    case noFactorsSection
+    /// The block (section offset) does not fit in the factors section, or its header is invalid.
+    case badBlock(block: UInt32)
+    /// A row record has an invalid shift, mode or ratio.
+    case badRow(row: UInt32)
+    /// The operation's bytes are not inside the block's weight (or bias) tensor.
+    case outsideTensor(offset: UInt32, length: UInt32)
+}

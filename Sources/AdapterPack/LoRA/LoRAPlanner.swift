@@ -1,0 +1,307 @@
+import Foundation
+import AdapterFormat
+
+/// What a LoRA bundle does to one module, for reports.
+public struct LoRAModuleReport: Sendable, Equatable {
+    public var module: String
+    public var tensorIndex: Int
+    public var matchedBy: String
+    public var rank: Int
+    public var rows: Int
+    public var columns: Int
+    /// Weights whose w + Δ leaves −127 … 127.
+    public var saturatingWeights: Int
+    /// Rows whose scale widened.
+    public var rescaledRows: Int
+    /// Largest |Δ| in int8 steps.
+    public var largestDelta: Int
+}
+
+/// The sections and the exact target of a LoRA bundle (Spec/FORMAT.md §4.2–4.4).
+public struct LoRAPlan: Sendable {
+    public var target: [UInt8]
+    public var factors: [UInt8] = []
+    public var payload: ContentChunks
+    public var scales: SegmentedOps
+    public var layout = OpStreamWriter()
+    public var undo = OpStreamWriter()
+    public var tensorMap: [TensorMapEntry] = []
+    public var modules: [LoRAModuleReport] = []
+    /// Base bytes the target keeps after the model for unapply (rescaled rows and biases).
+    public var backupBytes = 0
+    public var backupRuns = 0
+}
+
+/// Quantizes the factors, expands them with the device's arithmetic
+/// (`LoRAExpansion`) to compute the exact target, and lays out the sections.
+///
+/// Reversibility: shifted rows are undone by subtracting Δ again. A rescaled
+/// row loses information (≈ log2(max|w + Δ| / 127) bits per weight), so its
+/// base bytes, and those of its bias, are kept: the layout section copies
+/// them (`move`) to the end of the model before the content runs, and the
+/// undo section moves them back and restores the base length. Measured on
+/// digits/lora-adapter: 47 rescaled rows; sending their base bytes as undo
+/// `write` records would cost about 20 KB, the moves cost 30 bytes.
+public enum LoRAPlanner {
+    /// Backup runs closer than this many bytes are merged into one `move`
+    /// (fewer bundle bytes and flash steps, a little more flash). On
+    /// digits/lora-adapter: gap 0 → 24 runs, 4,592-byte bundle, 20,540 bytes
+    /// kept; gap 512 → 2 runs, 4,279 bytes, 24,300 bytes kept.
+    public static let defaultMergeGap = 512
+
+    public static func plan(base: [UInt8], targets: [LoRATarget], segmentSize: Int,
+                            mergeGap: Int = defaultMergeGap) throws -> LoRAPlan {
+        var plan = LoRAPlan(target: base, payload: ContentChunks(segmentSize: segmentSize),
+                            scales: SegmentedOps(segmentSize: segmentSize))
+        var backups: [Range<Int>] = []
+        for target in targets {
+            let block = plan.factors.count
+            let (bytes, report, rescaled) = try expand(target, block: block, model: &plan.target)
+            plan.factors += bytes
+            plan.modules.append(report)
+            let weights = target.weight.dataRange!
+            let columns = target.module.inFeatures
+            try plan.payload.add(.loraWeights, range: weights, valueSize: 1, block: block)
+            if let bias = target.bias?.dataRange {
+                try plan.payload.add(.loraBias, range: bias, valueSize: 4, block: block)
+            }
+            for row in rescaled {
+                backups.append(weights.lowerBound + row * columns ..< weights.lowerBound + (row + 1) * columns)
+                if let bias = target.bias?.dataRange { backups.append(bias.lowerBound + 4 * row ..< bias.lowerBound + 4 * row + 4) }
+            }
+            plan.tensorMap.append(entry(target.weight, role: .weights))
+            if let bias = target.bias { plan.tensorMap.append(entry(bias, role: .bias)) }
+        }
+        // Scale vectors: XOR of the float32 bit patterns (its own inverse).
+        for target in targets {
+            for range in [target.weight.quantization?.scaleRange, target.bias?.quantization?.scaleRange].compactMap({ $0 }) {
+                for run in changedRuns(base, plan.target, range) {
+                    let data = run.map { plan.target[$0] ^ base[$0] }
+                    plan.scales.bytesOp(.xor, offset: run.lowerBound, data: data[...])
+                }
+            }
+        }
+        // Backups of rescaled rows after the model; undo moves them back.
+        let runs = merge(backups, gap: mergeGap)
+        if !runs.isEmpty {
+            var tail = base.count
+            let total = base.count + runs.reduce(0) { $0 + $1.count }
+            plan.layout.setLength(total)
+            for run in runs {
+                plan.layout.move(from: run.lowerBound, to: tail, length: run.count)
+                plan.undo.move(from: tail, to: run.lowerBound, length: run.count)
+                plan.target += base[run]
+                tail += run.count
+            }
+            plan.undo.setLength(base.count)
+            plan.backupBytes = total - base.count
+            plan.backupRuns = runs.count
+        }
+        return plan
+    }
+
+    /// Builds one factor block and applies it to `model` with the shared
+    /// fixed-point code; returns the block, its report and the rescaled rows.
+    static func expand(_ target: LoRATarget, block: Int,
+                       model: inout [UInt8]) throws -> ([UInt8], LoRAModuleReport, [Int]) {
+        let module = target.module
+        let quantization = target.weight.quantization!
+        let scales = quantization.scales.map(Double.init)
+        let q = try LoRAQuantizer.quantize(module, weightScales: scales)
+        let r = q.rank, rows = q.rows, columns = q.columns
+        let weights = target.weight.dataRange!
+        let header = LoRABlockHeader(weights: UInt32(weights.lowerBound),
+                                     bias: target.bias?.dataRange.map { UInt32($0.lowerBound) } ?? LoRABlockHeader.noBias,
+                                     rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r))
+        var bytes = [UInt8](repeating: 0, count: header.blockSize)
+        var report = LoRAModuleReport(module: module.name, tensorIndex: target.weight.index, matchedBy: target.matchedBy,
+                                      rank: r, rows: rows, columns: columns, saturatingWeights: 0, rescaledRows: 0,
+                                      largestDelta: 0)
+        // Every row's v = w + Δ, with the device's arithmetic.
+        var values = [[Int64]](repeating: [], count: rows)
+        var rowParameters: [LoRARow] = []
+        bytes.withUnsafeMutableBytes { raw in
+            header.write(into: raw)
+            for (i, v) in q.aT.enumerated() { raw[header.aOffset + i] = UInt8(bitPattern: v) }
+            for o in 0 ..< rows {
+                let record = header.rowsOffset + o * header.rowRecordSize
+                for k in 0 ..< r { raw[record + k] = UInt8(bitPattern: q.b[o * r + k]) }
+            }
+        }
+        bytes.withUnsafeBytes { raw in
+            for o in 0 ..< rows {
+                let m = q.multipliers[o]
+                let parameters = LoRARow(multiplier: m.multiplier, shift: m.shift)
+                rowParameters.append(parameters)
+                let record = header.rowsOffset + o * header.rowRecordSize
+                var row = [Int64](repeating: 0, count: columns)
+                for i in 0 ..< columns {
+                    let delta = LoRAExpansion.delta(
+                        LoRAExpansion.dot(raw, record, raw, header.aOffset + i * r, rank: r), parameters)
+                    report.largestDelta = max(report.largestDelta, Int(delta.magnitude))
+                    row[i] = Int64(Int8(bitPattern: model[weights.lowerBound + o * columns + i])) + delta
+                }
+                values[o] = row
+            }
+        }
+        // Rows (or, per-tensor, the whole tensor) that leave the int8 range get a wider scale.
+        let largest = values.map { $0.map(\.magnitude).max() ?? 0 }
+        report.saturatingWeights = values.reduce(0) { $0 + $1.filter { $0.magnitude > 127 }.count }
+        var rescaled: [Int] = []
+        let perTensor = scales.count == 1
+        let tensorLargest = largest.max() ?? 0
+        for o in 0 ..< rows where perTensor ? tensorLargest > 127 : largest[o] > 127 {
+            let ratio = FixedPoint.ratio(127 / Double(perTensor ? tensorLargest : largest[o]))
+            rowParameters[o].rescaled = true
+            rowParameters[o].ratio = ratio.ratio
+            rowParameters[o].ratioShift = ratio.shift
+            rescaled.append(o)
+        }
+        report.rescaledRows = rescaled.count
+        bytes.withUnsafeMutableBytes { raw in
+            for o in 0 ..< rows {
+                rowParameters[o].write(into: raw, at: header.rowsOffset + o * header.rowRecordSize + r)
+            }
+        }
+        // The target: weights, then biases and scales of rescaled rows.
+        for o in 0 ..< rows {
+            let p = rowParameters[o]
+            for i in 0 ..< columns {
+                let at = weights.lowerBound + o * columns + i
+                let delta = values[o][i] - Int64(Int8(bitPattern: model[at]))
+                model[at] = LoRAExpansion.forward(model[at], delta, p)
+            }
+        }
+        let ratioOf = { (o: Int) -> Double in
+            Double(rowParameters[o].ratio) / Foundation.pow(2, Double(rowParameters[o].ratioShift))
+        }
+        if let bias = target.bias?.dataRange {
+            for o in rescaled {
+                let at = bias.lowerBound + 4 * o
+                let old = Int32(bitPattern: readLE32(model, at))
+                writeLE32(&model, at, UInt32(bitPattern: LoRAExpansion.rescaleBias(old, rowParameters[o])))
+            }
+        }
+        // New float32 scales: old / ρ (the device writes these bytes as data).
+        let scaleRows = perTensor ? (rescaled.isEmpty ? [] : [0]) : rescaled
+        for o in scaleRows {
+            if let range = quantization.scaleRange {
+                let old = Double(quantization.scales[o])
+                writeLE32(&model, range.lowerBound + 4 * o, Float(old / ratioOf(o)).bitPattern)
+            }
+            if let bq = target.bias?.quantization, let range = bq.scaleRange, bq.scales.count == scales.count {
+                let old = Double(bq.scales[o])
+                writeLE32(&model, range.lowerBound + 4 * o, Float(old / ratioOf(o)).bitPattern)
+            }
+        }
+        return (bytes, report, rescaled)
+    }
+
+    static func entry(_ tensor: TFLiteTensor, role: TensorMapEntry.Role) -> TensorMapEntry {
+        let region = ModelRegion(range: tensor.dataRange!, content: role == .weights ? .int8Weights : .int32Values,
+                                 tensor: tensor)
+        return region.mapEntry()
+    }
+
+    /// Byte runs in `range` where `a` and `b` differ, joined across gaps under 8 bytes.
+    static func changedRuns(_ a: [UInt8], _ b: [UInt8], _ range: Range<Int>) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        for i in range where a[i] != b[i] {
+            if let last = runs.last, i - last.upperBound < 8 {
+                runs[runs.count - 1] = last.lowerBound ..< i + 1
+            } else {
+                runs.append(i ..< i + 1)
+            }
+        }
+        return runs
+    }
+
+    /// Sorted, merged ranges (neighbours closer than `gap` bytes join).
+    static func merge(_ ranges: [Range<Int>], gap: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, range.lowerBound <= last.upperBound + gap {
+                out[out.count - 1] = last.lowerBound ..< max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+
+    static func readLE32(_ b: [UInt8], _ p: Int) -> UInt32 {
+        UInt32(b[p]) | UInt32(b[p + 1]) << 8 | UInt32(b[p + 2]) << 16 | UInt32(b[p + 3]) << 24
+    }
+
+    static func writeLE32(_ b: inout [UInt8], _ p: Int, _ v: UInt32) {
+        for k in 0 ..< 4 { b[p + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
+    }
+}
+
+/// Content-section chunks built from raw operations (for the LoRA opcodes,
+/// which `SegmentedOps` does not write), coded like `SegmentedOps.encoded`.
+public struct ContentChunks: Sendable {
+    public let segmentSize: Int
+    public private(set) var segments: [Int: [UInt8]] = [:]
+    public private(set) var operationCount = 0
+
+    public init(segmentSize: Int) { self.segmentSize = segmentSize }
+
+    public var isEmpty: Bool { segments.isEmpty }
+
+    /// `loraWeights` (value size 1) or `loraBias` (value size 4) over `range`,
+    /// split at segment boundaries.
+    public mutating func add(_ opcode: Opcode, range: Range<Int>, valueSize: Int, block: Int) throws {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let segment = start / segmentSize
+            let end = min(range.upperBound, (segment + 1) * segmentSize)
+            guard (end - start) % valueSize == 0 else {
+                throw PEFTError.map("int32 values at \(range) straddle a segment boundary at an unaligned offset")
+            }
+            var op: [UInt8] = [opcode.rawValue]
+            LEB128.append(start, to: &op)
+            LEB128.append((end - start) / valueSize, to: &op)
+            LEB128.append(block, to: &op)
+            segments[segment, default: []] += op
+            operationCount += 1
+            start = end
+        }
+    }
+
+    public var decodedLength: Int { segments.values.reduce(0) { $0 + $1.count } }
+
+    public func encoded(_ codec: SectionCodec) -> (stored: [UInt8], decodedLength: Int) {
+        var directory: [UInt8] = []
+        var data: [UInt8] = []
+        var previous = -1
+        for (segment, stream) in segments.sorted(by: { $0.key < $1.key }) {
+            let chunk: [UInt8]
+            switch codec {
+            case .stored: chunk = stream
+            case .deflate(let bits): chunk = Deflate.compress(stream, windowBits: bits)
+            }
+            LEB128.append(segment - previous - 1, to: &directory)
+            LEB128.append(chunk.count, to: &directory)
+            LEB128.append(stream.count, to: &directory)
+            data += chunk
+            previous = segment
+        }
+        var stored: [UInt8] = []
+        LEB128.append(directory.count, to: &stored)
+        return (stored + directory + data, decodedLength)
+    }
+
+    /// The smallest coding whose decoder fits `maxWindow`.
+    public func section(_ kind: SectionKind, maxWindow: Int) -> SectionPayload {
+        let plain = encoded(.stored)
+        var best = SectionPayload(kind: kind, codec: .stored, stored: plain.stored, decodedLength: plain.decodedLength)
+        for codec in SectionPayload.deflateCodecs(maxWindow: maxWindow) {
+            let packed = encoded(codec)
+            if packed.stored.count < best.stored.count {
+                best = SectionPayload(kind: kind, codec: codec, stored: packed.stored, decodedLength: packed.decodedLength)
+            }
+        }
+        return best
+    }
+}

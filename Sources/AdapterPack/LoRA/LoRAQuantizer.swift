@@ -1,0 +1,176 @@
+import AdapterFormat
+import Foundation
+
+/// One module's factors as int8, with a fixed-point multiplier per row.
+///
+/// A is quantized per rank (each row of A gets scale a_k = max|A_k| / 127),
+/// a_k is folded into column k of B, and B is quantized per output row (scale
+/// b_o = max_k |s·B_ok·a_k / w_o| / 127, w_o the row's weight scale), so
+/// Δ_oi = b_o · Σ_k Bq_ok · Aq_ki is one int32 dot product per weight and one
+/// multiplier per row. Measured on digits/lora-adapter this has the smallest
+/// error of the four per-rank/per-tensor × per-row/per-tensor choices
+/// (Spec/FORMAT.md §4.2, Benchmarks/lora/README.md).
+public struct QuantizedFactors: Sendable, Equatable {
+    public var rank: Int
+    public var rows: Int
+    public var columns: Int
+    /// Aᵀ: columns × rank, row-major (column i's rank values together).
+    public var aT: [Int8]
+    /// B: rows × rank.
+    public var b: [Int8]
+    /// Per row: M and n with Δ = roundShift(acc · M, n).
+    public var multipliers: [LoRARowMultiplier]
+}
+
+public struct LoRARowMultiplier: Sendable, Equatable {
+    public var multiplier: UInt16
+    public var shift: UInt8
+}
+
+/// Real numbers as 16-bit mantissas with a right shift.
+public enum FixedPoint {
+    /// M / 2^n nearest to `real` ≥ 0 with M in [2^15, 2^16) (0 → M = 0, n = 1);
+    /// nil when `real` is too large for n ≥ 1.
+    public static func multiplier(_ real: Double) -> LoRARowMultiplier? {
+        guard real > 0 else { return LoRARowMultiplier(multiplier: 0, shift: 1) }
+        var n = 15 - Int(Foundation.floor(Foundation.log2(real)))
+        if n > LoRAExpansion.maxShift {
+            let m = (real * Foundation.pow(2, Double(LoRAExpansion.maxShift))).rounded()
+            return m < 1 ? LoRARowMultiplier(multiplier: 0, shift: 1)
+                         : LoRARowMultiplier(multiplier: UInt16(m), shift: UInt8(LoRAExpansion.maxShift))
+        }
+        var m = (real * Foundation.pow(2, Double(n))).rounded()
+        if m >= 65536 { m = (m / 2).rounded(); n -= 1 }
+        guard n >= 1 else { return nil }
+        return LoRARowMultiplier(multiplier: UInt16(m), shift: UInt8(n))
+    }
+
+    /// ρ = R / 2^m ≤ `real` < 1 with R in [2^15, 2^16), rounded down so
+    /// that max|v| · ρ never exceeds 127.
+    public static func ratio(_ real: Double) -> (ratio: UInt16, shift: UInt8) {
+        precondition(real > 0 && real < 1)
+        let m = min(LoRAExpansion.maxShift, 15 - Int(Foundation.floor(Foundation.log2(real))))
+        let r = (real * Foundation.pow(2, Double(m))).rounded(.down)
+        return (UInt16(max(1, min(r, 65535))), UInt8(m))
+    }
+}
+
+public enum LoRAQuantizer {
+    /// Quantizes `module` for a weight tensor whose rows have scales
+    /// `weightScales` (one per row, or one for all).
+    ///
+    /// With `refit` (the default), B is re-fitted to the *quantized* A before
+    /// it is quantized itself: B̂ = s·B·(A Âᵀ)(Â Âᵀ)⁻¹ minimizes ‖s·B·A − B̂·Â‖
+    /// row by row (Â = dequantized A), so B absorbs part of A's rounding error.
+    public static func quantize(_ module: LoRAModule, weightScales: [Double], refit: Bool = true) throws -> QuantizedFactors {
+        let r = module.rank, rows = module.outFeatures, columns = module.inFeatures
+        var aScale = [Double](repeating: 1, count: r)
+        var aT = [Int8](repeating: 0, count: columns * r)
+        for k in 0 ..< r {
+            var largest = 0.0
+            for i in 0 ..< columns { largest = max(largest, abs(module.a[k * columns + i])) }
+            guard largest > 0 else { continue }
+            aScale[k] = largest / 127
+            for i in 0 ..< columns { aT[i * r + k] = quantize(module.a[k * columns + i] / aScale[k]) }
+        }
+        // s·B, or its refit to the quantized A.
+        var scaledB = module.b.map { $0 * module.scaling }
+        if refit, let mixing = refitMatrix(module, aT: aT, aScale: aScale) {
+            for o in 0 ..< rows {
+                let row = Array(scaledB[o * r ..< (o + 1) * r])
+                for k in 0 ..< r { scaledB[o * r + k] = (0 ..< r).reduce(0.0) { $0 + row[$1] * mixing[$1 * r + k] } }
+            }
+        }
+        var b = [Int8](repeating: 0, count: rows * r)
+        var multipliers: [LoRARowMultiplier] = []
+        for o in 0 ..< rows {
+            let w = weightScales.count == 1 ? weightScales[0] : weightScales[o]
+            // Row o of B in int8 units of W per unit of Aq.
+            let folded = (0 ..< r).map { scaledB[o * r + $0] * aScale[$0] / w }
+            let largest = folded.map(abs).max() ?? 0
+            guard largest > 0, largest.isFinite else {
+                multipliers.append(LoRARowMultiplier(multiplier: 0, shift: 1))
+                continue
+            }
+            let rowScale = largest / 127
+            for k in 0 ..< r { b[o * r + k] = quantize(folded[k] / rowScale) }
+            guard let m = FixedPoint.multiplier(rowScale) else {
+                throw PEFTError.tensors("module \(module.name): the change of row \(o) is too large for int8 weights (\(Int(largest * 127)) steps)")
+            }
+            multipliers.append(m)
+        }
+        return QuantizedFactors(rank: r, rows: rows, columns: columns, aT: aT, b: b, multipliers: multipliers)
+    }
+
+    /// X = (A Âᵀ)(Â Âᵀ)⁻¹ (r × r), so that B·A ≈ (B·X)·Â in least squares;
+    /// nil when Â Âᵀ is singular (a rank whose A row is all zero).
+    static func refitMatrix(_ module: LoRAModule, aT: [Int8], aScale: [Double]) -> [Double]? {
+        let r = module.rank, columns = module.inFeatures
+        func dequantized(_ k: Int, _ i: Int) -> Double { Double(aT[i * r + k]) * aScale[k] }
+        var gram = [Double](repeating: 0, count: r * r), cross = [Double](repeating: 0, count: r * r)
+        for j in 0 ..< r {
+            for k in 0 ..< r {
+                var g = 0.0, h = 0.0
+                for i in 0 ..< columns {
+                    g += dequantized(j, i) * dequantized(k, i)
+                    h += module.a[j * columns + i] * dequantized(k, i)
+                }
+                gram[j * r + k] = g
+                cross[j * r + k] = h
+            }
+        }
+        // Solve X·G = H, i.e. G·Xᵀ = Hᵀ (G symmetric), by Gauss–Jordan with partial pivoting.
+        var m = gram, rhs = [Double](repeating: 0, count: r * r)
+        for j in 0 ..< r { for k in 0 ..< r { rhs[j * r + k] = cross[k * r + j] } }
+        let largest = gram.map(abs).max() ?? 0
+        for c in 0 ..< r {
+            guard let p = (c ..< r).max(by: { abs(m[$0 * r + c]) < abs(m[$1 * r + c]) }),
+                  abs(m[p * r + c]) > 1e-12 * largest else { return nil }
+            if p != c { for k in 0 ..< r { m.swapAt(p * r + k, c * r + k); rhs.swapAt(p * r + k, c * r + k) } }
+            let pivot = m[c * r + c]
+            for k in 0 ..< r { m[c * r + k] /= pivot; rhs[c * r + k] /= pivot }
+            for row in 0 ..< r where row != c {
+                let f = m[row * r + c]
+                guard f != 0 else { continue }
+                for k in 0 ..< r { m[row * r + k] -= f * m[c * r + k]; rhs[row * r + k] -= f * rhs[c * r + k] }
+            }
+        }
+        // rhs = Xᵀ.
+        var x = [Double](repeating: 0, count: r * r)
+        for j in 0 ..< r { for k in 0 ..< r { x[j * r + k] = rhs[k * r + j] } }
+        return x
+    }
+
+    /// Error of the device's Δ (int8 factors, fixed-point expansion) against
+    /// the exact float Δ = s·B·A / w, in int8 steps, over every weight of `targets`.
+    public static func deltaError(_ targets: [LoRATarget], refit: Bool = true) -> (rms: Double, max: Double, count: Int) {
+        var squared = 0.0, largest = 0.0, count = 0
+        for target in targets {
+            let m = target.module
+            let scales = target.weight.quantization!.scales.map(Double.init)
+            guard let q = try? quantize(m, weightScales: scales, refit: refit) else { continue }
+            q.b.withUnsafeBytes { b in
+                q.aT.withUnsafeBytes { a in
+                    for o in 0 ..< m.outFeatures {
+                        let row = LoRARow(multiplier: q.multipliers[o].multiplier, shift: q.multipliers[o].shift)
+                        let w = scales.count == 1 ? scales[0] : scales[o]
+                        for i in 0 ..< m.inFeatures {
+                            var exact = 0.0
+                            for k in 0 ..< m.rank { exact += m.b[o * m.rank + k] * m.a[k * m.inFeatures + i] }
+                            exact *= m.scaling / w
+                            let delta = Double(LoRAExpansion.delta(LoRAExpansion.dot(b, o * m.rank, a, i * m.rank, rank: m.rank), row))
+                            squared += (delta - exact) * (delta - exact)
+                            largest = max(largest, abs(delta - exact))
+                            count += 1
+                        }
+                    }
+                }
+            }
+        }
+        return ((squared / Double(max(count, 1))).squareRoot(), largest, count)
+    }
+
+    static func quantize(_ x: Double) -> Int8 {
+        Int8(max(-127, min(127, x.rounded())))
+    }
+}

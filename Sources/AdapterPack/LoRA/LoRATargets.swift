@@ -1,0 +1,133 @@
+import Foundation
+
+/// The base-model tensors one LoRA module changes.
+public struct LoRATarget: Sendable {
+    public var module: LoRAModule
+    /// int8 weights, out × in, quantized per output channel (or per tensor).
+    public var weight: TFLiteTensor
+    /// The layer's int32 bias, when it has one.
+    public var bias: TFLiteTensor?
+    /// How the tensor was chosen, for the build report.
+    public var matchedBy: String
+}
+
+/// Finds the weight (and bias) tensor of the base model each module adapts:
+/// from a `tensor_map.json` when given, else by the unique int8 constant of
+/// shape [out, in]; refuses ambiguity instead of guessing.
+public enum LoRATargetResolver {
+    public static func resolve(_ modules: [LoRAModule], in model: TFLiteModel, map: Data?) throws -> [LoRATarget] {
+        guard let graph = model.subgraphs.first else { throw PEFTError.map("the base model has no subgraph") }
+        let entries = try map.map(parseMap) ?? [:]
+        var targets: [LoRATarget] = []
+        for module in modules {
+            let weight: TFLiteTensor
+            var biasIndex: Int?
+            let how: String
+            if map != nil {
+                guard let entry = entries[PEFTAdapter.prefix + module.name] ?? entries[module.name] else {
+                    throw PEFTError.map("no entry for module \(module.name) (keys: \(entries.keys.sorted().joined(separator: ", ")))")
+                }
+                guard graph.tensors.indices.contains(entry.index) else {
+                    throw PEFTError.map("module \(module.name): tensor index \(entry.index) is not in subgraph 0 (\(graph.tensors.count) tensors)")
+                }
+                weight = graph.tensors[entry.index]
+                if let shape = entry.shape, shape != [module.outFeatures, module.inFeatures] {
+                    throw PEFTError.map("module \(module.name): map says shape \(shape), the adapter's B·A is [\(module.outFeatures), \(module.inFeatures)]")
+                }
+                if let layout = entry.layout, layout != "out_in" {
+                    throw PEFTError.map("module \(module.name): layout \"\(layout)\" is not supported (only \"out_in\": one output channel per row)")
+                }
+                biasIndex = entry.biasIndex
+                how = "tensor_map.json: tensor \(entry.index) '\(weight.name)'"
+            } else {
+                let shape: [Int32] = [Int32(module.outFeatures), Int32(module.inFeatures)]
+                let candidates = graph.tensors.filter { $0.type == .int8 && $0.isConstant && $0.shape == shape }
+                guard let only = candidates.first else {
+                    throw PEFTError.map("module \(module.name): no int8 constant tensor of shape \(shape) in the base model; give --map")
+                }
+                guard candidates.count == 1 else {
+                    let list = candidates.map { "\($0.index) '\($0.name)'" }.joined(separator: ", ")
+                    throw PEFTError.map("module \(module.name): shape \(shape) is ambiguous (tensors \(list)); give --map tensor_map.json")
+                }
+                weight = only
+                how = "unique shape \(shape): tensor \(only.index) '\(only.name)'"
+            }
+            try checkWeight(weight, module)
+            if biasIndex == nil {
+                biasIndex = graph.operators.first { $0.inputs.count >= 3 && $0.inputs[1] == weight.index && $0.inputs[2] >= 0 }?.inputs[2]
+            }
+            var bias: TFLiteTensor?
+            if let biasIndex {
+                guard graph.tensors.indices.contains(biasIndex) else {
+                    throw PEFTError.map("module \(module.name): bias index \(biasIndex) is not in subgraph 0")
+                }
+                bias = graph.tensors[biasIndex]
+                try checkBias(bias!, module, perChannel: weight.quantization?.isPerChannel ?? false)
+            }
+            if let other = targets.first(where: { $0.weight.index == weight.index }) {
+                throw PEFTError.map("modules \(other.module.name) and \(module.name) both map to tensor \(weight.index)")
+            }
+            targets.append(LoRATarget(module: module, weight: weight, bias: bias, matchedBy: how))
+        }
+        return targets
+    }
+
+    struct MapEntry {
+        var index: Int
+        var shape: [Int]?
+        var layout: String?
+        var biasIndex: Int?
+    }
+
+    static func parseMap(_ data: Data) throws -> [String: MapEntry] {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw PEFTError.map("tensor_map.json is not a JSON object")
+        }
+        var result: [String: MapEntry] = [:]
+        for (key, value) in object {
+            guard let item = value as? [String: Any], let index = (item["index"] as? NSNumber)?.intValue else {
+                throw PEFTError.map("entry \(key) has no integer \"index\"")
+            }
+            if let subgraph = (item["subgraph"] as? NSNumber)?.intValue, subgraph != 0 {
+                throw PEFTError.map("entry \(key): subgraph \(subgraph) (only subgraph 0 is supported)")
+            }
+            result[key] = MapEntry(index: index, shape: (item["shape"] as? [NSNumber])?.map(\.intValue),
+                                   layout: item["layout"] as? String, biasIndex: (item["bias_index"] as? NSNumber)?.intValue)
+        }
+        return result
+    }
+
+    static func checkWeight(_ t: TFLiteTensor, _ module: LoRAModule) throws {
+        let name = "module \(module.name): tensor \(t.index) '\(t.name)'"
+        guard t.type == .int8, let range = t.dataRange, !t.isSparse else {
+            throw PEFTError.map("\(name) is not a dense int8 constant (\(t.type))")
+        }
+        guard t.shape == [Int32(module.outFeatures), Int32(module.inFeatures)], range.count == module.outFeatures * module.inFeatures else {
+            throw PEFTError.map("\(name) has shape \(t.shape), the adapter's B·A is [\(module.outFeatures), \(module.inFeatures)]")
+        }
+        guard module.outFeatures <= Int(UInt16.max), module.inFeatures <= Int(UInt16.max) else {
+            throw PEFTError.map("\(name): dimensions over 65535 are not supported")
+        }
+        guard let q = t.quantization, !q.hasDetails, q.scales.count == 1 || q.scales.count == module.outFeatures,
+              q.scaleRange != nil else {
+            throw PEFTError.map("\(name) needs per-tensor or per-output-channel float32 scales")
+        }
+        guard !q.isPerChannel || q.quantizedDimension == 0 else {
+            throw PEFTError.map("\(name) is quantized along dimension \(q.quantizedDimension); only 0 (output channels) is supported")
+        }
+        guard q.zeroPoints.allSatisfy({ $0 == 0 }) else { throw PEFTError.map("\(name) has nonzero zero points (not symmetric int8)") }
+        guard q.scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw PEFTError.map("\(name) has a scale that is not a positive number") }
+    }
+
+    static func checkBias(_ t: TFLiteTensor, _ module: LoRAModule, perChannel: Bool) throws {
+        let name = "module \(module.name): bias tensor \(t.index) '\(t.name)'"
+        guard t.type == .int32, let range = t.dataRange, range.count == 4 * module.outFeatures else {
+            throw PEFTError.map("\(name) is not an int32 constant of \(module.outFeatures) values")
+        }
+        if let q = t.quantization, !q.scales.isEmpty {
+            guard q.scales.count == 1 || q.scales.count == module.outFeatures, q.scaleRange != nil else {
+                throw PEFTError.map("\(name) has \(q.scales.count) scales for \(module.outFeatures) channels")
+            }
+        }
+    }
+}

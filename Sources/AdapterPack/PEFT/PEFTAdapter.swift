@@ -1,0 +1,104 @@
+import Foundation
+
+/// One adapted module: its low-rank factors in float (exact copies of the
+/// file's values) and the scaling that turns them into a weight change.
+public struct LoRAModule: Sendable, Equatable {
+    /// Module path without `base_model.model.` (e.g. `fc1`, `model.layers.0.q_proj`).
+    public var name: String
+    public var rank: Int
+    public var inFeatures: Int
+    public var outFeatures: Int
+    /// s in ΔW = s·B·A.
+    public var scaling: Double
+    /// A, rank × in, row-major.
+    public var a: [Double]
+    /// B, out × rank, row-major.
+    public var b: [Double]
+
+    public init(name: String, rank: Int, inFeatures: Int, outFeatures: Int, scaling: Double, a: [Double], b: [Double]) {
+        precondition(a.count == rank * inFeatures && b.count == outFeatures * rank)
+        self.name = name
+        self.rank = rank
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.scaling = scaling
+        self.a = a
+        self.b = b
+    }
+
+    /// Number of factor values, r·(in + out).
+    public var factorCount: Int { rank * (inFeatures + outFeatures) }
+}
+
+/// A PEFT LoRA adapter directory: `adapter_config.json` and
+/// `adapter_model.safetensors` with `base_model.model.<module>.lora_A.weight`
+/// (r × in) and `….lora_B.weight` (out × r) per module.
+public struct PEFTAdapter: Sendable {
+    public static let prefix = "base_model.model."
+
+    public let config: PEFTConfig
+    /// Modules sorted by name.
+    public let modules: [LoRAModule]
+    /// SHA-256 of the safetensors file (the adapter's identity in metadata).
+    public let weightsSHA256: String
+
+    public init(directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        let config = try PEFTConfig(contentsOf: dir.appendingPathComponent("adapter_config.json").path)
+        let path = dir.appendingPathComponent("adapter_model.safetensors").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PEFTError.unreadable(path + " (only safetensors adapters are read; convert adapter_model.bin first)")
+        }
+        try self.init(config: config, weights: try SafetensorsFile(contentsOf: path))
+    }
+
+    public init(config: PEFTConfig, weights: SafetensorsFile) throws {
+        self.config = config
+        weightsSHA256 = sha256(weights.bytes).hex
+        var factors: [String: (a: SafetensorsFile.Tensor?, b: SafetensorsFile.Tensor?)] = [:]
+        for tensor in weights.tensors {
+            guard let (module, which) = Self.parseKey(tensor.name) else {
+                throw PEFTError.tensors("unexpected tensor '\(tensor.name)': only base_model.model.<module>.lora_A.weight and .lora_B.weight are supported (no embeddings, DoRA magnitudes or biases)")
+            }
+            if which == "A" { factors[module, default: (nil, nil)].a = tensor } else { factors[module, default: (nil, nil)].b = tensor }
+        }
+        guard !factors.isEmpty else { throw PEFTError.tensors("no LoRA tensors") }
+        var modules: [LoRAModule] = []
+        for (name, pair) in factors.sorted(by: { $0.key < $1.key }) {
+            guard let a = pair.a, let b = pair.b else {
+                throw PEFTError.tensors("module \(name) has lora_\(pair.a == nil ? "B" : "A") but not lora_\(pair.a == nil ? "A" : "B")")
+            }
+            guard config.targets(name) else {
+                throw PEFTError.tensors("module \(name) has LoRA tensors but is not in target_modules")
+            }
+            guard a.shape.count == 2, b.shape.count == 2 else {
+                throw PEFTError.tensors("module \(name): lora_A \(a.shape) and lora_B \(b.shape) must be matrices (convolution LoRA is not supported)")
+            }
+            let rank = config.rank(for: name)
+            guard a.shape[0] == rank, b.shape[1] == rank else {
+                throw PEFTError.tensors("module \(name): lora_A \(a.shape) and lora_B \(b.shape) do not have the configured rank \(rank)")
+            }
+            guard rank <= 128 else { throw PEFTError.tensors("module \(name): rank \(rank) is over the format's limit of 128") }
+            guard a.shape[1] > 0, b.shape[0] > 0 else { throw PEFTError.tensors("module \(name): empty factor") }
+            let aValues = weights.values(a), bValues = weights.values(b)
+            guard (aValues + bValues).allSatisfy({ $0.isFinite }) else {
+                throw PEFTError.tensors("module \(name): factors contain NaN or infinity")
+            }
+            modules.append(LoRAModule(name: name, rank: rank, inFeatures: a.shape[1], outFeatures: b.shape[0],
+                                      scaling: config.scaling(for: name), a: aValues, b: bValues))
+        }
+        self.modules = modules
+    }
+
+    /// (module, "A" | "B") from `base_model.model.<module>.lora_A.weight`
+    /// (an adapter name before `.weight`, as PEFT keeps in memory, is accepted).
+    static func parseKey(_ key: String) -> (String, String)? {
+        guard key.hasPrefix(prefix), key.hasSuffix(".weight") else { return nil }
+        var parts = key.dropFirst(prefix.count).dropLast(".weight".count).split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count >= 3, parts[parts.count - 2] == "lora_A" || parts[parts.count - 2] == "lora_B" { parts.removeLast() }
+        guard parts.count >= 2, let last = parts.last, last == "lora_A" || last == "lora_B" else { return nil }
+        let module = parts.dropLast().joined(separator: ".")
+        guard !module.isEmpty else { return nil }
+        return (module, last == "lora_A" ? "A" : "B")
+    }
+}

@@ -1,0 +1,89 @@
+import XCTest
+import AdapterFormat
+@testable import AdapterPack
+
+/// The fixed-point arithmetic of Spec/FORMAT.md §4.3, value by value.
+final class LoRAExpansionTests: XCTestCase {
+    func testRoundShiftTiesGoUp() {
+        // round(x / 2^n), ties toward +∞.
+        let cases: [(Int64, Int, Int64)] = [
+            (5, 1, 3), (-5, 1, -2), (4, 1, 2), (-4, 1, -2), (3, 2, 1), (-3, 2, -1), (2, 2, 1), (-2, 2, 0),
+            (6, 2, 2), (-6, 2, -1), (-7, 2, -2), (1 << 40, 40, 1), ((1 << 40) - 1, 41, 0), (1 << 40, 41, 1), (-(1 << 39), 40, 0),
+            (Int64(1) << 61, 62, 1), (-(Int64(1) << 61) - 1, 62, -1),
+        ]
+        for (x, n, expected) in cases {
+            XCTAssertEqual(LoRAExpansion.roundShift(x, n), expected, "roundShift(\(x), \(n))")
+        }
+    }
+
+    func testDotAndDelta() {
+        let b: [UInt8] = [127, 0x81, 3, 0xFF]                        // 127, −127, 3, −1
+        let a: [UInt8] = [127, 127, 0x80, 2]                         // 127, 127, −128, 2
+        let acc: Int32 = b.withUnsafeBytes { bb in a.withUnsafeBytes { aa in LoRAExpansion.dot(bb, 0, aa, 0, rank: 4) } }
+        let expected: Int32 = -386                                   // 127·127 − 127·127 + 3·(−128) − 1·2
+        XCTAssertEqual(acc, expected)
+        let row = LoRARow(multiplier: 40_000, shift: 20)              // M / 2^n ≈ 0.038147
+        XCTAssertEqual(LoRAExpansion.delta(acc, row), LoRAExpansion.roundShift(Int64(acc) * 40_000, 20))
+        XCTAssertEqual(LoRAExpansion.delta(acc, row), -15)            // −386 · 0.038147 = −14.72
+    }
+
+    func testShiftedRowsWrapAndInvertExactly() {
+        let row = LoRARow(multiplier: 1, shift: 1)
+        for w in 0 ... 255 {
+            for delta in [-300, -128, -1, 0, 1, 77, 255, 1000] as [Int64] {
+                let new = LoRAExpansion.forward(UInt8(w), delta, row)
+                XCTAssertEqual(new, UInt8(truncatingIfNeeded: Int64(Int8(bitPattern: UInt8(w))) + delta))
+                XCTAssertEqual(LoRAExpansion.inverse(new, delta), UInt8(w))
+            }
+        }
+    }
+
+    func testRescaledRowsAndBias() {
+        // ρ = 40000 / 2^17 ≈ 0.30518.
+        let row = LoRARow(multiplier: 1, shift: 1, rescaled: true, ratio: 40_000, ratioShift: 17)
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: 100), 316, row)), 127) // 416·ρ = 126.96
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: -100), -400, row)), -127) // clamped
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(0, 5, row)), 2)      // 1.53 → 2
+        XCTAssertEqual(LoRAExpansion.rescaleBias(1_000_000, row), 305_176)          // 305175.78 → 305176
+        XCTAssertEqual(LoRAExpansion.rescaleBias(-1_000_000, row), -305_176)
+        XCTAssertEqual(LoRAExpansion.rescaleBias(Int32.min, LoRARow(multiplier: 1, shift: 1, rescaled: true, ratio: 1, ratioShift: 1)),
+                       Int32.min / 2)
+    }
+
+    func testRowRecordsAreChecked() throws {
+        func parse(_ six: [UInt8]) -> FormatError? {
+            six.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> FormatError? in
+                do throws(FormatError) { _ = try LoRARow(parsing: raw, at: 0, row: 3) } catch { return error }
+                return nil
+            }
+        }
+        let bad = FormatError.malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(.badRow(row: 3)))
+        XCTAssertNil(parse([1, 0, 20, 0, 0, 0]))
+        XCTAssertEqual(parse([1, 0, 0, 0, 0, 0]), bad)             // shift 0
+        XCTAssertEqual(parse([1, 0, 63, 0, 0, 0]), bad)            // shift 63
+        XCTAssertEqual(parse([1, 0, 0x40 | 20, 0, 0, 0]), bad)     // reserved mode bit
+        XCTAssertEqual(parse([1, 0, 20, 1, 0, 0]), bad)            // ratio without rescale
+        XCTAssertNil(parse([1, 0, 0x80 | 20, 0x40, 0x9C, 17]))     // rescaled, ρ = 40000 / 2^17
+        XCTAssertEqual(parse([1, 0, 0x80 | 20, 0, 0, 17]), bad)    // R = 0
+        XCTAssertEqual(parse([1, 0, 0x80 | 20, 0xFF, 0xFF, 15]), bad) // ρ > 1
+        var header = [UInt8](repeating: 0, count: 16)
+        header.withUnsafeMutableBytes { LoRABlockHeader(weights: 100, bias: 7, rows: 2, columns: 3, rank: 4).write(into: $0) }
+        let parsed = try header.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }
+        XCTAssertEqual(parsed.blockSize, 16 + 3 * 4 + 2 * 10)
+        header[12] = 129
+        XCTAssertThrowsError(try header.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 9) }) {
+            XCTAssertEqual($0 as? FormatError, .malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(.badBlock(block: 9))))
+        }
+    }
+
+    func testFixedPointChoices() throws {
+        let m = try XCTUnwrap(FixedPoint.multiplier(0.038147))
+        XCTAssertTrue((32_768 ..< 65_536).contains(Int(m.multiplier)))
+        XCTAssertEqual(Double(m.multiplier) / pow(2, Double(m.shift)), 0.038147, accuracy: 1e-6)
+        XCTAssertEqual(FixedPoint.multiplier(0), LoRARowMultiplier(multiplier: 0, shift: 1))
+        XCTAssertNil(FixedPoint.multiplier(1e6))
+        let ratio = FixedPoint.ratio(127.0 / 461.0)
+        XCTAssertLessThanOrEqual(461 * Double(ratio.ratio) / pow(2, Double(ratio.shift)), 127)
+        XCTAssertGreaterThan(461 * Double(ratio.ratio) / pow(2, Double(ratio.shift)), 126.99)
+    }
+}
