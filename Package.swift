@@ -30,9 +30,11 @@ let package = Package(
             "AdapterPack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "AdapterFormatTests", dependencies: ["AdapterFormat", "AdapterPack"]),
-        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack"], resources: [.copy("Models")]),
-        .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader"], resources: [.copy("Fixtures")]),
+        // Shared test helpers (a deterministic generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AdapterFormatTests", dependencies: ["AdapterFormat", "AdapterPack", "TestSupport"]),
+        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack", "TestSupport"], resources: [.copy("Models")]),
+        .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader", "TestSupport"], resources: [.copy("Fixtures")]),
         // Runs the built `adapterpack` binary end to end (and `openssl` for interop).
         .testTarget(name: "CLITests", dependencies: ["adapterpack", "AdapterPack"]),
     ]

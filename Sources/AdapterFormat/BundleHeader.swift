@@ -5,6 +5,9 @@ public struct BundleHeader: Equatable, Sendable {
     public static let size = 128
     public static let majorVersion: UInt16 = 1
     public static let minorVersion: UInt16 = 0
+    /// Largest bundle, window and model length: 2^31 − 1, so every length and
+    /// offset fits a 32-bit Int on the device.
+    public static let maxLength: UInt32 = 0x7FFF_FFFF
     /// A bundle holds at most one section of each kind, so few entries are possible.
     public static let maxSections = 8
 
@@ -81,8 +84,15 @@ public struct BundleHeader: Equatable, Sendable {
         guard bytes.allZero(44 ..< 64) else { throw .invalidHeaderField(.reserved, value: 0) }
         baseSHA256 = bytes.digest(64)
         targetSHA256 = bytes.digest(96)
-        guard baseLength > 0 else { throw .invalidHeaderField(.baseLength, value: 0) }
-        guard targetLength > 0 else { throw .invalidHeaderField(.targetLength, value: 0) }
+        // Every length must fit a 32-bit device's Int (checked before any conversion).
+        guard bundleLength <= Self.maxLength else { throw .invalidHeaderField(.bundleLength, value: UInt64(bundleLength)) }
+        guard windowSize <= Self.maxLength else { throw .invalidHeaderField(.windowSize, value: UInt64(windowSize)) }
+        guard baseLength > 0, baseLength <= Self.maxLength else {
+            throw .invalidHeaderField(.baseLength, value: UInt64(baseLength))
+        }
+        guard targetLength > 0, targetLength <= Self.maxLength else {
+            throw .invalidHeaderField(.targetLength, value: UInt64(targetLength))
+        }
         let minimum = Self.size + Int(sectionCount) * SectionEntry.size + SignatureBlock.size
         guard Int(bundleLength) >= minimum else {
             throw .invalidHeaderField(.bundleLength, value: UInt64(bundleLength))

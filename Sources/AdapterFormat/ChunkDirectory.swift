@@ -43,8 +43,8 @@ public struct ChunkDirectoryReader<Input: ByteInput> {
         self.section = section
         self.segmentCount = segmentCount
         let length = try varint()
+        guard UInt64(consumed) + UInt64(length) <= UInt64(section.storedLength) else { throw bad() }
         directoryEnd = consumed + Int(length)
-        guard UInt64(directoryEnd) <= UInt64(section.storedLength) else { throw bad() }
         nextOffset = UInt64(section.offset) + UInt64(directoryEnd)
     }
 

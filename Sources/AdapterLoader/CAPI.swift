@@ -12,8 +12,9 @@ struct CBundleSource: BundleSource {
     let raw: ap_bundle_source
     var length: Int { Int(raw.length) }
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard let read = raw.read, offset >= 0, offset <= Int(UInt32.max), !buffer.isEmpty else { return 0 }
-        let count = UInt32(min(buffer.count, Int(UInt32.max)))
+        // Compare in 64 bits: Int is 32 bits on the device, so Int(UInt32.max) would trap.
+        guard let read = raw.read, offset >= 0, UInt64(offset) <= UInt64(UInt32.max), !buffer.isEmpty else { return 0 }
+        let count = UInt32(clamping: buffer.count)
         return Int(read(raw.context, UInt32(offset), buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count))
     }
 }

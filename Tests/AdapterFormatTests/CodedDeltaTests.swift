@@ -1,6 +1,7 @@
 import XCTest
 import AdapterFormat
 @testable import AdapterPack
+import TestSupport
 
 /// The device decoder of `coded` values against the host encoder, on random
 /// and real data, every lane count, and truncated or padded blocks.
@@ -26,7 +27,7 @@ final class CodedDeltaTests: XCTestCase {
     }
 
     func testRandomDataEveryDistributionAndLaneCount() throws {
-        var rng = Rng(seed: 42)
+        var rng = TestRNG(seed: 42)
         for trial in 0 ..< 120 {
             let count = [0, 1, 2, 3, 5, 17, 255, 256, 1000, 4096][trial % 10]
             let values: [UInt8] = (0 ..< count).map { _ in
@@ -71,14 +72,3 @@ final class CodedDeltaTests: XCTestCase {
     }
 }
 
-private struct Rng {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

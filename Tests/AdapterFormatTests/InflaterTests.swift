@@ -2,6 +2,7 @@ import AdapterFormat
 import CZlib
 import Foundation
 import XCTest
+import TestSupport
 
 // MARK: - zlib (reference encoder and decoder)
 
@@ -121,18 +122,6 @@ private enum Zlib {
 }
 
 // MARK: - Helpers
-
-/// Deterministic PRNG (SplitMix64) so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Writes a deflate bit stream by hand (for streams zlib would never produce).
 private struct BitWriter {
@@ -281,7 +270,7 @@ private func decode(
     return stream.withUnsafeBytes { source -> Decoded in
         var inflater = Inflater(input: BufferInput(source), windowBits: windowBits, workspace: workspace)
         var result = Decoded(output: [])
-        var rng = SplitMix64(state: seed)
+        var rng = TestRNG(state: seed)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { chunk.deallocate() }
         do throws(FormatError) {
@@ -350,12 +339,12 @@ private let fixtureNames = [
     "trained_lstm_int8.tflite",
 ]
 
-private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
+private func randomBytes(_ count: Int, _ rng: inout TestRNG) -> [UInt8] {
     (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
 }
 
 /// Word salad: many matches at all distances, dynamic blocks.
-private func textLike(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
+private func textLike(_ count: Int, _ rng: inout TestRNG) -> [UInt8] {
     let words = (0..<60).map { _ in
         (0..<Int.random(in: 2...9, using: &rng)).map { _ in UInt8.random(in: 97...122, using: &rng) }
     }
@@ -385,7 +374,7 @@ final class InflaterTests: XCTestCase {
     // MARK: Real zlib streams
 
     func testZlibMatrixSyntheticData() {
-        var rng = SplitMix64(state: 7)
+        var rng = TestRNG(state: 7)
         let size = 40_000
         let datasets: [(String, [UInt8])] = [
             ("random", randomBytes(size, &rng)),
@@ -435,7 +424,7 @@ final class InflaterTests: XCTestCase {
     /// Flushes and parameter changes mid-stream: many blocks of all three types,
     /// empty stored blocks (sync/full flush), empty fixed blocks (partial flush).
     func testMultiBlockStreamsWithFlushesAndParameterChanges() throws {
-        var rng = SplitMix64(state: 99)
+        var rng = TestRNG(state: 99)
         let data = textLike(30_000, &rng) + (try fixture("hello_world_int8.tflite")) + randomBytes(5000, &rng)
         let params: [(level: Int32, strategy: Int32)] = [
             (0, Z_DEFAULT_STRATEGY), (1, Z_FIXED), (9, Z_DEFAULT_STRATEGY), (6, Z_HUFFMAN_ONLY), (4, Z_RLE),
@@ -508,7 +497,7 @@ final class InflaterTests: XCTestCase {
     /// Stopping after any byte and continuing later gives the same bytes: the
     /// decoder pulls input only when it needs it and never reads past the stream.
     func testPullsInputLazilyAndStopsAtStreamEnd() throws {
-        var rng = SplitMix64(state: 3)
+        var rng = TestRNG(state: 3)
         let data = textLike(20_000, &rng)
         let stream = Zlib.deflateRaw(data, level: 9, windowBits: 12, strategy: Z_DEFAULT_STRATEGY)
         let trailer: [UInt8] = [0xDE, 0xAD]
@@ -579,7 +568,7 @@ final class InflaterTests: XCTestCase {
 
     /// Distances up to exactly the window are fine; one more is refused.
     func testDistanceAtWindowBoundary() {
-        var rng = SplitMix64(state: 11)
+        var rng = TestRNG(state: 11)
         let head = randomBytes(300, &rng)
         func stream(distanceSymbol: Int, extra: Int) -> [UInt8] {
             var w = BitWriter()
@@ -628,7 +617,7 @@ final class InflaterTests: XCTestCase {
     // MARK: Refusals
 
     func testTruncatedStreamsReportInputEnded() throws {
-        var rng = SplitMix64(state: 5)
+        var rng = TestRNG(state: 5)
         let text = textLike(3000, &rng)
         let streams = [
             Zlib.deflateRaw(text, level: 9, windowBits: 15, strategy: Z_DEFAULT_STRATEGY),
@@ -668,7 +657,7 @@ final class InflaterTests: XCTestCase {
             decode([0x01, 0x05, 0x00, 0x00, 0x00], windowBits: 8).error,
             .inflate(.storedLengthMismatch, outputOffset: 0))
         // A real level-0 stream with NLEN corrupted in its second stored block.
-        var rng = SplitMix64(state: 8)
+        var rng = TestRNG(state: 8)
         let data = randomBytes(70_000, &rng)
         var stream = Zlib.deflateRaw(data, level: 0, windowBits: 15, strategy: Z_DEFAULT_STRATEGY)
         let firstLength = Int(stream[1]) | Int(stream[2]) << 8
@@ -683,7 +672,7 @@ final class InflaterTests: XCTestCase {
     /// Compressed with a 32 KB window over data that repeats at distance 3000,
     /// decoded with smaller windows: refused with distanceTooFar, never a trap.
     func testDistanceBeyondWindowIsRefused() {
-        var rng = SplitMix64(state: 21)
+        var rng = TestRNG(state: 21)
         let block = randomBytes(3000, &rng)
         let data = block + block + block
         let stream = Zlib.deflateRaw(data, level: 9, windowBits: 15, strategy: Z_DEFAULT_STRATEGY)
@@ -826,7 +815,7 @@ final class InflaterTests: XCTestCase {
     }
 
     func testTrailingData() throws {
-        var rng = SplitMix64(state: 13)
+        var rng = TestRNG(state: 13)
         let data = textLike(5000, &rng)
         let stream = Zlib.deflateRaw(data, level: 6, windowBits: 15, strategy: Z_DEFAULT_STRATEGY)
         XCTAssertNil(decode(stream, windowBits: 15).error)
@@ -865,7 +854,7 @@ final class InflaterTests: XCTestCase {
     }
 
     func testErrorsAreSticky() throws {
-        var rng = SplitMix64(state: 17)
+        var rng = TestRNG(state: 17)
         let data = textLike(2000, &rng)
         let stream = Array(Zlib.deflateRaw(data, level: 9, windowBits: 15, strategy: Z_DEFAULT_STRATEGY).dropLast(3))
         let space = UnsafeMutableRawBufferPointer.allocate(
@@ -920,7 +909,7 @@ final class InflaterTests: XCTestCase {
         var accepted = 0
         var kinds: [String: Int] = [:]
         for seed in 0..<400 {
-            var rng = SplitMix64(state: UInt64(seed) &* 7919 &+ 1)
+            var rng = TestRNG(state: UInt64(seed) &* 7919 &+ 1)
             let garbage = randomBytes(Int.random(in: 1...2000, using: &rng), &rng)
             let windowBits = Int.random(in: 8...15, using: &rng)
             let decoded = decode(garbage, windowBits: windowBits, style: seed % 2 == 0 ? .byteByByte : .chunks, seed: UInt64(seed))
@@ -939,7 +928,7 @@ final class InflaterTests: XCTestCase {
     /// Mutated real streams, decoded by zlib and by us: same verdict, same output,
     /// same place of failure.
     func testDifferentialAgainstZlibOnMutatedStreams() throws {
-        var rng = SplitMix64(state: 2024)
+        var rng = TestRNG(state: 2024)
         let sources: [[UInt8]] = [
             textLike(6000, &rng),
             try fixture("hello_world_int8.tflite"),
@@ -1000,7 +989,7 @@ final class InflaterTests: XCTestCase {
     func testThroughput() throws {
         var data: [UInt8] = []
         for name in fixtureNames { data += try fixture(name) }
-        var rng = SplitMix64(state: 1)
+        var rng = TestRNG(state: 1)
         data += textLike(100_000, &rng)
         let stream = Zlib.deflateRaw(data, level: 6, windowBits: 12, strategy: Z_DEFAULT_STRATEGY)
         let space = UnsafeMutableRawBufferPointer.allocate(

@@ -1,6 +1,7 @@
 import AdapterFormat
 import Foundation
 import XCTest
+import TestSupport
 
 final class SHA256Tests: XCTestCase {
     // MARK: Helpers
@@ -19,19 +20,7 @@ final class SHA256Tests: XCTestCase {
         hex(sha(Array(text.utf8)))
     }
 
-    /// Deterministic PRNG (SplitMix64) so failures reproduce.
-    private struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    private func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
+    private func randomBytes(_ count: Int, _ rng: inout TestRNG) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
@@ -96,7 +85,7 @@ final class SHA256Tests: XCTestCase {
     // MARK: Streaming equivalence
 
     func testByteByByteEqualsBulkOnRandomLengths() {
-        var rng = SplitMix64(state: 0xC0FFEE)
+        var rng = TestRNG(state: 0xC0FFEE)
         var lengths = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 4095, 4096, 4097]
         for _ in 0..<60 {
             lengths.append(Int.random(in: 0...5000, using: &rng))
@@ -203,7 +192,7 @@ final class SHA256Tests: XCTestCase {
     /// 300 KB must hash in well under 50 ms in release builds. (Debug builds only run
     /// it once, unchecked.)
     func testThroughput() {
-        var rng = SplitMix64(state: 42)
+        var rng = TestRNG(state: 42)
         let data = randomBytes(300 * 1024, &rng)
         var best = Double.infinity
         var digest = Digest32.zero

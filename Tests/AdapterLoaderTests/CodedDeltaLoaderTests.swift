@@ -2,6 +2,7 @@ import XCTest
 import AdapterFormat
 import AdapterLoader
 @testable import AdapterPack
+import TestSupport
 
 /// `coded` operations (opcode 7) through the device loader: apply, unapply,
 /// and a few hundred corruptions of a signed coded chunk, each of which must
@@ -50,7 +51,7 @@ final class CodedDeltaLoaderTests: XCTestCase {
 
     func testCorruptCodedDataThrowsOrStillGivesTheTarget() {
         let (ops, target, codedStart, codedCount) = headWeights()
-        var rng = CodedRNG(seed: 0xC0DE)
+        var rng = TestRNG(seed: 0xC0DE)
         var refused = 0, exact = 0
         for trial in 0 ..< 300 {
             var bytes = ops.bytes
@@ -97,14 +98,3 @@ final class CodedDeltaLoaderTests: XCTestCase {
     }
 }
 
-private struct CodedRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

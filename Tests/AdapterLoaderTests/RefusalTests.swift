@@ -31,6 +31,17 @@ final class RefusalTests: XCTestCase {
         guard case .format(.badMagic)? = refused(b) else { return XCTFail("expected badMagic") }
     }
 
+    /// Lengths of 2^31 or more would not fit a 32-bit device's Int: refused by name.
+    func testLengthsBeyondTwoGiBAreRefused() {
+        for (offset, field) in [(16, HeaderField.bundleLength), (20, .windowSize), (32, .baseLength), (36, .targetLength)] {
+            var b = bundle
+            b[offset] = 0; b[offset + 1] = 0; b[offset + 2] = 0; b[offset + 3] = 0x80
+            guard case .format(.invalidHeaderField(field, value: 0x8000_0000))? = refused(b, window: 4096) else {
+                return XCTFail("\(field) of 2^31 was not refused by name")
+            }
+        }
+    }
+
     func testUnknownMajorVersion() {
         var b = bundle; b[4] = 2
         XCTAssertEqual(refused(b), .format(.unsupportedVersion(major: 2, minor: 0)))

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import AdapterPack
+import TestSupport
 
 final class TFLiteModelTests: XCTestCase {
     static let fixtureNames = [
@@ -341,7 +342,7 @@ final class TFLiteModelTests: XCTestCase {
 
     func testRandomSingleByteCorruptionsParseOrThrow() throws {
         let bytes = try fixture("hello_world_int8")
-        var rng = SplitMix64(seed: 0xADA9_7E12)
+        var rng = TestRNG(seed: 0xADA9_7E12)
         var parsed = 0, thrown = 0
         for _ in 0..<2000 {
             var b = bytes
@@ -583,19 +584,6 @@ final class TFLiteModelTests: XCTestCase {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64).
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
