@@ -126,8 +126,8 @@ func short(_ kind: SectionKind) -> String {
     case .scales: "scales"
     case .payload: "payload"
     case .undo: "undo"
+    case .factors: "factors"
     case .signature: "sig"
-    default: "kind\(kind.rawValue)"
     }
 }
 
@@ -151,10 +151,15 @@ for (i, name) in ["hello_world_int8", "micro_speech_quantized", "keyword_scrambl
 
 print("| pair | model | bundle | sections (stored bytes) | H0(Δ) | H(Δ\\|base) | best baseline (this run) | bundle / best | best in BASELINES.md | bundle / that | encode MB/s | apply MB/s | window |")
 print("|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|---:|---:|")
+var lowRankRows: [String] = []
 for pair in pairs {
     var bundle: [UInt8] = []
+    var plan: DeltaPlan?
     let encode = try seconds {
-        bundle = try DiffBundler.bundle(base: pair.base, target: pair.target, key: key).bytes
+        (bundle, plan) = try DiffBundler.bundle(base: pair.base, target: pair.target, key: key)
+    }
+    for r in plan?.lowRank ?? [] {
+        lowRankRows.append("| \(pair.name) | \(r.tensorIndex) (\(r.rows)×\(r.columns)) | \(r.rank) | \(String(format: "%.4f", r.energy)) | \(grouped(r.factorBytes)) | \(grouped(r.forwardResidualBytes)) | \(grouped(r.inverseResidualBytes)) | \(grouped(r.totalBytes)) | \(grouped(r.plainBytes)) |")
     }
     var applied: [UInt8] = []
     let decode = try seconds { applied = try HostLoader.apply(bundle: bundle, base: pair.base, keys: keys).model }
@@ -174,6 +179,14 @@ for pair in pairs {
     let publishedRatio = published.map { String(format: "%.3f", Double(bundle.count) / Double($0.bytes)) } ?? "–"
     let mb = Double(pair.target.count) / 1e6
     print("| \(pair.name) | \(grouped(pair.target.count)) | \(grouped(bundle.count)) | \(sections) | \(grouped(Int(h0.rounded()))) | \(grouped(Int(conditional.rounded()))) | \(bestText) | \(ratio) | \(publishedText) | \(publishedRatio) | \(String(format: "%.1f", mb / encode)) | \(String(format: "%.1f", mb / decode)) | \(grouped(HostLoader.declaredWindow(bundle))) |")
+}
+if !lowRankRows.isEmpty {
+    print("")
+    print("Tensors coded by low-rank prediction + residual (opcode 8, Spec/FORMAT.md §4.5):")
+    print("")
+    print("| pair | tensor | rank | energy in rank | factors + ratios | forward residual | inverse residual | total with op headers | plain coding |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    lowRankRows.forEach { print($0) }
 }
 print("")
 print("bundle includes header 128 B, 48 B per section-table entry and the 100-byte signature section; baselines carry no hashes or signature.")

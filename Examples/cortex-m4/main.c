@@ -370,7 +370,7 @@ int main(void) {
 
     /* 2. the other bundle's base is not on the flash now */
     out("  (refusal) second bundle while the first is applied:\n");
-    refused(&asset_bundles[1], 0xFFFFFFFFu, 0, reports[0].window, AP_E_BASE_MISMATCH,
+    refused(&asset_bundles[1], 0xFFFFFFFFu, 0, (uint32_t)sizeof window, AP_E_BASE_MISMATCH,
             "refused: AP_E_BASE_MISMATCH", applied, applied_length);
 
     /* 3. back to base */

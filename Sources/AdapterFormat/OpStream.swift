@@ -15,6 +15,10 @@ public enum Opcode: UInt8, Sendable {
     /// `offset, length, mode, n, n bytes`: range-coded values added (mod 256) to or
     /// xored into model bytes (§4.4). Inverse: subtract, or xor again.
     case coded = 7
+    /// `offset, length, block, n1, n1 bytes, n2, n2 bytes`: weights predicted from the
+    /// old bytes by a factor block's low-rank change and per-row ratios, plus a coded
+    /// residual; inverse: the other prediction plus the second residual (§4.5).
+    case lowRankResidual = 8
     /// `offset, length, block`: expand a factor block's LoRA change into these weight bytes (§4.3).
     case loraWeights = 10
     /// `offset, count, block`: rescale the int32 biases of the block's rescaled rows (§4.3).
@@ -22,7 +26,7 @@ public enum Opcode: UInt8, Sendable {
 
     /// Whether the opcode may appear in a section of this kind.
     public func isAllowed(in kind: SectionKind) -> Bool {
-        if self == .loraWeights || self == .loraBias { return kind == .payload }
+        if self == .loraWeights || self == .loraBias || self == .lowRankResidual { return kind == .payload }
         switch kind {
         case .layout: return self == .move || self == .setLength
         case .scales, .payload: return self == .xor || self == .add8 || self == .add32 || self == .write || self == .coded
@@ -37,7 +41,7 @@ public struct Operation: Equatable, Sendable {
     public var opcode: Opcode
     /// Model offset (for `move`: the source offset; for `setLength`: 0).
     public var offset: UInt32
-    /// Destination offset of a `move`; the factor block of a LoRA operation; 0 otherwise.
+    /// Destination offset of a `move`; the factor block of a LoRA or low-rank operation; 0 otherwise.
     public var destination: UInt32
     /// Byte length (`add32`, `loraBias`: value count; `setLength`: the new length).
     public var length: UInt32
@@ -86,7 +90,7 @@ public struct OpReader<Input: ByteInput> {
             return Operation(opcode: .move, offset: source, destination: destination, length: length)
         case .setLength:
             return Operation(opcode: .setLength, offset: 0, length: try varint())
-        case .loraWeights, .loraBias:
+        case .loraWeights, .loraBias, .lowRankResidual:
             let offset = try varint(), length = try varint(), block = try varint()
             return Operation(opcode: opcode, offset: offset, destination: block, length: length)
         default:

@@ -26,7 +26,7 @@ extension OpExecutor {
 
     /// The factors section's table entry, read again from the (already
     /// verified) section table through the model buffer.
-    private func factorsSection<S: BundleSource>(_ source: S) throws(LoaderError) -> SectionEntry {
+    func factorsSection<S: BundleSource>(_ source: S) throws(LoaderError) -> SectionEntry {
         let entryBytes = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< SectionEntry.size])
         let countBytes = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< 2])
         try readFully(source, at: 10, into: countBytes)
@@ -45,7 +45,7 @@ extension OpExecutor {
 
     /// Reads and checks the header of the block at section offset `block`; the
     /// whole block must lie inside the section.
-    private func blockHeader<S: BundleSource>(_ block: UInt32, in factors: SectionEntry, source: S,
+    func blockHeader<S: BundleSource>(_ block: UInt32, in factors: SectionEntry, source: S,
                                               scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) -> LoRABlockHeader {
         guard UInt64(block) + UInt64(LoRABlockHeader.size) <= UInt64(factors.storedLength) else {
             throw Self.problem(.badBlock(block: block))
@@ -63,7 +63,7 @@ extension OpExecutor {
     }
 
     /// Reads row `row`'s record (B values then parameters) into `record`.
-    private func rowRecord<S: BundleSource>(_ row: Int, _ header: LoRABlockHeader, blockStart: Int, source: S,
+    func rowRecord<S: BundleSource>(_ row: Int, _ header: LoRABlockHeader, blockStart: Int, source: S,
                                             record: UnsafeMutableRawBufferPointer) throws(LoaderError) -> LoRARow {
         try readFully(source, at: blockStart + header.rowsOffset + row * header.rowRecordSize, into: record)
         do { return try LoRARow(parsing: UnsafeRawBufferPointer(record), at: Int(header.rank), row: row) }
@@ -145,7 +145,7 @@ extension OpExecutor {
         }
     }
 
-    private static func problem(_ problem: LoRAProblem) -> LoaderError {
+    static func problem(_ problem: LoRAProblem) -> LoaderError {
         .format(.malformedRecord(section: SectionKind.payload.rawValue, offset: 0, .lora(problem)))
     }
 }

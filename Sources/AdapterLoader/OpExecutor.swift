@@ -103,6 +103,8 @@ struct OpExecutor<Store: ModelStore> {
                 try runLoRA(op, mode: mode, source: source, window: window)
             case .coded:
                 try runCoded(op, ops: &ops, mode: mode)
+            case .lowRankResidual:
+                try runLowRank(op, ops: &ops, mode: mode, source: source, window: window)
             }
         }
     }

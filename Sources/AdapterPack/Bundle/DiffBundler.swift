@@ -14,6 +14,9 @@ public struct BundleOptions: Sendable {
     /// Model bytes per independently decodable content chunk; the device's
     /// flash page should divide it (or be a multiple of it).
     public var segmentSize = ModelDiffer.defaultSegmentSize
+    /// Whether int8 weight tensors may take the low-rank prediction plus
+    /// residual coding (Spec/FORMAT.md §4.5) when it measures smaller.
+    public var lowRank = true
 
     public init() {}
 }
@@ -45,8 +48,39 @@ public enum DiffBundler {
         for (which, model) in [("base", base), ("target", target)] where model.count > Int(UInt32.max) {
             throw BundleBuildError.tooLarge(which: which, bytes: model.count)
         }
-        let plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize)
+        // Low-rank coding needs the factor buffer on top of the fixed window part (§4.5, §6).
+        var plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize,
+                                    lowRank: options.lowRank && options.maxWindow >= WindowLayout.fixed + WindowLayout.factorBuffer)
+        var bytes = try assemble(plan, base: base, target: target, key: key, options: options)
+        // A low-rank bundle's inverse restores the base only if its residuals are
+        // right (Spec/FORMAT.md §4.5): run it through the device loader before
+        // handing it out, and fall back to the plain coding if it does not round-trip.
+        if !plan.lowRank.isEmpty, !roundTrips(bytes, base: base, target: target, key: key) {
+            plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize, lowRank: false)
+            bytes = try assemble(plan, base: base, target: target, key: key, options: options)
+        }
+        guard bytes.count <= options.maxBytes else {
+            throw BundleBuildError.overBudget(size: bytes.count, budget: options.maxBytes)
+        }
+        return (bytes, plan)
+    }
+
+    /// Apply gives the target and unapply the base, with the device loader in the declared window.
+    static func roundTrips(_ bytes: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey) -> Bool {
+        let keys = TrustedKeys([key.verifyingKey])
+        guard let forward = try? HostLoader.apply(bundle: bytes, base: base, keys: keys), forward.model == target,
+              let back = try? HostLoader.unapply(bundle: bytes, target: target, keys: keys), back.model == base else {
+            return false
+        }
+        return true
+    }
+
+    /// The plan's sections, written and signed.
+    static func assemble(_ plan: DeltaPlan, base: [UInt8], target: [UInt8], key: SigningKey,
+                         options: BundleOptions) throws -> [UInt8] {
         var sections: [SectionPayload] = []
+        // A factors section reserves the window's last 512 bytes (§6): decoders get the rest.
+        let decoderWindow = options.maxWindow - (plan.factors.isEmpty ? 0 : WindowLayout.factorBuffer)
         var metadata = MetadataWriter()
         if let name = options.name { metadata.add(.name, name) }
         metadata.add(.tool, toolVersion)
@@ -63,15 +97,12 @@ public enum DiffBundler {
             }
             sections.append(.stored(.tensorMap, map))
         }
-        if !plan.layout.isEmpty { sections.append(.smallest(.layout, plan.layout.bytes, maxWindow: options.maxWindow)) }
-        if !plan.scales.isEmpty { sections.append(.segmented(.scales, plan.scales, maxWindow: options.maxWindow)) }
-        if !plan.payload.isEmpty { sections.append(.segmented(.payload, plan.payload, maxWindow: options.maxWindow)) }
-        if !plan.undo.isEmpty { sections.append(.smallest(.undo, plan.undo.bytes, maxWindow: options.maxWindow)) }
-        let bytes = try BundleWriter.write(sections: sections, sequence: options.sequence, segmentSize: options.segmentSize,
-                                           base: base, target: target, key: key)
-        guard bytes.count <= options.maxBytes else {
-            throw BundleBuildError.overBudget(size: bytes.count, budget: options.maxBytes)
-        }
-        return (bytes, plan)
+        if !plan.layout.isEmpty { sections.append(.smallest(.layout, plan.layout.bytes, maxWindow: decoderWindow)) }
+        if !plan.scales.isEmpty { sections.append(.segmented(.scales, plan.scales, maxWindow: decoderWindow)) }
+        if !plan.payload.isEmpty { sections.append(.segmented(.payload, plan.payload, maxWindow: decoderWindow)) }
+        if !plan.undo.isEmpty { sections.append(.smallest(.undo, plan.undo.bytes, maxWindow: decoderWindow)) }
+        if !plan.factors.isEmpty { sections.append(.stored(.factors, plan.factors)) }
+        return try BundleWriter.write(sections: sections, sequence: options.sequence, segmentSize: options.segmentSize,
+                                      base: base, target: target, key: key)
     }
 }

@@ -56,6 +56,12 @@ public struct SegmentedOps: Sendable {
         }
     }
 
+    /// Operation bytes made elsewhere (`lowRankResidual`), appended to `segment`'s stream;
+    /// the caller keeps them inside the segment.
+    public mutating func appendRaw(segment: Int, _ raw: [UInt8]) {
+        segments[segment, default: OpStreamWriter()].appendRaw(raw)
+    }
+
     /// `add32` on 4-aligned values (which never straddle a segment boundary).
     public mutating func add32(offset: Int, deltas: [UInt32]) {
         precondition(offset % 4 == 0, "add32 needs 4-aligned values")

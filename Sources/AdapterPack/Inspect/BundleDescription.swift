@@ -110,6 +110,7 @@ public struct BundleDescription: Codable, Equatable, Sendable {
         case .move: return "move"
         case .setLength: return "setLength"
         case .coded: return "coded"
+        case .lowRankResidual: return "lowRankResidual"
         case .loraWeights: return "loraWeights"
         case .loraBias: return "loraBias"
         }

@@ -137,6 +137,8 @@ public struct ParsedBundle: Sendable {
                 case .coded:
                     _ = try reader.varint()
                     for _ in 0 ..< (try reader.varint()) { _ = try reader.byte() }
+                case .lowRankResidual:
+                    for _ in 0 ..< 2 { for _ in 0 ..< (try reader.varint()) { _ = try reader.byte() } }
                 case .move, .setLength, .loraWeights, .loraBias: break
                 }
             }

@@ -13,6 +13,10 @@ public struct DeltaPlan: Sendable {
     public var literalBytes = 0
     /// Tensors of the target paired with base tensors by graph position.
     public var matchedTensors = 0
+    /// Factor blocks and ratio records of `lowRankResidual` operations (Spec/FORMAT.md §4.5).
+    public var factors: [UInt8] = []
+    /// The weight tensors coded by low-rank prediction plus residual.
+    public var lowRank: [LowRankReport] = []
 
     public init(segmentSize: Int) {
         scales = SegmentedOps(segmentSize: segmentSize)
@@ -35,15 +39,22 @@ public enum ModelDiffer {
 
     public static let defaultSegmentSize = 4096
 
-    public static func plan(base: [UInt8], target: [UInt8], segmentSize: Int = defaultSegmentSize) -> DeltaPlan {
+    public static func plan(base: [UInt8], target: [UInt8], segmentSize: Int = defaultSegmentSize,
+                            lowRank useLowRank: Bool = true) -> DeltaPlan {
         let baseModel = try? TFLiteModel(bytes: base)
         let targetModel = try? TFLiteModel(bytes: target)
         var plan = DeltaPlan(segmentSize: segmentSize)
         var anchors: [Block] = []
+        // int8 weight tensors that may take the low-rank coding, by target data offset.
+        var lowRank: [Int: TensorPair] = [:]
         if let baseModel, let targetModel {
             let pairs = TensorMatcher.match(base: baseModel, target: targetModel)
             plan.matchedTensors = pairs.count
             for pair in pairs {
+                if useLowRank, let t = pair.target.dataRange, pair.base.dataRange?.count == t.count,
+                   LowRankPlanner.geometry(base: pair.base, target: pair.target) != nil {
+                    lowRank[t.lowerBound] = pair
+                }
                 if let b = pair.base.dataRange, let t = pair.target.dataRange, b.count == t.count {
                     anchors.append(Block(base: b.lowerBound, target: t.lowerBound, length: b.count))
                 }
@@ -66,7 +77,7 @@ public enum ModelDiffer {
         var cursor = 0
         for region in regions {
             emitUntyped(&plan, base: base, target: target, origin: origin, range: cursor ..< region.range.lowerBound)
-            emitRegion(&plan, region, base: base, target: target, origin: origin)
+            emitRegion(&plan, region, base: base, target: target, origin: origin, lowRank: lowRank[region.range.lowerBound])
             cursor = region.range.upperBound
         }
         emitUntyped(&plan, base: base, target: target, origin: origin, range: cursor ..< target.count)
@@ -108,7 +119,8 @@ public enum ModelDiffer {
         }
     }
 
-    static func emitRegion(_ plan: inout DeltaPlan, _ region: ModelRegion, base: [UInt8], target: [UInt8], origin: [Int]) {
+    static func emitRegion(_ plan: inout DeltaPlan, _ region: ModelRegion, base: [UInt8], target: [UInt8], origin: [Int],
+                           lowRank: TensorPair? = nil) {
         let range = region.range
         let hasLiteral = range.contains { origin[$0] < 0 }
         let runs = changedRuns(base: base, target: target, origin: origin, range: range, joinGap: Int.max)
@@ -125,6 +137,10 @@ public enum ModelDiffer {
         switch region.content {
         case .int8Weights:
             let deltas = span.map { target[$0] &- base[origin[$0]] }
+            if let pair = lowRank, emitLowRank(&plan, pair, range: range, deltas: deltas, span: span,
+                                                base: base, target: target, origin: origin) {
+                break
+            }
             plan.payload.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
         case .int32Values where range.lowerBound % 4 == 0:
             // Align the span to whole values of the region.
@@ -155,6 +171,27 @@ public enum ModelDiffer {
                 emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
             }
         }
+    }
+
+    /// Codes a weight tensor by low-rank prediction plus residual (§4.5) when
+    /// that measures smaller than its plain coding (a first factor block also
+    /// pays the factors section's 48-byte table entry); true if it did.
+    static func emitLowRank(_ plan: inout DeltaPlan, _ pair: TensorPair, range: Range<Int>, deltas: [UInt8],
+                            span: Range<Int>, base: [UInt8], target: [UInt8], origin: [Int]) -> Bool {
+        let baseStart = origin[range.lowerBound]
+        guard baseStart >= 0, range.allSatisfy({ origin[$0] == baseStart + ($0 - range.lowerBound) }) else { return false }
+        var plain = SegmentedOps(segmentSize: plan.payload.segmentSize)
+        plain.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
+        guard var candidate = LowRankPlanner.best(base: base, target: target, baseTensor: pair.base, targetTensor: pair.target,
+                                                  baseStart: baseStart, range: range, segmentSize: plan.payload.segmentSize,
+                                                  block: plan.factors.count) else { return false }
+        let sectionEntry = plan.factors.isEmpty ? SectionEntry.size : 0
+        guard candidate.cost + sectionEntry < plain.decodedLength else { return false }
+        candidate.report.plainBytes = plain.decodedLength
+        plan.factors += candidate.factorBytes
+        for op in candidate.operations { plan.payload.appendRaw(segment: op.segment, op.bytes) }
+        plan.lowRank.append(candidate.report)
+        return true
     }
 
     /// Little-endian u32 at `p`; origin of a whole-region op is contiguous.
