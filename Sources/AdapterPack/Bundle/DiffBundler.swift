@@ -87,16 +87,7 @@ public enum DiffBundler {
         if let file = options.baseFile { metadata.add(.baseFile, file) }
         if let file = options.targetFile { metadata.add(.targetFile, file) }
         sections.append(.stored(.metadata, metadata.bytes))
-        if !plan.tensorMap.isEmpty {
-            var map = [UInt8](repeating: 0, count: plan.tensorMap.count * TensorMapEntry.size)
-            map.withUnsafeMutableBytes { raw in
-                for (i, entry) in plan.tensorMap.enumerated() {
-                    let start = i * TensorMapEntry.size
-                    entry.write(into: UnsafeMutableRawBufferPointer(rebasing: raw[start ..< start + TensorMapEntry.size]))
-                }
-            }
-            sections.append(.stored(.tensorMap, map))
-        }
+        if !plan.tensorMap.isEmpty { sections.append(.tensorMap(plan.tensorMap)) }
         if !plan.layout.isEmpty { sections.append(.smallest(.layout, plan.layout.bytes, maxWindow: decoderWindow)) }
         if !plan.scales.isEmpty { sections.append(.segmented(.scales, plan.scales, maxWindow: decoderWindow)) }
         if !plan.payload.isEmpty { sections.append(.segmented(.payload, plan.payload, maxWindow: decoderWindow)) }

@@ -19,6 +19,18 @@ public struct SectionPayload: Sendable {
         SectionPayload(kind: kind, codec: .stored, stored: bytes, decodedLength: bytes.count)
     }
 
+    /// The tensor-map section: 32-byte entries back to back (Spec/FORMAT.md §7).
+    public static func tensorMap(_ entries: [TensorMapEntry]) -> SectionPayload {
+        var map = [UInt8](repeating: 0, count: entries.count * TensorMapEntry.size)
+        map.withUnsafeMutableBytes { raw in
+            for (i, entry) in entries.enumerated() {
+                let start = i * TensorMapEntry.size
+                entry.write(into: UnsafeMutableRawBufferPointer(rebasing: raw[start ..< start + TensorMapEntry.size]))
+            }
+        }
+        return .stored(.tensorMap, map)
+    }
+
     /// A content section from per-segment chunks, in its smallest coding whose
     /// decoder fits `maxWindow`.
     public static func segmented(_ kind: SectionKind, _ ops: SegmentedOps, maxWindow: Int) -> SectionPayload {

@@ -96,16 +96,7 @@ public enum LoRABundler {
         if let file = options.baseFile { metadata.add(.baseFile, file) }
         metadata.add(.adapterID, "sha256:" + adapter.weightsSHA256)
         var sections: [SectionPayload] = [.stored(.metadata, metadata.bytes)]
-        if !plan.tensorMap.isEmpty {
-            var map = [UInt8](repeating: 0, count: plan.tensorMap.count * TensorMapEntry.size)
-            map.withUnsafeMutableBytes { raw in
-                for (i, entry) in plan.tensorMap.enumerated() {
-                    let start = i * TensorMapEntry.size
-                    entry.write(into: UnsafeMutableRawBufferPointer(rebasing: raw[start ..< start + TensorMapEntry.size]))
-                }
-            }
-            sections.append(.stored(.tensorMap, map))
-        }
+        if !plan.tensorMap.isEmpty { sections.append(.tensorMap(plan.tensorMap)) }
         if !plan.layout.isEmpty { sections.append(.smallest(.layout, plan.layout.bytes, maxWindow: deflateWindow)) }
         if !plan.scales.isEmpty { sections.append(.segmented(.scales, plan.scales, maxWindow: deflateWindow)) }
         sections.append(plan.payload.section(.payload, maxWindow: deflateWindow))
