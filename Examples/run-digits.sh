@@ -18,4 +18,18 @@ for variant in full-ft head-ft lora; do
     cmp "$out/$variant.tflite" "Examples/digits/$variant.tflite"
     echo "digits/$variant: $(wc -c < "$out/$variant.apb") byte bundle reproduces $variant.tflite exactly"
 done
-"$bin" inspect "$out/lora.apb"
+# The headline: the LoRA adapter itself (2,472 factor values) as a bundle,
+# expanded on the device in fixed point.
+"$bin" build --base Examples/digits/base.tflite --adapter Examples/digits/lora-adapter \
+    --map Examples/digits/lora-adapter/tensor_map.json --key "$key" --name digits-lora-adapter -o "$out/lora-adapter.apb"
+"$bin" apply "$out/lora-adapter.apb" --base Examples/digits/base.tflite --key Keys/dev-ed25519.pub.pem \
+    -o "$out/lora-adapter.tflite"
+"$bin" unapply "$out/lora-adapter.apb" --target "$out/lora-adapter.tflite" --key Keys/dev-ed25519.pub.pem \
+    -o "$out/base-again.tflite"
+cmp "$out/base-again.tflite" Examples/digits/base.tflite
+echo "digits/lora-adapter: $(wc -c < "$out/lora-adapter.apb") byte bundle; unapply restores base.tflite exactly"
+"$bin" inspect "$out/lora-adapter.apb"
+# What the updates cost over the air, per link and for a fleet.
+"$bin" report "$out"/full-ft.apb "$out"/head-ft.apb "$out"/lora.apb "$out"/lora-adapter.apb \
+    --base Examples/digits/base.tflite --key Keys/dev-ed25519.pub.pem --fleet 10000 --html "$out/report.html"
+echo "report: $out/report.html"

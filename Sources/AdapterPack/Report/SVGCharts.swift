@@ -64,12 +64,18 @@ public enum SVGCharts {
         // Legend: only the parts that occur.
         var seen: [String] = []
         for b in report.bundles { for p in b.sizes.parts where !seen.contains(p.name) { seen.append(p.name) } }
-        let legendY = top + Double(report.bundles.count) * rowH + 14
+        var legendY = top + Double(report.bundles.count) * rowH + 14
         var lx = labelWidth
         for name in seen {
+            let itemWidth = 30 + Double(name.count) * 7
+            // Wrap to a new line rather than run past the chart's right edge.
+            if lx + itemWidth > labelWidth + plotWidth + 60, lx > labelWidth {
+                lx = labelWidth
+                legendY += 20
+            }
             body += rect(lx, legendY - 10, 12, 12, sectionColors[name] ?? "#374151")
             body += text(lx + 17, legendY, name, size: 12)
-            lx += 30 + Double(name.count) * 7
+            lx += itemWidth
         }
         return svg(height: legendY + 12, title: "Bytes per section", body)
     }
