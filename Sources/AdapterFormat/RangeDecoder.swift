@@ -41,6 +41,7 @@ public struct RangeDecoder<Input: ByteInput> {
         guard code < range else { throw .malformedRecord(section: section, offset: 0, .badValue(UInt64(code))) }
     }
 
+    @inline(never)
     @usableFromInline
     internal mutating func take() throws(FormatError) -> UInt8 {
         guard consumed < length, let byte = try input.nextByte() else {
@@ -90,6 +91,14 @@ public struct RangeDecoder<Input: ByteInput> {
 
     @inlinable
     internal mutating func normalize() throws(FormatError) {
+        if range < 1 << 24 { try refill() }
+    }
+
+    /// The rare part of `normalize()`, kept out of line so that each inlined
+    /// `bit()` stays small (the input's byte reader is not copied into each).
+    @inline(never)
+    @usableFromInline
+    internal mutating func refill() throws(FormatError) {
         while range < 1 << 24 {
             range <<= 8
             code = code << 8 | UInt32(try take())

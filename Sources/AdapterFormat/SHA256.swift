@@ -168,14 +168,18 @@ public struct SHA256: Sendable {
     /// its initial state (so it can be reused for a new message).
     public mutating func finalize() -> Digest32 {
         let messageBits = (blocksDone &* 64 &+ UInt64(truncatingIfNeeded: blockFill)) &* 8
-        update(byte: 0x80)
-        while blockFill != 56 {
-            update(byte: 0)
-        }
-        var shift: UInt64 = 56
-        for _ in 0..<8 {
-            update(byte: UInt8(truncatingIfNeeded: messageBits >> shift))
-            shift &-= 8
+        // 0x80, zeros up to 56 mod 64, then the bit length big-endian, absorbed
+        // in one update (one code path instead of one update per padding byte).
+        let padLength = (blockFill < 56 ? 56 : 120) - blockFill
+        var padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        Swift.withUnsafeMutableBytes(of: &padding) { raw in
+            raw[0] = 0x80
+            var shift: UInt64 = 56
+            for i in 0..<8 {
+                raw[padLength + i] = UInt8(truncatingIfNeeded: messageBits >> shift)
+                shift &-= 8
+            }
+            update(UnsafeRawBufferPointer(rebasing: raw[0 ..< padLength + 8]))
         }
         // blockFill is 0 again here: the length completed the last block.
         var out = (
@@ -202,23 +206,6 @@ public struct SHA256: Sendable {
         (x &>> n) | (x &<< (32 &- n))
     }
 
-    /// One SHA-256 round. Called with the eight working variables rotated by one
-    /// position each round, so no variable has to be moved.
-    @inline(__always)
-    private static func round(
-        _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
-        _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32,
-        _ kw: UInt32
-    ) {
-        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-        let ch = (e & f) ^ (~e & g)
-        let t1 = h &+ s1 &+ ch &+ kw
-        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-        let maj = (a & b) | (c & (a | b))
-        d = d &+ t1
-        h = t1 &+ s0 &+ maj
-    }
-
     /// Message-schedule word `i` (16...63), computed in a 16-word ring.
     @inline(__always)
     private static func schedule(_ w: UnsafeMutablePointer<UInt32>, _ i: Int) -> UInt32 {
@@ -232,6 +219,9 @@ public struct SHA256: Sendable {
     }
 
     /// Compresses `blocks` consecutive 64-byte blocks starting at `data`.
+    ///
+    /// The 64 rounds are a plain loop (the working variables shift by one each
+    /// round), not unrolled: the device loader is measured in bytes of code.
     private static func compress(
         _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
         _ data: UnsafeRawPointer,
@@ -240,69 +230,109 @@ public struct SHA256: Sendable {
         var ring: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
                    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafePointer(to: roundConstants) { kTuple in
-            let k = UnsafeRawPointer(kTuple).assumingMemoryBound(to: UInt32.self)
-            Swift.withUnsafeMutableBytes(of: &ring) { ringRaw in
-                let w = ringRaw.baseAddress!.assumingMemoryBound(to: UInt32.self)
-                var p = data
-                for _ in 0..<blocks {
-                    var a = state.0, b = state.1, c = state.2, d = state.3
-                    var e = state.4, f = state.5, g = state.6, h = state.7
-
-                    var i = 0
-                    while i < 16 {
-                        for j in 0..<8 {
-                            w[i + j] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * (i + j), as: UInt32.self))
-                        }
-                        round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
-                        round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
-                        round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
-                        round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
-                        round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
-                        round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
-                        round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
-                        round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
-                        i += 8
+        Swift.withUnsafeMutableBytes(of: &ring) { ringRaw in
+            let w = ringRaw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            var p = data
+            for _ in 0..<blocks {
+                var a = state.0, b = state.1, c = state.2, d = state.3
+                var e = state.4, f = state.5, g = state.6, h = state.7
+                var i = 0
+                while i < 64 {
+                    let wi: UInt32
+                    if i < 16 {
+                        wi = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                        w[i] = wi
+                    } else {
+                        wi = schedule(w, i)
                     }
-                    while i < 64 {
-                        round(a, b, c, &d, e, f, g, &h, k[i] &+ schedule(w, i))
-                        round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ schedule(w, i + 1))
-                        round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ schedule(w, i + 2))
-                        round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ schedule(w, i + 3))
-                        round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ schedule(w, i + 4))
-                        round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ schedule(w, i + 5))
-                        round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ schedule(w, i + 6))
-                        round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ schedule(w, i + 7))
-                        i += 8
-                    }
-
-                    state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
-                    state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
-                    p += 64
+                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = h &+ s1 &+ ch &+ roundConstant(i) &+ wi
+                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let maj = (a & b) | (c & (a | b))
+                    h = g; g = f; f = e; e = d &+ t1
+                    d = c; c = b; b = a; a = t1 &+ s0 &+ maj
+                    i += 1
                 }
+                state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
+                state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
+                p += 64
             }
         }
     }
 
     /// FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots
-    /// of the first 64 primes.
-    private static let roundConstants: (
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32
-    ) = (
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2
-    )
+    /// of the first 64 primes; `i` in 0...63. A switch, which LLVM turns into a
+    /// constant table in read-only data: a tuple constant was rebuilt on the
+    /// stack, word by word, by every call of `compress` (640 bytes of code), and
+    /// a global array needs runtime metadata.
+    @inline(__always)
+    private static func roundConstant(_ i: Int) -> UInt32 {
+        switch i {
+        case 0: return 0x428a_2f98
+        case 1: return 0x7137_4491
+        case 2: return 0xb5c0_fbcf
+        case 3: return 0xe9b5_dba5
+        case 4: return 0x3956_c25b
+        case 5: return 0x59f1_11f1
+        case 6: return 0x923f_82a4
+        case 7: return 0xab1c_5ed5
+        case 8: return 0xd807_aa98
+        case 9: return 0x1283_5b01
+        case 10: return 0x2431_85be
+        case 11: return 0x550c_7dc3
+        case 12: return 0x72be_5d74
+        case 13: return 0x80de_b1fe
+        case 14: return 0x9bdc_06a7
+        case 15: return 0xc19b_f174
+        case 16: return 0xe49b_69c1
+        case 17: return 0xefbe_4786
+        case 18: return 0x0fc1_9dc6
+        case 19: return 0x240c_a1cc
+        case 20: return 0x2de9_2c6f
+        case 21: return 0x4a74_84aa
+        case 22: return 0x5cb0_a9dc
+        case 23: return 0x76f9_88da
+        case 24: return 0x983e_5152
+        case 25: return 0xa831_c66d
+        case 26: return 0xb003_27c8
+        case 27: return 0xbf59_7fc7
+        case 28: return 0xc6e0_0bf3
+        case 29: return 0xd5a7_9147
+        case 30: return 0x06ca_6351
+        case 31: return 0x1429_2967
+        case 32: return 0x27b7_0a85
+        case 33: return 0x2e1b_2138
+        case 34: return 0x4d2c_6dfc
+        case 35: return 0x5338_0d13
+        case 36: return 0x650a_7354
+        case 37: return 0x766a_0abb
+        case 38: return 0x81c2_c92e
+        case 39: return 0x9272_2c85
+        case 40: return 0xa2bf_e8a1
+        case 41: return 0xa81a_664b
+        case 42: return 0xc24b_8b70
+        case 43: return 0xc76c_51a3
+        case 44: return 0xd192_e819
+        case 45: return 0xd699_0624
+        case 46: return 0xf40e_3585
+        case 47: return 0x106a_a070
+        case 48: return 0x19a4_c116
+        case 49: return 0x1e37_6c08
+        case 50: return 0x2748_774c
+        case 51: return 0x34b0_bcb5
+        case 52: return 0x391c_0cb3
+        case 53: return 0x4ed8_aa4a
+        case 54: return 0x5b9c_ca4f
+        case 55: return 0x682e_6ff3
+        case 56: return 0x748f_82ee
+        case 57: return 0x78a5_636f
+        case 58: return 0x84c8_7814
+        case 59: return 0x8cc7_0208
+        case 60: return 0x90be_fffa
+        case 61: return 0xa450_6ceb
+        case 62: return 0xbef9_a3f7
+        default: return 0xc671_78f2
+        }
+    }
 }

@@ -87,6 +87,7 @@ public struct SectionTable: Equatable, Sendable {
     }
 
     /// The entry of `kind`, if the bundle has that section.
+    @inline(never)
     public func entry(_ kind: SectionKind) -> SectionEntry? {
         switch kind {
         case .metadata: return metadata

@@ -123,6 +123,9 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         store = executor.store
     }
 
+    // Not inlined (nor the phases below it): runFresh and resume call it with
+    // several modes, and each inlined copy duplicated every phase.
+    @inline(never)
     private func run<Store: ModelStore>(_ operation: JournalOperation, _ bundle: VerifiedBundle,
                                         _ executor: inout OpExecutor<Store>, mode: ExecutionMode) throws(LoaderError) {
         switch operation {

@@ -75,3 +75,48 @@ struct SectionReader<S: BundleSource>: ByteInput {
         return byte
     }
 }
+
+/// The decoded bytes of one op-stream section, stored or deflated, as one
+/// concrete input type: the op runners are generic over their input, and with
+/// a single type for both codecs they are specialized once, not once per
+/// codec (the duplicates were 6.6 KB of the device loader's code). The codec
+/// is chosen per byte at run time; the bytes are exactly those of
+/// `SectionReader` (stored) or of an `Inflater` over it (deflated).
+struct SectionStream<S: BundleSource>: ByteInput {
+    /// The section's stored bytes; read directly only when `inflater` is nil.
+    private var reader: SectionReader<S>
+    /// The decoder of a deflated section, which owns its own copy of `reader`.
+    private var inflater: Inflater<SectionReader<S>>?
+    private let deflated: Bool
+
+    init(source: S, entry: SectionEntry, buffer: UnsafeMutableRawBufferPointer,
+         workspace: UnsafeMutableRawBufferPointer) {
+        reader = SectionReader(source: source, entry: entry, buffer: buffer)
+        switch entry.codec {
+        case .stored:
+            inflater = nil
+            deflated = false
+        case .deflate(let bits):
+            inflater = Inflater(input: reader, windowBits: bits, workspace: workspace)
+            deflated = true
+        }
+    }
+
+    mutating func nextByte() throws(FormatError) -> UInt8? {
+        if deflated { return try inflatedByte() }
+        return try reader.nextByte()
+    }
+
+    /// Not inlined: the inflater's decoding would otherwise be copied into
+    /// every op runner that reads a byte.
+    @inline(never)
+    private mutating func inflatedByte() throws(FormatError) -> UInt8? {
+        try inflater!.nextByte()
+    }
+
+    /// Deflated: the stream must end exactly with the section (`Inflater.finish()`).
+    /// Stored: nothing to check (the op reader's count is checked by the caller).
+    mutating func finish() throws(FormatError) {
+        if deflated { try inflater!.finish() }
+    }
+}

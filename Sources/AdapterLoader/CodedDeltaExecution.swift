@@ -36,20 +36,18 @@ extension OpExecutor {
         while remaining > 0 {
             let n = min(remaining, work.count)
             let piece = UnsafeMutableRawBufferPointer(rebasing: work[0 ..< n])
-            if mode == .validate {
-                for _ in 0 ..< n { _ = try values.nextValue() }
-            } else {
-                try store.read(at: position, into: piece)
-                for i in 0 ..< n {
-                    let d = try values.nextValue()
-                    if coding.xor {
-                        piece[i] ^= d
-                    } else {
-                        piece[i] = mode == .inverse ? piece[i] &- d : piece[i] &+ d
-                    }
+            if mode != .validate { try store.read(at: position, into: piece) }
+            // One decoding loop for every mode: the value decoder is inlined once.
+            for i in 0 ..< n {
+                let d = try values.nextValue()
+                if mode == .validate { continue }
+                if coding.xor {
+                    piece[i] ^= d
+                } else {
+                    piece[i] = mode == .inverse ? piece[i] &- d : piece[i] &+ d
                 }
-                try store.write(at: position, from: UnsafeRawBufferPointer(piece))
             }
+            if mode != .validate { try store.write(at: position, from: UnsafeRawBufferPointer(piece)) }
             position += n
             remaining -= n
         }

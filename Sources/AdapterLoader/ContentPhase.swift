@@ -13,7 +13,9 @@ extension BundleLoader {
         catch { throw .format(error) }
     }
 
-    /// The chunk of `section` for `segment`, if there is one.
+    /// The chunk of `section` for `segment`, if there is one. (Not inlined:
+    /// four call sites, each would get a copy of the directory reader.)
+    @inline(never)
     func chunk(of section: SectionEntry?, segment: UInt32, _ header: BundleHeader) throws(LoaderError) -> ContentChunk? {
         guard let section else { return nil }
         var chunks = try directory(section, header)
@@ -26,6 +28,7 @@ extension BundleLoader {
     }
 
     /// Checks a content section's directory and decodes every chunk without writing.
+    @inline(never)
     func validateChunks<Store: ModelStore>(_ section: SectionEntry?, _ header: BundleHeader,
                                            _ executor: inout OpExecutor<Store>) throws(LoaderError) {
         guard let section else { return }
@@ -53,6 +56,7 @@ extension BundleLoader {
 
     /// Runs the content chunks unit by unit in ascending order, one step per
     /// unit that has any; `.validate` only counts the steps.
+    @inline(never)
     func runContent<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
                                        mode: ExecutionMode) throws(LoaderError) {
         let header = bundle.header

@@ -61,19 +61,11 @@ struct OpExecutor<Store: ModelStore> {
 
     private mutating func runStored<S: BundleSource>(_ entry: SectionEntry, source: S, window: RAMWindow,
                                                      mode: ExecutionMode) throws(LoaderError) {
-        let reader = SectionReader(source: source, entry: entry, buffer: window.sourceBuffer)
-        switch entry.codec {
-        case .stored:
-            var ops = OpReader(input: reader, kind: entry.kind)
-            try runStream(&ops, mode: mode, source: source, window: window)
-            try checkLength(ops.consumed, entry)
-        case .deflate(let bits):
-            let inflater = Inflater(input: reader, windowBits: bits, workspace: window.workspace)
-            var ops = OpReader(input: inflater, kind: entry.kind)
-            try runStream(&ops, mode: mode, source: source, window: window)
-            do { try ops.input.finish() } catch { throw .format(error) }
-            try checkLength(ops.consumed, entry)
-        }
+        let input = SectionStream(source: source, entry: entry, buffer: window.sourceBuffer, workspace: window.workspace)
+        var ops = OpReader(input: input, kind: entry.kind)
+        try runStream(&ops, mode: mode, source: source, window: window)
+        do { try ops.input.finish() } catch { throw .format(error) }
+        try checkLength(ops.consumed, entry)
     }
 
     private func checkLength(_ consumed: Int, _ entry: SectionEntry) throws(LoaderError) {
@@ -171,20 +163,18 @@ struct OpExecutor<Store: ModelStore> {
         while remaining > 0 {
             let n = min(remaining, buffer.count)
             let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< n])
-            if skip {
-                for _ in 0 ..< n { _ = try ops.dataByte() }
-            } else {
-                if op.opcode != .write { try store.read(at: position, into: chunk) }
-                for i in 0 ..< n {
-                    let d = try ops.dataByte()
-                    switch op.opcode {
-                    case .xor: chunk[i] ^= d
-                    case .add8: chunk[i] = mode == .inverse ? chunk[i] &- d : chunk[i] &+ d
-                    default: chunk[i] = d
-                    }
+            if !skip && op.opcode != .write { try store.read(at: position, into: chunk) }
+            // One decoding loop for every mode (one inlined copy of the byte reader).
+            for i in 0 ..< n {
+                let d = try ops.dataByte()
+                if skip { continue }
+                switch op.opcode {
+                case .xor: chunk[i] ^= d
+                case .add8: chunk[i] = mode == .inverse ? chunk[i] &- d : chunk[i] &+ d
+                default: chunk[i] = d
                 }
-                try store.write(at: position, from: UnsafeRawBufferPointer(chunk))
             }
+            if !skip { try store.write(at: position, from: UnsafeRawBufferPointer(chunk)) }
             position += n
             remaining -= n
         }
@@ -198,17 +188,14 @@ struct OpExecutor<Store: ModelStore> {
         while remaining > 0 {
             let k = min(remaining, perChunk)
             let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< k * 4])
-            if mode == .validate {
-                for _ in 0 ..< k { _ = try ops.dataZigzag() }
-            } else {
-                try store.read(at: position, into: chunk)
-                for i in 0 ..< k {
-                    let d = try ops.dataZigzag()
-                    let old = UnsafeRawBufferPointer(chunk).le32Value(i * 4)
-                    chunk.storeLE32(mode == .inverse ? old &- d : old &+ d, at: i * 4)
-                }
-                try store.write(at: position, from: UnsafeRawBufferPointer(chunk))
+            if mode != .validate { try store.read(at: position, into: chunk) }
+            for i in 0 ..< k {
+                let d = try ops.dataZigzag()
+                if mode == .validate { continue }
+                let old = UnsafeRawBufferPointer(chunk).le32Value(i * 4)
+                chunk.storeLE32(mode == .inverse ? old &- d : old &+ d, at: i * 4)
             }
+            if mode != .validate { try store.write(at: position, from: UnsafeRawBufferPointer(chunk)) }
             position += k * 4
             remaining -= k
         }
@@ -254,6 +241,8 @@ extension OpReader {
     mutating func nextOp() throws(LoaderError) -> Operation? {
         do { return try next() } catch { throw .format(error) }
     }
+    // Not inlined: the byte runners and the stepped write share one copy.
+    @inline(never)
     mutating func dataByte() throws(LoaderError) -> UInt8 {
         do { return try byte() } catch { throw .format(error) }
     }
