@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 import AdapterFormat
 import AdapterLoader
 import AdapterPack
@@ -96,5 +97,64 @@ extension LoaderHarness {
                 do throws(LoaderError) { return .success(try loader.resume(&store)) } catch { return .failure(error) }
             }
         }
+    }
+}
+
+/// What a power-cut sweep saw.
+struct PowerCutSweep {
+    var totalOperations = 0
+    var cutPoints = 0
+    var endedAtBase = 0
+    var endedAtTarget = 0
+    var nestedCuts = 0
+}
+
+extension LoaderHarness {
+    /// Cuts power at every `step`-th erase/program of a whole apply (or
+    /// unapply) on simulated flash; after each cut, `resume` (itself cut once
+    /// more at every `nestedEvery`-th point) must leave exactly the base or the
+    /// target in flash, as it reports.
+    static func powerCutSweep(_ bundle: [UInt8], base: [UInt8], target: [UInt8], layout: FlashLayout, unapply: Bool,
+                              step: Int = 1, nestedEvery: Int? = nil,
+                              file: StaticString = #filePath, line: UInt = #line) -> PowerCutSweep {
+        let start = unapply ? target : base, goal = unapply ? base : target
+        var sweep = PowerCutSweep()
+        let clean = layout.makeFlash()
+        clean.load(start)
+        let full = flashRun(bundle, layout: layout, flash: clean, length: start.count, unapply: unapply, cut: nil)
+        XCTAssertEqual(try? full.get().modelSHA256, sha256(goal), "uninterrupted run", file: file, line: line)
+        XCTAssertEqual(Array(clean.memory[0 ..< goal.count]), goal, file: file, line: line)
+        sweep.totalOperations = clean.operations
+        for cut in stride(from: 0, to: sweep.totalOperations, by: step) {
+            let flash = layout.makeFlash()
+            flash.load(start)
+            let interrupted = flashRun(bundle, layout: layout, flash: flash, length: start.count, unapply: unapply, cut: cut)
+            guard case .failure(.flashFailed) = interrupted else {
+                XCTFail("cut \(cut) should stop the operation: \(interrupted)", file: file, line: line)
+                return sweep
+            }
+            flash.powerOn()
+            if let every = nestedEvery, cut % every == 0 {
+                _ = flashResume(bundle, layout: layout, flash: flash, cut: flash.operations + 1)
+                flash.powerOn()
+                sweep.nestedCuts += 1
+            }
+            guard case .success(let outcome) = flashResume(bundle, layout: layout, flash: flash) else {
+                XCTFail("\(unapply ? "unapply" : "apply") cut \(cut): resume failed", file: file, line: line)
+                return sweep
+            }
+            let model = Array(flash.memory[0 ..< outcome.modelLength])
+            switch outcome.state {
+            case .base:
+                XCTAssertEqual(model, base, "cut \(cut): said base", file: file, line: line)
+                sweep.endedAtBase += 1
+            case .target:
+                XCTAssertEqual(model, target, "cut \(cut): said target", file: file, line: line)
+                sweep.endedAtTarget += 1
+            }
+            XCTAssertEqual(outcome.modelSHA256, sha256(model), file: file, line: line)
+            sweep.cutPoints += 1
+        }
+        return sweep
     }
 }

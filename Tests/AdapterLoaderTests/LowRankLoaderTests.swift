@@ -291,42 +291,10 @@ final class LowRankLoaderTests: XCTestCase {
             let layout = FlashLayout(pageSize: pageSize, programSize: 8, segmentSize: Int(parsed.header.segmentSize),
                                      capacity: Int(parsed.header.storeCapacityNeeded))
             for unapply in [false, true] {
-                let start = unapply ? target : base, goal = unapply ? base : target
-                let clean = layout.makeFlash()
-                clean.load(start)
-                let full = LoaderHarness.flashRun(bundle, layout: layout, flash: clean, length: start.count,
-                                                  unapply: unapply, cut: nil)
-                XCTAssertEqual(try full.get().modelSHA256, sha256(goal))
-                let total = clean.operations
-                var endedAtBase = 0, endedAtTarget = 0, cuts = 0
-                for cut in stride(from: 0, to: total, by: 3) {
-                    let flash = layout.makeFlash()
-                    flash.load(start)
-                    let interrupted = LoaderHarness.flashRun(bundle, layout: layout, flash: flash, length: start.count,
-                                                             unapply: unapply, cut: cut)
-                    guard case .failure(.flashFailed)? = Optional(interrupted) else {
-                        return XCTFail("cut \(cut) should stop the operation: \(interrupted)")
-                    }
-                    flash.powerOn()
-                    if cut % 9 == 0 {
-                        _ = LoaderHarness.flashResume(bundle, layout: layout, flash: flash, cut: flash.operations + 1)
-                        flash.powerOn()
-                    }
-                    let resumed = LoaderHarness.flashResume(bundle, layout: layout, flash: flash)
-                    guard case .success(let outcome) = resumed else {
-                        return XCTFail("page \(pageSize) \(unapply ? "unapply" : "apply") cut \(cut): resume failed: \(resumed)")
-                    }
-                    let model = Array(flash.memory[0 ..< outcome.modelLength])
-                    switch outcome.state {
-                    case .base:
-                        XCTAssertEqual(model, base, "cut \(cut): said base")
-                        endedAtBase += 1
-                    case .target:
-                        XCTAssertEqual(model, target, "cut \(cut): said target")
-                        endedAtTarget += 1
-                    }
-                    cuts += 1
-                }
+                let sweep = LoaderHarness.powerCutSweep(bundle, base: base, target: target, layout: layout,
+                                                        unapply: unapply, step: 3, nestedEvery: 9)
+                let (cuts, total, endedAtBase, endedAtTarget) = (sweep.cutPoints, sweep.totalOperations,
+                                                                 sweep.endedAtBase, sweep.endedAtTarget)
                 print("power cuts (low-rank digits/lora) page \(pageSize) \(unapply ? "unapply" : "apply"): \(cuts) of \(total)"
                       + " cut points, resumed to base \(endedAtBase), to target \(endedAtTarget)")
             }

@@ -17,55 +17,13 @@ final class PowerCutTests: XCTestCase {
         let layout = FlashLayout(pageSize: pageSize, programSize: programSize, segmentSize: Int(header.segmentSize),
                                  capacity: Int(header.storeCapacityNeeded))
         for unapply in [false, true] {
-            let start = unapply ? target : base
-            let goal = unapply ? base : target
-            // A run without a cut tells how many flash operations there are.
-            let clean = layout.makeFlash()
-            clean.load(start)
-            let full = LoaderHarness.flashRun(bundle, layout: layout, flash: clean, length: start.count, unapply: unapply, cut: nil)
-            XCTAssertEqual(try full.get().modelSHA256, sha256(goal))
-            XCTAssertEqual(Array(clean.memory[0 ..< goal.count]), goal)
-            let total = clean.operations
-            var endedAtBase = 0, endedAtTarget = 0, nestedCuts = 0
-            for cut in 0 ..< total {
-                let flash = layout.makeFlash()
-                flash.load(start)
-                let interrupted = LoaderHarness.flashRun(bundle, layout: layout, flash: flash, length: start.count,
-                                                         unapply: unapply, cut: cut)
-                XCTAssertEqual(interrupted.failure, .flashFailed(address: interruptedAddress(interrupted)),
-                               "cut \(cut) should stop the operation")
-                flash.powerOn()
-                if nested && cut % 3 == 0 {
-                    // Power fails again during the resume, at its second flash operation.
-                    let before = flash.operations
-                    _ = LoaderHarness.flashResume(bundle, layout: layout, flash: flash, cut: before + 1)
-                    flash.powerOn()
-                    nestedCuts += 1
-                }
-                let resumed = LoaderHarness.flashResume(bundle, layout: layout, flash: flash)
-                guard case .success(let outcome) = resumed else {
-                    return XCTFail("\(variant) \(unapply ? "unapply" : "apply") cut \(cut): resume failed: \(resumed)")
-                }
-                let model = Array(flash.memory[0 ..< outcome.modelLength])
-                switch outcome.state {
-                case .base:
-                    XCTAssertEqual(model, base, "cut \(cut): said base")
-                    endedAtBase += 1
-                case .target:
-                    XCTAssertEqual(model, target, "cut \(cut): said target")
-                    endedAtTarget += 1
-                }
-                XCTAssertEqual(outcome.modelSHA256, sha256(model))
-            }
-            print("power cuts: digits/\(variant) \(unapply ? "unapply" : "apply") page \(pageSize): \(total) cut points"
-                  + " (\(clean.erases) erases, \(clean.programs) programs), resumed to base \(endedAtBase), to target \(endedAtTarget)"
-                  + (nested ? ", \(nestedCuts) with a second cut during resume" : ""))
+            let sweep = LoaderHarness.powerCutSweep(bundle, base: base, target: target, layout: layout, unapply: unapply,
+                                                    nestedEvery: nested ? 3 : nil)
+            XCTAssertEqual(sweep.cutPoints, sweep.totalOperations)
+            print("power cuts: digits/\(variant) \(unapply ? "unapply" : "apply") page \(pageSize): \(sweep.cutPoints) cut points,"
+                  + " resumed to base \(sweep.endedAtBase), to target \(sweep.endedAtTarget)"
+                  + (nested ? ", \(sweep.nestedCuts) with a second cut during resume" : ""))
         }
-    }
-
-    private func interruptedAddress(_ r: Result<LoaderOutcome, LoaderError>) -> Int {
-        if case .failure(.flashFailed(let address)) = r { return address }
-        return -1
     }
 
     func testEveryCutPointFullFineTune() throws { try exhaustive(variant: "full-ft", pageSize: 4096, nested: true) }
