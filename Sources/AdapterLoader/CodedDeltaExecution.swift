@@ -22,14 +22,7 @@ extension OpExecutor {
             throw .format(.malformedRecord(section: section, offset: at, .badValue(UInt64(rawMode))))
         }
         let length = Int(try ops.dataVarint())
-        let tableBytes = CodedDelta.bytesPerLane * coding.lanes
-        let tables = UnsafeMutableRawBufferPointer(rebasing: buffer[buffer.count - tableBytes ..< buffer.count])
-        let work = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< buffer.count - tableBytes])
-        var values: CodedDeltaDecoder<OpDataInput<I>>
-        do {
-            values = try CodedDeltaDecoder(input: OpDataInput(reader: ops), length: length, mode: coding,
-                                           tables: tables, section: section)
-        } catch { throw .format(error) }
+        var (values, work) = try startCoded(ops, length: length, mode: coding)
 
         var position = Int(op.offset)
         var remaining = Int(op.length)
@@ -57,6 +50,23 @@ extension OpExecutor {
 }
 
 /// The data bytes of the current operation as a `ByteInput`.
+extension OpExecutor {
+    /// Starts a range-coded block over the operation's next data bytes. The
+    /// lanes' probability tables take the end of the model buffer; the rest
+    /// (returned as `work`) holds model bytes.
+    func startCoded<I: ByteInput>(_ ops: OpReader<I>, length: Int, mode coding: CodedDeltaMode) throws(LoaderError)
+        -> (values: CodedDeltaDecoder<OpDataInput<I>>, work: UnsafeMutableRawBufferPointer) {
+        let tableBytes = CodedDelta.bytesPerLane * coding.lanes
+        let tables = UnsafeMutableRawBufferPointer(rebasing: buffer[buffer.count - tableBytes ..< buffer.count])
+        let work = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< buffer.count - tableBytes])
+        do {
+            let values = try CodedDeltaDecoder(input: OpDataInput(reader: ops), length: length, mode: coding,
+                                               tables: tables, section: ops.kind.rawValue)
+            return (values, work)
+        } catch { throw .format(error) }
+    }
+}
+
 struct OpDataInput<I: ByteInput>: ByteInput {
     var reader: OpReader<I>
     mutating func nextByte() throws(FormatError) -> UInt8? { try reader.byte() }

@@ -67,16 +67,7 @@ extension OpExecutor {
     private mutating func predictBlock<I: ByteInput, S: BundleSource>(
         _ op: Operation, _ rows: LowRankRows, length: Int, ops: inout OpReader<I>, mode: ExecutionMode,
         readRecords: Bool, source: S, scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) {
-        let section = ops.kind.rawValue
-        let coding = CodedDeltaMode(xor: false, laneBits: 0)
-        let tableBytes = CodedDelta.bytesPerLane
-        let tables = UnsafeMutableRawBufferPointer(rebasing: buffer[buffer.count - tableBytes ..< buffer.count])
-        let work = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< buffer.count - tableBytes])
-        var values: CodedDeltaDecoder<OpDataInput<I>>
-        do {
-            values = try CodedDeltaDecoder(input: OpDataInput(reader: ops), length: length, mode: coding,
-                                           tables: tables, section: section)
-        } catch { throw .format(error) }
+        var (values, work) = try startCoded(ops, length: length, mode: CodedDeltaMode(xor: false, laneBits: 0))
 
         let header = rows.header
         let rank = Int(header.rank), columns = Int(header.columns), first = Int(header.weights)
