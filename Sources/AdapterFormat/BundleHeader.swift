@@ -64,14 +64,14 @@ public struct BundleHeader: Equatable, Sendable {
         }
         let headerSize = bytes.le16(8)
         guard Int(headerSize) == Self.size else {
-            throw .invalidHeaderField(.headerSize, value: UInt64(headerSize))
+            throw .invalidHeaderField(.headerSize, value: UInt32(headerSize))
         }
         sectionCount = bytes.le16(10)
         guard sectionCount >= 1, Int(sectionCount) <= Self.maxSections else {
-            throw .invalidHeaderField(.sectionCount, value: UInt64(sectionCount))
+            throw .invalidHeaderField(.sectionCount, value: UInt32(sectionCount))
         }
         flags = bytes.le32(12)
-        guard flags == 0 else { throw .invalidHeaderField(.flags, value: UInt64(flags)) }
+        guard flags == 0 else { throw .invalidHeaderField(.flags, value: UInt32(flags)) }
         bundleLength = bytes.le32(16)
         windowSize = bytes.le32(20)
         sequence = bytes.le64(24)
@@ -79,23 +79,23 @@ public struct BundleHeader: Equatable, Sendable {
         targetLength = bytes.le32(36)
         segmentSize = bytes.le32(40)
         guard segmentSize >= 256, segmentSize <= 1 << 24, segmentSize & (segmentSize - 1) == 0 else {
-            throw .invalidHeaderField(.segmentSize, value: UInt64(segmentSize))
+            throw .invalidHeaderField(.segmentSize, value: UInt32(segmentSize))
         }
         guard bytes.allZero(44 ..< 64) else { throw .invalidHeaderField(.reserved, value: 0) }
         baseSHA256 = bytes.digest(64)
         targetSHA256 = bytes.digest(96)
         // Every length must fit a 32-bit device's Int (checked before any conversion).
-        guard bundleLength <= Self.maxLength else { throw .invalidHeaderField(.bundleLength, value: UInt64(bundleLength)) }
-        guard windowSize <= Self.maxLength else { throw .invalidHeaderField(.windowSize, value: UInt64(windowSize)) }
+        guard bundleLength <= Self.maxLength else { throw .invalidHeaderField(.bundleLength, value: UInt32(bundleLength)) }
+        guard windowSize <= Self.maxLength else { throw .invalidHeaderField(.windowSize, value: UInt32(windowSize)) }
         guard baseLength > 0, baseLength <= Self.maxLength else {
-            throw .invalidHeaderField(.baseLength, value: UInt64(baseLength))
+            throw .invalidHeaderField(.baseLength, value: UInt32(baseLength))
         }
         guard targetLength > 0, targetLength <= Self.maxLength else {
-            throw .invalidHeaderField(.targetLength, value: UInt64(targetLength))
+            throw .invalidHeaderField(.targetLength, value: UInt32(targetLength))
         }
         let minimum = Self.size + Int(sectionCount) * SectionEntry.size + SignatureBlock.size
         guard Int(bundleLength) >= minimum else {
-            throw .invalidHeaderField(.bundleLength, value: UInt64(bundleLength))
+            throw .invalidHeaderField(.bundleLength, value: UInt32(bundleLength))
         }
     }
 

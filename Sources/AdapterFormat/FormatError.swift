@@ -1,7 +1,9 @@
 /// Why a bundle (or a piece of one) was refused.
 ///
 /// Every case carries what a person needs to act: the field, the offset, the
-/// expected and the actual value. `AdapterFormat` has no `String` formatting
+/// expected and the actual value. Payloads are 32-bit (every length and
+/// offset of format v1 is below 2^31; larger values are clamped), which keeps
+/// the device's error values small: each error path copies the whole value. `AdapterFormat` has no `String` formatting
 /// (it must build with Embedded Swift); the host renders these cases as text.
 public enum FormatError: Error, Equatable, Sendable {
     /// The first four bytes are not the bundle magic.
@@ -11,7 +13,7 @@ public enum FormatError: Error, Equatable, Sendable {
     /// A fixed-size structure or a declared length runs past the end of the data.
     case truncated(offset: Int, needed: Int, available: Int)
     /// A header field has a value the specification does not allow.
-    case invalidHeaderField(HeaderField, value: UInt64)
+    case invalidHeaderField(HeaderField, value: UInt32)
     /// A section-table entry has a bad value.
     case invalidSection(index: Int, SectionProblem)
     /// The SHA-256 of a section's stored bytes differs from the table's digest.
@@ -37,7 +39,7 @@ public enum SectionProblem: Equatable, Sendable {
     case duplicateKind(UInt16)
     /// Sections must follow the table back to back, in table order.
     case misplaced(expectedOffset: UInt32, actualOffset: UInt32)
-    case outOfBounds(end: UInt64, bundleLength: UInt32)
+    case outOfBounds(offset: UInt32, length: UInt32, bundleLength: UInt32)
     case missingRequired(kind: UInt16)
     /// The signature section must be the last one and have the fixed size.
     case signatureNotLast
@@ -51,15 +53,15 @@ public enum RecordProblem: Equatable, Sendable {
     case unknownTag(UInt16)
     case varintOverflow
     /// An operation reaches past the model bytes it may touch.
-    case outOfModel(offset: UInt64, length: UInt64, limit: UInt32)
+    case outOfModel(offset: UInt32, length: UInt32, limit: UInt32)
     /// The section ended in the middle of a record.
     case unexpectedEnd
     /// The decoded length differs from the table's decoded length.
-    case decodedLength(expected: UInt32, actual: UInt64)
+    case decodedLength(expected: UInt32, actual: UInt32)
     case phaseOrder
-    case badValue(UInt64)
+    case badValue(UInt32)
     /// A content chunk's operation reaches outside the chunk's segment.
-    case outsideSegment(segment: UInt32, offset: UInt64, length: UInt64)
+    case outsideSegment(segment: UInt32, offset: UInt32, length: UInt32)
     /// Chunk directory: segments not strictly increasing, beyond the model, or
     /// lengths that do not add up to the section's.
     case badChunkDirectory

@@ -38,7 +38,7 @@ public struct RangeDecoder<Input: ByteInput> {
         code = 0
         consumed = 0
         for _ in 0 ..< 4 { code = code << 8 | UInt32(try take()) }
-        guard code < range else { throw .malformedRecord(section: section, offset: 0, .badValue(UInt64(code))) }
+        guard code < range else { throw .malformedRecord(section: section, offset: 0, .badValue(code)) }
     }
 
     @inline(never)
@@ -109,7 +109,7 @@ public struct RangeDecoder<Input: ByteInput> {
     public func finish() throws(FormatError) {
         guard consumed == length else {
             throw .malformedRecord(section: section, offset: consumed,
-                                   .decodedLength(expected: UInt32(truncatingIfNeeded: length), actual: UInt64(consumed)))
+                                   .decodedLength(expected: UInt32(truncatingIfNeeded: length), actual: UInt32(clamping: consumed)))
         }
     }
 }

@@ -1,14 +1,23 @@
 /// The validated section table: at most one entry per kind, back to back after
 /// the table, in increasing kind order, the signature last (Spec/FORMAT.md §3).
 public struct SectionTable: Equatable, Sendable {
-    public private(set) var metadata: SectionEntry?
-    public private(set) var tensorMap: SectionEntry?
-    public private(set) var layout: SectionEntry?
-    public private(set) var scales: SectionEntry?
-    public private(set) var payload: SectionEntry?
-    public private(set) var undo: SectionEntry?
-    public private(set) var factors: SectionEntry?
-    public private(set) var signature: SectionEntry
+    /// The entries in table order; the first `count` are valid. One inline
+    /// array rather than a field per kind: the device stores each entry once
+    /// while parsing instead of copying optionals around (1.5 KB of code).
+    private var storage: (SectionEntry, SectionEntry, SectionEntry, SectionEntry,
+                          SectionEntry, SectionEntry, SectionEntry, SectionEntry)
+    /// Number of sections, signature included (1 ... `BundleHeader.maxSections`).
+    public private(set) var count: Int
+
+    public var metadata: SectionEntry? { entry(.metadata) }
+    public var tensorMap: SectionEntry? { entry(.tensorMap) }
+    public var layout: SectionEntry? { entry(.layout) }
+    public var scales: SectionEntry? { entry(.scales) }
+    public var payload: SectionEntry? { entry(.payload) }
+    public var undo: SectionEntry? { entry(.undo) }
+    public var factors: SectionEntry? { entry(.factors) }
+    /// The signature entry, always the last one.
+    public var signature: SectionEntry { self[count - 1] }
 
     /// Parses `header.sectionCount` entries from `tableBytes` (the bytes right
     /// after the header) and checks every rule the table must obey.
@@ -18,10 +27,16 @@ public struct SectionTable: Equatable, Sendable {
         guard tableBytes.count >= needed else {
             throw .truncated(offset: BundleHeader.size, needed: needed, available: tableBytes.count)
         }
+        guard count >= 1 && count <= BundleHeader.maxSections else {
+            throw .invalidHeaderField(.sectionCount, value: UInt32(header.sectionCount))
+        }
+        let empty = SectionEntry(kind: .signature, codec: .stored, offset: 0, storedLength: 0, decodedLength: 0,
+                                 digest: .zero)
+        storage = (empty, empty, empty, empty, empty, empty, empty, empty)
+        self.count = count
         var expectedOffset = UInt32(header.firstSectionOffset)
         var previousKind: UInt16 = 0
-        var found = Slots()
-        var signature: SectionEntry?
+        var hasLayout = false, hasUndo = false
         for index in 0 ..< count {
             let start = index * SectionEntry.size
             let entry = try SectionEntry(
@@ -29,14 +44,16 @@ public struct SectionTable: Equatable, Sendable {
                 index: index)
             let kind = entry.kind.rawValue
             if kind == previousKind { throw .invalidSection(index: index, .duplicateKind(kind)) }
-            if signature != nil || kind < previousKind { throw .invalidSection(index: index, .signatureNotLast) }
+            // Kinds increase, so nothing can follow the signature (kind 15).
+            if kind < previousKind { throw .invalidSection(index: index, .signatureNotLast) }
             previousKind = kind
             guard entry.offset == expectedOffset else {
                 throw .invalidSection(index: index, .misplaced(expectedOffset: expectedOffset, actualOffset: entry.offset))
             }
             let end = UInt64(entry.offset) + UInt64(entry.storedLength)
             guard end <= UInt64(header.bundleLength) else {
-                throw .invalidSection(index: index, .outOfBounds(end: end, bundleLength: header.bundleLength))
+                throw .invalidSection(index: index, .outOfBounds(offset: entry.offset, length: entry.storedLength,
+                                                                 bundleLength: header.bundleLength))
             }
             expectedOffset = UInt32(end)
             try Self.checkCodec(entry, index: index)
@@ -46,30 +63,37 @@ public struct SectionTable: Equatable, Sendable {
                     throw .invalidSection(index: index, .badLength(entry.storedLength))
                 }
                 guard entry.digest == Digest32.zero else { throw .invalidSection(index: index, .nonzeroDigest) }
-                signature = entry
-            } else {
-                found.set(entry)
+            }
+            hasLayout = hasLayout || entry.kind == .layout
+            hasUndo = hasUndo || entry.kind == .undo
+            withUnsafeMutableBytes(of: &storage) { raw in
+                raw.baseAddress!.assumingMemoryBound(to: SectionEntry.self)[index] = entry
             }
         }
-        guard let signature else {
+        let last = self[count - 1]
+        guard last.kind == .signature else {
             throw .invalidSection(index: count - 1, .missingRequired(kind: SectionKind.signature.rawValue))
         }
-        guard signature.offset + signature.storedLength == header.bundleLength else {
-            throw .invalidSection(index: count - 1, .outOfBounds(
-                end: UInt64(signature.offset) + UInt64(signature.storedLength), bundleLength: header.bundleLength))
+        guard last.offset + last.storedLength == header.bundleLength else {
+            throw .invalidSection(index: count - 1, .outOfBounds(offset: last.offset, length: last.storedLength,
+                                                                 bundleLength: header.bundleLength))
         }
         // A changed layout can only be undone with its undo stream.
-        if found.layout != nil && found.undo == nil {
+        if hasLayout && !hasUndo {
             throw .invalidSection(index: count - 1, .missingRequired(kind: SectionKind.undo.rawValue))
         }
-        metadata = found.metadata
-        tensorMap = found.tensorMap
-        layout = found.layout
-        scales = found.scales
-        payload = found.payload
-        undo = found.undo
-        factors = found.factors
-        self.signature = signature
+    }
+
+    /// The entry at table position `index` (0 ..< count).
+    private subscript(index: Int) -> SectionEntry {
+        precondition(index >= 0 && index < count, "section index out of range")
+        return withUnsafeBytes(of: storage) { raw in raw.baseAddress!.assumingMemoryBound(to: SectionEntry.self)[index] }
+    }
+
+    public static func == (lhs: SectionTable, rhs: SectionTable) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for i in 0 ..< lhs.count where lhs[i] != rhs[i] { return false }
+        return true
     }
 
     private static func checkCodec(_ entry: SectionEntry, index: Int) throws(FormatError) {
@@ -89,34 +113,13 @@ public struct SectionTable: Equatable, Sendable {
     /// The entry of `kind`, if the bundle has that section.
     @inline(never)
     public func entry(_ kind: SectionKind) -> SectionEntry? {
-        switch kind {
-        case .metadata: return metadata
-        case .tensorMap: return tensorMap
-        case .layout: return layout
-        case .scales: return scales
-        case .payload: return payload
-        case .undo: return undo
-        case .factors: return factors
-        case .signature: return signature
-        }
-    }
-
-    /// The entry at table position `index` (0 ..< count), without allocating.
-    public func entry(at index: Int) -> SectionEntry? {
-        var position = 0
-        for raw in UInt16(1) ... 15 {
-            guard let kind = SectionKind(rawValue: raw), let found = entry(kind) else { continue }
-            if position == index { return found }
-            position += 1
-        }
+        for i in 0 ..< count where self[i].kind == kind { return self[i] }
         return nil
     }
 
-    /// Number of sections, signature included.
-    public var count: Int {
-        var n = 0
-        while entry(at: n) != nil { n += 1 }
-        return n
+    /// The entry at table position `index`, or nil past the end.
+    public func entry(at index: Int) -> SectionEntry? {
+        index >= 0 && index < count ? self[index] : nil
     }
 
     #if !hasFeature(Embedded)
@@ -138,22 +141,5 @@ public struct SectionTable: Equatable, Sendable {
             index += 1
         }
         return largest
-    }
-}
-
-/// Collects the optional entries while the table is read.
-private struct Slots {
-    var metadata, tensorMap, layout, scales, payload, undo, factors: SectionEntry?
-    mutating func set(_ entry: SectionEntry) {
-        switch entry.kind {
-        case .metadata: metadata = entry
-        case .tensorMap: tensorMap = entry
-        case .layout: layout = entry
-        case .scales: scales = entry
-        case .payload: payload = entry
-        case .undo: undo = entry
-        case .factors: factors = entry
-        case .signature: break
-        }
     }
 }

@@ -33,13 +33,13 @@ public struct SignatureBlock: Equatable, Sendable {
         }
         let algorithm = bytes[0]
         guard algorithm == Self.ed25519 || algorithm == Self.ecdsaP256 else {
-            throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 0, .badValue(UInt64(algorithm)))
+            throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 0, .badValue(UInt32(algorithm)))
         }
         guard bytes[1] == 64 else {
-            throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 1, .badValue(UInt64(bytes[1])))
+            throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 1, .badValue(UInt32(bytes[1])))
         }
         guard bytes[2] == 0, bytes[3] == 0 else {
-            throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 2, .badValue(UInt64(bytes.le16(2))))
+            throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 2, .badValue(UInt32(bytes.le16(2))))
         }
         self.init(algorithm: algorithm, keyID: bytes.digest(4),
                   signature: UnsafeRawBufferPointer(rebasing: bytes[36 ..< 100]))

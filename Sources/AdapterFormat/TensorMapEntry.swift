@@ -53,11 +53,11 @@ public struct TensorMapEntry: Equatable, Sendable {
         shape = (b.le32(16), b.le32(20), b.le32(24), b.le32(28))
         guard UInt64(offset) + UInt64(length) <= UInt64(targetLength) else {
             throw .malformedRecord(section: section, offset: position,
-                                   .outOfModel(offset: UInt64(offset), length: UInt64(length), limit: targetLength))
+                                   .outOfModel(offset: offset, length: length, limit: targetLength))
         }
-        guard rank <= 4 else { throw .malformedRecord(section: section, offset: position + 9, .badValue(UInt64(rank))) }
+        guard rank <= 4 else { throw .malformedRecord(section: section, offset: position + 9, .badValue(UInt32(rank))) }
         guard role.rawValue & ~0x1F == 0 else {
-            throw .malformedRecord(section: section, offset: position + 11, .badValue(UInt64(role.rawValue)))
+            throw .malformedRecord(section: section, offset: position + 11, .badValue(UInt32(role.rawValue)))
         }
     }
 

@@ -53,7 +53,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let header = bundle.header
         try checkStore(store, header: header, expectedLength: header.baseLength)
         let base = try hashModel(&store, length: Int(header.baseLength))
-        guard base == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256, actual: base) }
+        guard base == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256.prefix, actual: base.prefix) }
 
         try runFresh(bundle, &store, .apply)
         return try finishApply(bundle, &store)
@@ -66,7 +66,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let header = bundle.header
         try checkStore(store, header: header, expectedLength: header.targetLength)
         let current = try hashModel(&store, length: Int(header.targetLength))
-        guard current == header.targetSHA256 else { throw .notTarget(expected: header.targetSHA256, actual: current) }
+        guard current == header.targetSHA256 else { throw .notTarget(expected: header.targetSHA256.prefix, actual: current.prefix) }
         try runFresh(bundle, &store, .unapply)
         return try finishUnapply(bundle, &store)
     }
@@ -162,7 +162,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         if store.length != Int(header.targetLength) || result != header.targetSHA256 {
             // Put the base back: the inverse is exact whatever the claimed target.
             try runFresh(bundle, &store, .unapply)
-            throw .targetMismatch(expected: header.targetSHA256, actual: result)
+            throw .targetMismatch(expected: header.targetSHA256.prefix, actual: result.prefix)
         }
         return LoaderOutcome(state: .target, sequence: header.sequence, modelLength: store.length,
                              modelSHA256: result, interpreterMustBeRecreated: true)
@@ -172,7 +172,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let header = bundle.header
         let result = try hashModel(&store, length: store.length)
         guard store.length == Int(header.baseLength), result == header.baseSHA256 else {
-            throw .unapplyMismatch(expected: header.baseSHA256, actual: result)
+            throw .unapplyMismatch(expected: header.baseSHA256.prefix, actual: result.prefix)
         }
         return LoaderOutcome(state: .base, sequence: header.sequence, modelLength: store.length,
                              modelSHA256: result, interpreterMustBeRecreated: true)

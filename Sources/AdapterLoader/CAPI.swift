@@ -142,16 +142,36 @@ public func ap_window_size(_ source: UnsafePointer<ap_bundle_source>?) -> UInt32
     }
 }
 
-/// Runs `body` with a loader built from the C arguments; maps errors to codes.
-private func withCLoader(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
-                         _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
-                         _ outcome: UnsafeMutablePointer<ap_outcome>?,
-                         _ body: (BundleLoader<CBundleSource, CVerifier>) throws(LoaderError) -> LoaderOutcome?) -> Int32 {
+/// What a C entry point asks the loader to do.
+private enum CCall {
+    case apply(minimumSequence: UInt64)
+    case unapply
+    case resume
+}
+
+/// Runs one call with a loader built from the C arguments and maps errors to
+/// codes. The flash entry points share one copy of it (and of the loader),
+/// the RAM ones another; a firmware links only the kind it calls.
+@inline(never)
+private func runC<Store: ModelStore>(_ call: CCall, _ source: UnsafePointer<ap_bundle_source>?,
+                  _ verifier: UnsafePointer<ap_verifier>?,
+                  _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ store: Store,
+                  _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
     let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
                               window: UnsafeMutableRawBufferPointer(start: window, count: Int(windowSize)))
+    var store = store
     do throws(LoaderError) {
-        if let result = try body(loader), let outcome {
+        let result: LoaderOutcome
+        switch call {
+        case .apply(let minimumSequence):
+            result = try loader.apply(to: &store, minimumSequence: minimumSequence)
+        case .unapply:
+            result = try loader.unapply(from: &store)
+        case .resume:
+            result = try loader.resume(&store)
+        }
+        if let outcome {
             outcome.pointee.state = result.state == .target ? Int32(AP_MODEL_TARGET) : Int32(AP_MODEL_BASE)
             outcome.pointee.interpreter_must_be_recreated = result.interpreterMustBeRecreated ? 1 : 0
             outcome.pointee.sequence = result.sequence
@@ -166,8 +186,9 @@ private func withCLoader(_ source: UnsafePointer<ap_bundle_source>?, _ verifier:
     }
 }
 
-private func flashStore(_ flash: UnsafePointer<ap_flash>, _ layout: UnsafePointer<ap_flash_layout>,
+private func flashStore(_ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                         length: UInt32) -> FlashStore<CFlash>? {
+    guard let flash, let layout else { return nil }
     let l = layout.pointee
     let device = CFlash(raw: flash.pointee)
     guard let buffer = l.unit_buffer, device.pageSize > 0, device.programSize > 0, l.unit_size > 0,
@@ -176,17 +197,28 @@ private func flashStore(_ flash: UnsafePointer<ap_flash>, _ layout: UnsafePointe
           l.scratch_page >= l.model_pages,
           Int(l.journal_page) >= Int(l.scratch_page) + Int(l.unit_size) / device.pageSize,
           Int(l.journal_page) + Int(l.journal_pages) <= device.pageCount else { return nil }
-    return FlashStore(device: device, modelPages: Int(l.model_pages), scratchPage: Int(l.scratch_page),
-                      journalPage: Int(l.journal_page), journalPages: Int(l.journal_pages), unitSize: Int(l.unit_size),
-                      unitBuffer: UnsafeMutableRawBufferPointer(start: buffer, count: Int(l.unit_size)), length: Int(length))
+    return FlashStore(
+        device: device, modelPages: Int(l.model_pages), scratchPage: Int(l.scratch_page),
+        journalPage: Int(l.journal_page), journalPages: Int(l.journal_pages), unitSize: Int(l.unit_size),
+        unitBuffer: UnsafeMutableRawBufferPointer(start: buffer, count: Int(l.unit_size)), length: Int(length))
+}
+
+private func ramStore(_ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32) -> RAMStore? {
+    guard let model, length <= capacity else { return nil }
+    return RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(capacity)), length: Int(length))
 }
 
 @_cdecl("ap_verify")
 public func ap_verify(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
                       _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ minSequence: UInt64) -> Int32 {
-    withCLoader(source, verifier, window, windowSize, nil) { loader throws(LoaderError) in
+    guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
+    let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
+                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(windowSize)))
+    do throws(LoaderError) {
         _ = try loader.verify(minimumSequence: minSequence)
-        return nil
+        return Int32(AP_OK)
+    } catch {
+        return apCode(error)
     }
 }
 
@@ -195,11 +227,8 @@ public func ap_apply_ram(_ source: UnsafePointer<ap_bundle_source>?, _ verifier:
                          _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
                          _ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32,
                          _ minSequence: UInt64, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
-    guard let model, length <= capacity else { return Int32(AP_E_ARGUMENT) }
-    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
-        var store = RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(capacity)), length: Int(length))
-        return try loader.apply(to: &store, minimumSequence: minSequence)
-    }
+    guard let store = ramStore(model, capacity, length) else { return Int32(AP_E_ARGUMENT) }
+    return runC(.apply(minimumSequence: minSequence), source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_unapply_ram")
@@ -207,11 +236,8 @@ public func ap_unapply_ram(_ source: UnsafePointer<ap_bundle_source>?, _ verifie
                            _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
                            _ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32,
                            _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
-    guard let model, length <= capacity else { return Int32(AP_E_ARGUMENT) }
-    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
-        var store = RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(capacity)), length: Int(length))
-        return try loader.unapply(from: &store)
-    }
+    guard let store = ramStore(model, capacity, length) else { return Int32(AP_E_ARGUMENT) }
+    return runC(.unapply, source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_apply_flash")
@@ -219,10 +245,8 @@ public func ap_apply_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifie
                            _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
                            _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                            _ length: UInt32, _ minSequence: UInt64, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
-    guard let flash, let layout, var store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
-    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
-        try loader.apply(to: &store, minimumSequence: minSequence)
-    }
+    guard let store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
+    return runC(.apply(minimumSequence: minSequence), source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_unapply_flash")
@@ -230,10 +254,8 @@ public func ap_unapply_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verif
                              _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
                              _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                              _ length: UInt32, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
-    guard let flash, let layout, var store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
-    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
-        try loader.unapply(from: &store)
-    }
+    guard let store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
+    return runC(.unapply, source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_resume_flash")
@@ -241,8 +263,6 @@ public func ap_resume_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifi
                             _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32,
                             _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                             _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
-    guard let flash, let layout, var store = flashStore(flash, layout, length: 0) else { return Int32(AP_E_ARGUMENT) }
-    return withCLoader(source, verifier, window, windowSize, outcome) { loader throws(LoaderError) in
-        try loader.resume(&store)
-    }
+    guard let store = flashStore(flash, layout, length: 0) else { return Int32(AP_E_ARGUMENT) }
+    return runC(.resume, source, verifier, window, windowSize, store, outcome)
 }

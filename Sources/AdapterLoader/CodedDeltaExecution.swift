@@ -19,7 +19,7 @@ extension OpExecutor {
         let at = ops.consumed
         let rawMode = try ops.dataVarint()
         guard let coding = CodedDeltaMode(raw: rawMode) else {
-            throw .format(.malformedRecord(section: section, offset: at, .badValue(UInt64(rawMode))))
+            throw .format(.malformedRecord(section: section, offset: at, .badValue(rawMode)))
         }
         let length = Int(try ops.dataVarint())
         var (values, work) = try startCoded(ops, length: length, mode: coding)

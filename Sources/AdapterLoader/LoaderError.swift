@@ -13,8 +13,8 @@ public enum LoaderError: Error, Equatable, Sendable {
     case sourceLengthMismatch(headerLength: UInt32, sourceLength: Int)
     /// The signature does not verify with the key the key id names.
     case signatureInvalid
-    /// No trusted key has this key id.
-    case unknownKey(keyID: Digest32)
+    /// No trusted key has this key id (its first eight bytes).
+    case unknownKey(keyID: DigestPrefix)
     /// The verifier cannot check this signature algorithm.
     case unsupportedAlgorithm(UInt8)
     /// The bundle is older than the device's stored sequence number.
@@ -23,14 +23,15 @@ public enum LoaderError: Error, Equatable, Sendable {
     case storeTooSmall(needed: UInt32, capacity: Int)
     /// The model in the store has the wrong length for this operation.
     case modelLengthMismatch(expected: UInt32, actual: Int)
-    /// The model is not the base this bundle applies to.
-    case baseMismatch(expected: Digest32, actual: Digest32)
+    /// The model is not the base this bundle applies to. Digests are given
+    /// by their first eight bytes (the header holds the full expected one).
+    case baseMismatch(expected: DigestPrefix, actual: DigestPrefix)
     /// Unapply: the model is not the target this bundle produces.
-    case notTarget(expected: Digest32, actual: Digest32)
+    case notTarget(expected: DigestPrefix, actual: DigestPrefix)
     /// Apply produced the wrong model; the loader restored the base.
-    case targetMismatch(expected: Digest32, actual: Digest32)
+    case targetMismatch(expected: DigestPrefix, actual: DigestPrefix)
     /// Unapply produced the wrong model (a bundle whose undo data is wrong).
-    case unapplyMismatch(expected: Digest32, actual: Digest32)
+    case unapplyMismatch(expected: DigestPrefix, actual: DigestPrefix)
     /// The model store failed to read or write at this offset.
     case storeFailed(offset: Int)
     /// The store's power-fail unit is not a multiple of the bundle's segment size.

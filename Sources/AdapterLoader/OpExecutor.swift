@@ -71,7 +71,7 @@ struct OpExecutor<Store: ModelStore> {
     private func checkLength(_ consumed: Int, _ entry: SectionEntry) throws(LoaderError) {
         guard consumed == Int(entry.decodedLength) else {
             throw .format(.malformedRecord(section: entry.kind.rawValue, offset: consumed,
-                                           .decodedLength(expected: entry.decodedLength, actual: UInt64(consumed))))
+                                           .decodedLength(expected: entry.decodedLength, actual: UInt32(clamping: consumed))))
         }
     }
 
@@ -107,11 +107,11 @@ struct OpExecutor<Store: ModelStore> {
         if start + count > UInt64(limit) || start2 + count > UInt64(limit)
             || (op.opcode == .setLength && op.length == 0) {
             throw .format(.malformedRecord(section: ops.kind.rawValue, offset: ops.consumed,
-                                           .outOfModel(offset: start, length: count, limit: limit)))
+                                           .outOfModel(offset: UInt32(clamping: start), length: UInt32(clamping: count), limit: limit)))
         }
         if let segment = bounds.segment, start < bounds.lower || start + count > bounds.upper {
             throw .format(.malformedRecord(section: ops.kind.rawValue, offset: ops.consumed,
-                                           .outsideSegment(segment: segment, offset: start, length: count)))
+                                           .outsideSegment(segment: segment, offset: UInt32(clamping: start), length: UInt32(clamping: count))))
         }
     }
 

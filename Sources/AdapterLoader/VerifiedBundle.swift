@@ -39,7 +39,7 @@ extension BundleLoader {
         } catch { throw .format(error) }
         let required = WindowLayout.required(for: table)
         guard Int(header.windowSize) >= required else {
-            throw .format(.invalidHeaderField(.windowSize, value: UInt64(header.windowSize)))
+            throw .format(.invalidHeaderField(.windowSize, value: header.windowSize))
         }
         guard window.memory.count >= Int(header.windowSize) else {
             throw .windowTooSmall(needed: Int(header.windowSize), given: window.memory.count)
@@ -89,7 +89,7 @@ extension BundleLoader {
         switch verdict {
         case .valid: break
         case .invalid: throw .signatureInvalid
-        case .unknownKey: throw .unknownKey(keyID: block.keyID)
+        case .unknownKey: throw .unknownKey(keyID: block.keyID.prefix)
         case .unsupportedAlgorithm: throw .unsupportedAlgorithm(block.algorithm)
         }
         try checkRecords(table: table, header: header)

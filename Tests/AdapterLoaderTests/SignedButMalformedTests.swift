@@ -33,7 +33,7 @@ final class SignedButMalformedTests: XCTestCase {
         ops.bytesOp(.xor, offset: last * 4096, data: [1, 2, 3])
         ops.bytesOp(.xor, offset: base.count - 1, data: [1, 2])
         let r = run(ops.bytes, segment: last)
-        guard case .format(.malformedRecord(section: 5, _, .outOfModel(offset: UInt64(base.count - 1), length: 2, limit: UInt32(base.count))))? = r.error else {
+        guard case .format(.malformedRecord(section: 5, _, .outOfModel(offset: UInt32(base.count - 1), length: 2, limit: UInt32(base.count))))? = r.error else {
             return XCTFail("\(String(describing: r.error))")
         }
         XCTAssertEqual(r.store, base)
@@ -89,7 +89,7 @@ final class SignedButMalformedTests: XCTestCase {
         let bundle = LoaderHarness.crafted([section], base: base, target: base)
         let r = LoaderHarness.apply(bundle, to: base)
         XCTAssertEqual(r.error, .format(.malformedRecord(section: 5, offset: ops.bytes.count,
-                                                         .decodedLength(expected: UInt32(ops.bytes.count + 1), actual: UInt64(ops.bytes.count)))))
+                                                         .decodedLength(expected: UInt32(ops.bytes.count + 1), actual: UInt32(ops.bytes.count)))))
     }
 
     func testCorruptDeflateStreamIsRefused() {
@@ -108,7 +108,7 @@ final class SignedButMalformedTests: XCTestCase {
         let r = run(ops.bytes, segment: 1, target: claimed)
         var produced = base
         produced[6_000] &+= 3; produced[6_001] &+= 4; produced[6_002] &+= 5
-        XCTAssertEqual(r.error, .targetMismatch(expected: sha256(claimed), actual: sha256(produced)))
+        XCTAssertEqual(r.error, .targetMismatch(expected: sha256(claimed).prefix, actual: sha256(produced).prefix))
         XCTAssertEqual(r.store, base, "the base must be restored after a wrong result")
     }
 

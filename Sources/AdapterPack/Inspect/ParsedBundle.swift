@@ -79,7 +79,7 @@ public struct ParsedBundle: Sendable {
             }
             guard out.count == Int(entry.decodedLength) else {
                 throw .malformedRecord(section: entry.kind.rawValue, offset: out.count,
-                                       .decodedLength(expected: entry.decodedLength, actual: UInt64(out.count)))
+                                       .decodedLength(expected: entry.decodedLength, actual: UInt32(clamping: out.count)))
             }
             return out
         }

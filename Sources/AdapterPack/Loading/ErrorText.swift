@@ -55,7 +55,9 @@ extension SectionProblem: CustomStringConvertible {
         case .unknownCodec(let c): return "unknown or disallowed codec 0x\(String(c, radix: 16))"
         case .duplicateKind(let k): return "duplicate section \(kindName(k))"
         case .misplaced(let expected, let actual): return "section starts at offset \(actual), expected \(expected)"
-        case .outOfBounds(let end, let length): return "section ends at \(end), beyond the bundle length \(length)"
+        case .outOfBounds(let offset, let length, let bundleLength):
+            return "section at offset \(offset) with \(length) bytes ends at \(UInt64(offset) + UInt64(length)), "
+                + "not inside the bundle's \(bundleLength) bytes (the last section must end exactly there)"
         case .missingRequired(let k): return "required section \(kindName(k)) is missing"
         case .signatureNotLast: return "sections out of order (kinds must increase, signature last)"
         case .badLength(let n): return "bad section length \(n)"
