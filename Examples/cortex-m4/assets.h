@@ -20,5 +20,9 @@ extern uint8_t model_flash[ASSET_MODEL_FLASH_BYTES];
 extern const uint8_t base_sha256[32];          /* sha256sum of Examples/digits/base.tflite */
 extern const uint8_t ed25519_public_key[32];   /* raw key of Keys/dev-ed25519.pub.pem */
 extern const asset_bundle asset_bundles[ASSET_BUNDLE_COUNT];
+#if ASSET_FOREIGN_BUNDLE
+/* A bundle that uses codecs this build of the loader leaves out. */
+extern const asset_bundle asset_foreign_bundle;
+#endif
 
 #endif

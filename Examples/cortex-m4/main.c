@@ -7,6 +7,8 @@
  *   3. unapply it (back to the base model)
  *   4. apply the LoRA bundle (hot swap), check, unapply
  *   5. a bundle with one flipped signature bit is refused
+ *   (core build) a bundle that needs a codec left out of the loader is
+ *      refused with AP_E_NOT_BUILT_IN before anything is written
  *   6. for the figures only: the same apply/unapply with a check() callback
  *      instead of the built-in Ed25519 verifier (the loader "without
  *      signature verification", as with a crypto accelerator)
@@ -368,6 +370,24 @@ int main(void) {
     memcpy(applied, outcome.model_sha256, 32);
     uint32_t applied_length = outcome.model_length;
 
+    /* After a reset a firmware calls ap_resume_flash before it builds its
+     * interpreter. With nothing cut short it reports which model the flash
+     * holds and writes nothing. */
+    {
+        array_source bytes = {asset_bundles[0].data, asset_bundles[0].length, 0xFFFFFFFFu, 0};
+        ap_bundle_source source = {&bytes, asset_bundles[0].length, array_read};
+        ap_outcome resumed = {0};
+        sim_flash_reset_stats(&flash_sim);
+        int32_t rc = ap_resume_flash(&source, &ed25519, window, reports[0].window, &flash, &layout, &resumed);
+        out("  ap_resume_flash after the apply: ");
+        out(ap_error_name(rc));
+        out("\n");
+        check(rc == AP_OK && resumed.state == AP_MODEL_TARGET && resumed.model_length == applied_length,
+              "resume (boot-time call): AP_OK, the flash holds the target");
+        check(flash_sim.erases == 0 && flash_sim.programmed_bytes == 0 && model_is(applied, applied_length),
+              "... and wrote nothing");
+    }
+
     /* 2. the other bundle's base is not on the flash now */
     out("  (refusal) second bundle while the first is applied:\n");
     refused(&asset_bundles[1], 0xFFFFFFFFu, 0, (uint32_t)sizeof window, AP_E_BASE_MISMATCH,
@@ -384,6 +404,16 @@ int main(void) {
     out("\n== tampered lora.apb (one bit of the signature flipped) ==\n");
     refused(&asset_bundles[1], asset_bundles[1].length - 60, 1, reports[1].window, AP_E_SIGNATURE,
             "refused: AP_E_SIGNATURE", base_sha256, ASSET_BASE_LENGTH);
+
+#if ASSET_FOREIGN_BUNDLE
+    /* A loader built without some codecs (-D ADAPTERPACK_NO_...) refuses a
+     * bundle that uses them, before it changes anything. */
+    out("\n== ");
+    out(asset_foreign_bundle.name);
+    out(".apb: made for the full loader (deflate, low-rank) ==\n");
+    refused(&asset_foreign_bundle, 0xFFFFFFFFu, 0, (uint32_t)sizeof window, AP_E_NOT_BUILT_IN,
+            "refused: AP_E_NOT_BUILT_IN", base_sha256, ASSET_BASE_LENGTH);
+#endif
 
 #ifdef HOSTILE_HEADER_TESTS
     /* Unsigned header and table fields at or above 2^31 (bit 7 of their top

@@ -78,8 +78,9 @@ public struct CodedDeltaDecoder<Input: ByteInput> {
         decoder = try RangeDecoder(input: input, length: length, section: section)
     }
 
-    /// The next value (a byte to add or xor).
-    @inlinable
+    /// The next value (a byte to add or xor). Not inlined: on the device one
+    /// copy serves every caller (its inlined bit decoders are most of its code).
+    @inline(never)
     public mutating func next() throws(FormatError) -> UInt8 {
         let lane = index & laneMask
         index &+= 1

@@ -85,6 +85,17 @@ struct SectionReader<S: BundleSource>: ByteInput {
 struct SectionStream<S: BundleSource>: ByteInput {
     /// The section's stored bytes; read directly only when `inflater` is nil.
     private var reader: SectionReader<S>
+    #if ADAPTERPACK_NO_DEFLATE
+    // Built without deflate: verifyBundle refuses deflated sections, so every
+    // section read here is stored.
+    init(source: S, entry: SectionEntry, buffer: UnsafeMutableRawBufferPointer,
+         workspace: UnsafeMutableRawBufferPointer) {
+        reader = SectionReader(source: source, entry: entry, buffer: buffer)
+    }
+
+    mutating func nextByte() throws(FormatError) -> UInt8? { try reader.nextByte() }
+    mutating func finish() throws(FormatError) {}
+    #else
     /// The decoder of a deflated section, which owns its own copy of `reader`.
     private var inflater: Inflater<SectionReader<S>>?
     private let deflated: Bool
@@ -119,4 +130,5 @@ struct SectionStream<S: BundleSource>: ByteInput {
     mutating func finish() throws(FormatError) {
         if deflated { try inflater!.finish() }
     }
+    #endif
 }

@@ -91,6 +91,7 @@ func apCode(_ error: LoaderError) -> Int32 {
     case .journalTooSmall: return Int32(AP_E_JOURNAL)
     case .cannotResume: return Int32(AP_E_CANNOT_RESUME)
     case .stepUnitMismatch: return Int32(AP_E_UNIT)
+    case .notBuiltIn: return Int32(AP_E_NOT_BUILT_IN)
     }
 }
 
@@ -116,6 +117,7 @@ public func ap_error_name(_ code: Int32) -> UnsafePointer<CChar>? {
     case Int32(AP_E_CANNOT_RESUME): name = "cannot resume"
     case Int32(AP_E_UNIT): name = "unit size not a multiple of the segment size"
     case Int32(AP_E_ARGUMENT): name = "invalid argument"
+    case Int32(AP_E_NOT_BUILT_IN): name = "codec not built into this loader"
     default: name = "unknown error"
     }
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)

@@ -92,11 +92,19 @@ struct OpExecutor<Store: ModelStore> {
                 // Runs even in skipped steps of a resume: it only sets the logical length.
                 if mode != .validate { try store.setLength(Int(op.length)) }
             case .loraWeights, .loraBias:
+                #if ADAPTERPACK_NO_LORA
+                throw .notBuiltIn(.lora)
+                #else
                 try runLoRA(op, mode: mode, source: source, window: window)
+                #endif
             case .coded:
                 try runCoded(op, ops: &ops, mode: mode)
             case .lowRankResidual:
+                #if ADAPTERPACK_NO_LOW_RANK
+                throw .notBuiltIn(.lowRank)
+                #else
                 try runLowRank(op, ops: &ops, mode: mode, source: source, window: window)
+                #endif
             }
         }
     }

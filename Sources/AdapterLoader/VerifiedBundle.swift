@@ -44,6 +44,13 @@ extension BundleLoader {
         guard window.memory.count >= Int(header.windowSize) else {
             throw .windowTooSmall(needed: Int(header.windowSize), given: window.memory.count)
         }
+        #if ADAPTERPACK_NO_DEFLATE
+        var position = 0
+        while let entry = table.entry(at: position) {
+            if case .deflate = entry.codec { throw .notBuiltIn(.deflate) }
+            position += 1
+        }
+        #endif
         guard header.sequence >= minimumSequence else {
             throw .rollback(bundleSequence: header.sequence, deviceSequence: minimumSequence)
         }

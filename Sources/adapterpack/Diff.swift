@@ -22,6 +22,9 @@ struct Diff: ParsableCommand {
     @Option(help: "Name stored in the bundle's metadata.") var name: String?
     @Option(help: "Largest RAM window the device gives the loader (bytes).") var maxWindow: Int = 4096
     @Option(help: "Refuse bundles larger than this (bytes).") var maxBytes: Int = 102_400
+    @Option(help: ArgumentHelp("A codec the device's loader was built without (deflate, low-rank); repeatable.",
+                               discussion: "Matches a loader compiled with -D ADAPTERPACK_NO_DEFLATE or ADAPTERPACK_NO_LOW_RANK."))
+    var without: [OptionalCodec] = []
 
     func validate() throws {
         if target == nil && (from == nil || to == nil) {
@@ -61,6 +64,8 @@ struct Diff: ParsableCommand {
         options.targetFile = fileName(to ?? target!)
         options.maxWindow = maxWindow
         options.maxBytes = maxBytes
+        options.deflate = !without.contains(.deflate)
+        options.lowRank = !without.contains(.lowRank)
         let (bundle, plan) = try DiffBundler.bundle(base: start, target: goal, key: signingKey, options: options)
         try FileAccess.writeAtomically(bundle, to: output)
         print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
@@ -69,4 +74,10 @@ struct Diff: ParsableCommand {
 
 func fileName(_ path: String) -> String {
     path.split(separator: "/").last.map(String.init) ?? path
+}
+
+/// Codecs `diff --without` can leave out (a device loader's build options).
+enum OptionalCodec: String, ExpressibleByArgument, CaseIterable {
+    case deflate
+    case lowRank = "low-rank"
 }

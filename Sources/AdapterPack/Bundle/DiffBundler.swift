@@ -17,6 +17,9 @@ public struct BundleOptions: Sendable {
     /// Whether int8 weight tensors may take the low-rank prediction plus
     /// residual coding (Spec/FORMAT.md §4.5) when it measures smaller.
     public var lowRank = true
+    /// Whether sections may be deflated; off for a loader built with
+    /// `ADAPTERPACK_NO_DEFLATE` (then content goes as `coded` or plain operations).
+    public var deflate = true
 
     public init() {}
 }
@@ -50,13 +53,15 @@ public enum DiffBundler {
         }
         // Low-rank coding needs the factor buffer on top of the fixed window part (§4.5, §6).
         var plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize,
-                                    lowRank: options.lowRank && options.maxWindow >= WindowLayout.fixed + WindowLayout.factorBuffer)
+                                    lowRank: options.lowRank && options.maxWindow >= WindowLayout.fixed + WindowLayout.factorBuffer,
+                                    deflate: options.deflate)
         var bytes = try assemble(plan, base: base, target: target, key: key, options: options)
         // A low-rank bundle's inverse restores the base only if its residuals are
         // right (Spec/FORMAT.md §4.5): run it through the device loader before
         // handing it out, and fall back to the plain coding if it does not round-trip.
         if !plan.lowRank.isEmpty, !roundTrips(bytes, base: base, target: target, key: key) {
-            plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize, lowRank: false)
+            plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize, lowRank: false,
+                                    deflate: options.deflate)
             bytes = try assemble(plan, base: base, target: target, key: key, options: options)
         }
         guard bytes.count <= options.maxBytes else {
@@ -80,7 +85,8 @@ public enum DiffBundler {
                          options: BundleOptions) throws -> [UInt8] {
         var sections: [SectionPayload] = []
         // A factors section reserves the window's last 512 bytes (§6): decoders get the rest.
-        let decoderWindow = options.maxWindow - (plan.factors.isEmpty ? 0 : WindowLayout.factorBuffer)
+        // Without deflate no inflater fits the window, so every section stays stored.
+        let decoderWindow = options.deflate ? options.maxWindow - (plan.factors.isEmpty ? 0 : WindowLayout.factorBuffer) : 0
         var metadata = MetadataWriter()
         if let name = options.name { metadata.add(.name, name) }
         metadata.add(.tool, toolVersion)

@@ -5,6 +5,9 @@ import AdapterFormat
 /// chunk decodes and applies on its own.
 public struct SegmentedOps: Sendable {
     public let segmentSize: Int
+    /// Whether the section may be deflated later: then plain operations are
+    /// preferred to `coded` ones that deflate would beat.
+    public var deflate = true
     /// Op stream per segment index, ascending.
     public private(set) var segments: [Int: OpStreamWriter] = [:]
 
@@ -45,7 +48,7 @@ public struct SegmentedOps: Sendable {
             plain.bytesOp(xor ? .xor : .add8, offset: start, data: part)
             var coded = OpStreamWriter()
             coded.coded(offset: start, values: part, mode: mode)
-            let deflated = part.count > 64 ? Deflate.compress(plain.bytes, windowBits: 9).count : plain.bytes.count
+            let deflated = deflate && part.count > 64 ? Deflate.compress(plain.bytes, windowBits: 9).count : plain.bytes.count
             if coded.bytes.count < min(plain.bytes.count, deflated) {
                 segments[segment, default: OpStreamWriter()].coded(offset: start, values: part, mode: mode)
             } else {

@@ -87,6 +87,26 @@ extension RecordProblem: CustomStringConvertible {
     }
 }
 
+extension LoaderFeature: CustomStringConvertible {
+    /// The name `diff --without` takes.
+    public var description: String {
+        switch self {
+        case .deflate: return "deflate"
+        case .lora: return "lora"
+        case .lowRank: return "low-rank"
+        }
+    }
+
+    /// The compile condition's suffix: ADAPTERPACK_NO_<suffix>.
+    public var conditionSuffix: String {
+        switch self {
+        case .deflate: return "DEFLATE"
+        case .lora: return "LORA"
+        case .lowRank: return "LOW_RANK"
+        }
+    }
+}
+
 extension LoaderError: CustomStringConvertible {
     public var description: String {
         switch self {
@@ -121,6 +141,11 @@ extension LoaderError: CustomStringConvertible {
         case .cannotResume:
             return "cannot resume: the model is neither the base nor the target and the journal does not say how to finish"
         case .flashFailed(let address): return "flash operation failed at address 0x\(String(address, radix: 16))"
+        case .notBuiltIn(let feature):
+            let fix = feature == .lora
+                ? "LoRA operations come only from `adapterpack build`: ship a `diff` of the LoRA-merged model instead"
+                : "make the bundle with `adapterpack diff --without \(feature)`"
+            return "this loader was built without \(feature) support (ADAPTERPACK_NO_\(feature.conditionSuffix)); \(fix)"
         }
     }
 }

@@ -18,9 +18,12 @@ public struct DeltaPlan: Sendable {
     /// The weight tensors coded by low-rank prediction plus residual.
     public var lowRank: [LowRankReport] = []
 
-    public init(segmentSize: Int) {
+    /// `deflate`: whether the content sections may be deflated (see `SegmentedOps.deflate`).
+    public init(segmentSize: Int, deflate: Bool = true) {
         scales = SegmentedOps(segmentSize: segmentSize)
         payload = SegmentedOps(segmentSize: segmentSize)
+        scales.deflate = deflate
+        payload.deflate = deflate
     }
 }
 
@@ -40,10 +43,10 @@ public enum ModelDiffer {
     public static let defaultSegmentSize = 4096
 
     public static func plan(base: [UInt8], target: [UInt8], segmentSize: Int = defaultSegmentSize,
-                            lowRank useLowRank: Bool = true) -> DeltaPlan {
+                            lowRank useLowRank: Bool = true, deflate: Bool = true) -> DeltaPlan {
         let baseModel = try? TFLiteModel(bytes: base)
         let targetModel = try? TFLiteModel(bytes: target)
-        var plan = DeltaPlan(segmentSize: segmentSize)
+        var plan = DeltaPlan(segmentSize: segmentSize, deflate: deflate)
         var anchors: [Block] = []
         // int8 weight tensors that may take the low-rank coding, by target data offset.
         var lowRank: [Int: TensorPair] = [:]
@@ -181,6 +184,7 @@ public enum ModelDiffer {
         let baseStart = origin[range.lowerBound]
         guard baseStart >= 0, range.allSatisfy({ origin[$0] == baseStart + ($0 - range.lowerBound) }) else { return false }
         var plain = SegmentedOps(segmentSize: plan.payload.segmentSize)
+        plain.deflate = plan.payload.deflate
         plain.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
         guard var candidate = LowRankPlanner.best(base: base, target: target, baseTensor: pair.base, targetTensor: pair.target,
                                                   baseStart: baseStart, range: range, segmentSize: plan.payload.segmentSize,

@@ -97,7 +97,8 @@ enum {
     AP_E_JOURNAL = -14,          /* journal too small for this bundle */
     AP_E_CANNOT_RESUME = -15,    /* model is neither base nor target and no journal */
     AP_E_UNIT = -16,             /* unit size not a multiple of the segment size */
-    AP_E_ARGUMENT = -17          /* a NULL pointer or inconsistent argument */
+    AP_E_ARGUMENT = -17,         /* a NULL pointer or inconsistent argument */
+    AP_E_NOT_BUILT_IN = -18      /* the bundle needs a codec this loader was built without */
 };
 
 const char *ap_error_name(int32_t code);

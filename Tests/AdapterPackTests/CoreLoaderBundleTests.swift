@@ -1,0 +1,54 @@
+import XCTest
+import AdapterFormat
+import AdapterLoader
+@testable import AdapterPack
+
+/// Bundles for a loader built without some codecs (`diff --without`): they
+/// must not use them, and must still reproduce the target exactly.
+final class CoreLoaderBundleTests: XCTestCase {
+    func coreBundle(_ variant: String, deflate: Bool, lowRank: Bool) throws -> (ParsedBundle, [UInt8], [UInt8]) {
+        let base = Fixtures.model("base"), target = Fixtures.model(variant)
+        var options = BundleOptions()
+        options.deflate = deflate
+        options.lowRank = lowRank
+        let bytes = try DiffBundler.bundle(base: base, target: target, key: Fixtures.ed25519Key, options: options).bytes
+        return (try ParsedBundle(bytes: bytes), base, target)
+    }
+
+    func testWithoutDeflateAndLowRankUsesNeither() throws {
+        for variant in Fixtures.digitsVariants {
+            let (bundle, base, target) = try coreBundle(variant, deflate: false, lowRank: false)
+            for entry in bundle.table.entries {
+                XCTAssertEqual(entry.codec, .stored, "digits/\(variant) \(entry.kind)")
+                guard entry.kind.isOpStream else { continue }
+                let opcodes = try bundle.operations(entry).map(\.opcode)
+                XCTAssertFalse(opcodes.contains(.lowRankResidual), "digits/\(variant) \(entry.kind)")
+                XCTAssertFalse(opcodes.contains(.loraWeights) || opcodes.contains(.loraBias), "digits/\(variant)")
+            }
+            XCTAssertNil(bundle.table.factors, "digits/\(variant)")
+            let applied = try HostLoader.apply(bundle: bundle.bytes, base: base, keys: Fixtures.trusted)
+            XCTAssertEqual(applied.model, target, "digits/\(variant)")
+            let removed = try HostLoader.unapply(bundle: bundle.bytes, target: target, keys: Fixtures.trusted)
+            XCTAssertEqual(removed.model, base, "digits/\(variant)")
+            print("digits/\(variant) for the core loader: \(bundle.bytes.count) bytes")
+        }
+    }
+
+    /// The default bundle of digits/lora does use both, so the test above is
+    /// not vacuous.
+    func testDefaultBundleUsesDeflateAndLowRank() throws {
+        let (bundle, _, _) = try coreBundle("lora", deflate: true, lowRank: true)
+        XCTAssertTrue(bundle.table.entries.contains { if case .deflate = $0.codec { return true } else { return false } })
+        XCTAssertNotNil(bundle.table.factors)
+    }
+
+    func testNotBuiltInMessageNamesTheFeatureAndTheFix() {
+        for feature in LoaderFeature.allCases {
+            let text = LoaderError.notBuiltIn(feature).description
+            XCTAssertTrue(text.contains("ADAPTERPACK_NO_\(feature.conditionSuffix)"), text)
+            if feature != .lora { XCTAssertTrue(text.contains("--without \(feature)"), text) }
+        }
+        // The host build includes every codec.
+        XCTAssertTrue(LoaderFeature.allCases.allSatisfy(LoaderFeature.isBuiltIn))
+    }
+}
