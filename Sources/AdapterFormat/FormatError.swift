@@ -1,10 +1,49 @@
+#if hasFeature(Embedded)
+/// Why a bundle (or a piece of one) was refused: on the device, only which
+/// kind of refusal.
+///
+/// The device reports errors as integer codes (`adapter_loader.h`), so the
+/// details the host prints would be computed and copied through every error
+/// path only to be dropped at the C boundary: payload-free errors make the
+/// loader about 4 KB smaller on a Cortex-M4. The factories below have the
+/// host cases' names and labels, so every throw site is the same source in
+/// both builds; their arguments are discarded (and optimized away).
+public enum FormatError: Error, Equatable, Sendable {
+    case badMagic, unsupportedVersion, truncated, invalidHeaderField, invalidSection
+    case sectionDigestMismatch, malformedRecord, inflate, io
+
+    @inline(__always) public static func badMagic(found: UInt32) -> FormatError { .badMagic }
+    @inline(__always) public static func unsupportedVersion(major: UInt16, minor: UInt16) -> FormatError {
+        .unsupportedVersion
+    }
+    @inline(__always) public static func truncated(offset: Int, needed: Int, available: Int) -> FormatError {
+        .truncated
+    }
+    @inline(__always) public static func invalidHeaderField(_ field: HeaderField, value: UInt32) -> FormatError {
+        .invalidHeaderField
+    }
+    @inline(__always) public static func invalidSection(index: Int, _ problem: SectionProblem) -> FormatError {
+        .invalidSection
+    }
+    @inline(__always) public static func sectionDigestMismatch(index: Int, kind: UInt16) -> FormatError {
+        .sectionDigestMismatch
+    }
+    @inline(__always) public static func malformedRecord(section: UInt16, offset: Int,
+                                                         _ problem: RecordProblem) -> FormatError {
+        .malformedRecord
+    }
+    @inline(__always) public static func inflate(_ problem: InflateProblem, outputOffset: Int) -> FormatError {
+        .inflate
+    }
+    @inline(__always) public static func io(offset: Int) -> FormatError { .io }
+}
+#else
 /// Why a bundle (or a piece of one) was refused.
 ///
 /// Every case carries what a person needs to act: the field, the offset, the
-/// expected and the actual value. Payloads are 32-bit (every length and
-/// offset of format v1 is below 2^31; larger values are clamped), which keeps
-/// the device's error values small: each error path copies the whole value. `AdapterFormat` has no `String` formatting
+/// expected and the actual value. `AdapterFormat` has no `String` formatting
 /// (it must build with Embedded Swift); the host renders these cases as text.
+/// Device builds carry only the kind (see the Embedded variant above).
 public enum FormatError: Error, Equatable, Sendable {
     /// The first four bytes are not the bundle magic.
     case badMagic(found: UInt32)
@@ -25,6 +64,7 @@ public enum FormatError: Error, Equatable, Sendable {
     /// The bundle source delivered no bytes at this bundle offset.
     case io(offset: Int)
 }
+#endif
 
 /// Header fields, named for error messages.
 public enum HeaderField: UInt8, Sendable {

@@ -61,20 +61,6 @@ public struct Digest32: Equatable, Sendable {
     }
 }
 
-/// The first eight bytes of a SHA-256: enough to tell models apart in an
-/// error report while keeping the device's error values a few words long
-/// (a full pair of digests made every error path copy 64 bytes).
-public struct DigestPrefix: Equatable, Sendable {
-    /// The eight bytes in memory order.
-    public let storage: UInt64
-    public init(_ digest: Digest32) { storage = digest.storage.0 }
-}
-
-extension Digest32 {
-    /// The first eight bytes, for error reports.
-    public var prefix: DigestPrefix { DigestPrefix(self) }
-}
-
 #if !hasFeature(Embedded)
 // Host only (dictionary keys, sets): on the device, Hasher would pull in a random seed source.
 extension Digest32: Hashable {

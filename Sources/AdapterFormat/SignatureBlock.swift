@@ -28,6 +28,14 @@ public struct SignatureBlock: Equatable, Sendable {
 
     /// Parses and checks the fixed fields; `sectionIndex` is for error reports.
     public init(parsing bytes: UnsafeRawBufferPointer, sectionIndex: Int, offset: Int) throws(FormatError) {
+        try Self.checkFields(bytes, offset: offset)
+        self.init(algorithm: bytes[0], keyID: bytes.digest(4),
+                  signature: UnsafeRawBufferPointer(rebasing: bytes[36 ..< 100]))
+    }
+
+    /// Checks the size and the fixed fields of a signature section's bytes
+    /// without copying them (the device verifies straight from its buffer).
+    public static func checkFields(_ bytes: UnsafeRawBufferPointer, offset: Int) throws(FormatError) {
         guard bytes.count >= Self.size else {
             throw .truncated(offset: offset, needed: Self.size, available: bytes.count)
         }
@@ -41,8 +49,6 @@ public struct SignatureBlock: Equatable, Sendable {
         guard bytes[2] == 0, bytes[3] == 0 else {
             throw .malformedRecord(section: SectionKind.signature.rawValue, offset: 2, .badValue(UInt32(bytes.le16(2))))
         }
-        self.init(algorithm: algorithm, keyID: bytes.digest(4),
-                  signature: UnsafeRawBufferPointer(rebasing: bytes[36 ..< 100]))
     }
 
     /// Calls `body` with the 64 signature bytes.

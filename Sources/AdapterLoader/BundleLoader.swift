@@ -49,26 +49,32 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
     /// target. On a wrong result the store is restored to the base.
     public func apply<Store: ModelStore>(to store: inout Store,
                                          minimumSequence: UInt64 = 0) throws(LoaderError) -> LoaderOutcome {
-        let bundle = try verifyBundle(minimumSequence: minimumSequence)
-        let header = bundle.header
-        try checkStore(store, header: header, expectedLength: header.baseLength)
-        let base = try hashModel(&store, length: Int(header.baseLength))
-        guard base == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256.prefix, actual: base.prefix) }
-
-        try runFresh(bundle, &store, .apply)
-        return try finishApply(bundle, &store)
+        try patch(&store, .apply, minimumSequence: minimumSequence)
     }
 
     /// Verifies the bundle and that the store holds its target, then restores
     /// the base byte for byte (so another adapter can be applied).
     public func unapply<Store: ModelStore>(from store: inout Store) throws(LoaderError) -> LoaderOutcome {
-        let bundle = try verifyBundle(minimumSequence: 0)
+        try patch(&store, .unapply, minimumSequence: 0)
+    }
+
+    /// Apply and unapply: one body, so the device carries one copy of it.
+    @inline(never)
+    private func patch<Store: ModelStore>(_ store: inout Store, _ operation: JournalOperation,
+                                          minimumSequence: UInt64) throws(LoaderError) -> LoaderOutcome {
+        let bundle = try verifyBundle(minimumSequence: minimumSequence)
         let header = bundle.header
-        try checkStore(store, header: header, expectedLength: header.targetLength)
-        let current = try hashModel(&store, length: Int(header.targetLength))
-        guard current == header.targetSHA256 else { throw .notTarget(expected: header.targetSHA256.prefix, actual: current.prefix) }
-        try runFresh(bundle, &store, .unapply)
-        return try finishUnapply(bundle, &store)
+        let applying = operation == .apply
+        let (length, expected) = applying ? (header.baseLength, header.baseSHA256)
+                                          : (header.targetLength, header.targetSHA256)
+        try checkStore(store, header: header, expectedLength: length)
+        let current = try hashModel(&store, length: Int(length))
+        guard current == expected else {
+            throw applying ? .baseMismatch(expected: expected, actual: current)
+                           : .notTarget(expected: expected, actual: current)
+        }
+        try runFresh(bundle, &store, operation)
+        return try finish(operation, bundle, &store)
     }
 
     /// After a reset: finds out whether the store holds the base or the
@@ -99,7 +105,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         var executor = try makeExecutor(store, header, resumeFrom: cut.step, redo: cut.redo)
         try run(cut.operation, bundle, &executor, mode: .forward)
         store = executor.store
-        return cut.operation == .apply ? try finishApply(bundle, &store) : try finishUnapply(bundle, &store)
+        return try finish(cut.operation, bundle, &store)
     }
 
     // MARK: Phases
@@ -156,25 +162,21 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         try executor.run(bundle.table.undo, source: source, window: window, mode: mode == .validate ? .validate : .forward)
     }
 
-    private func finishApply<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
+    /// Checks the result of an apply (the target) or an unapply (the base).
+    private func finish<Store: ModelStore>(_ operation: JournalOperation, _ bundle: VerifiedBundle,
+                                           _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
         let header = bundle.header
+        let applied = operation == .apply
+        let (length, expected) = applied ? (header.targetLength, header.targetSHA256)
+                                         : (header.baseLength, header.baseSHA256)
         let result = try hashModel(&store, length: store.length)
-        if store.length != Int(header.targetLength) || result != header.targetSHA256 {
+        guard store.length == Int(length), result == expected else {
+            guard applied else { throw .unapplyMismatch(expected: expected, actual: result) }
             // Put the base back: the inverse is exact whatever the claimed target.
             try runFresh(bundle, &store, .unapply)
-            throw .targetMismatch(expected: header.targetSHA256.prefix, actual: result.prefix)
+            throw .targetMismatch(expected: expected, actual: result)
         }
-        return LoaderOutcome(state: .target, sequence: header.sequence, modelLength: store.length,
-                             modelSHA256: result, interpreterMustBeRecreated: true)
-    }
-
-    private func finishUnapply<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
-        let header = bundle.header
-        let result = try hashModel(&store, length: store.length)
-        guard store.length == Int(header.baseLength), result == header.baseSHA256 else {
-            throw .unapplyMismatch(expected: header.baseSHA256.prefix, actual: result.prefix)
-        }
-        return LoaderOutcome(state: .base, sequence: header.sequence, modelLength: store.length,
+        return LoaderOutcome(state: applied ? .target : .base, sequence: header.sequence, modelLength: store.length,
                              modelSHA256: result, interpreterMustBeRecreated: true)
     }
 

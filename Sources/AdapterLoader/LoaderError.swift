@@ -2,8 +2,54 @@
 import AdapterFormat
 #endif
 
+#if hasFeature(Embedded)
+/// Why the loader refused a bundle or stopped: on the device, only which kind
+/// of refusal (the C API reports it as an integer code; see `FormatError`'s
+/// Embedded variant for why). The factories have the host cases' names and
+/// labels; their arguments are discarded.
+public enum LoaderError: Error, Equatable, Sendable {
+    case format(FormatError)
+    case windowTooSmall, sourceLengthMismatch, signatureInvalid, unknownKey, unsupportedAlgorithm, rollback
+    case storeTooSmall, modelLengthMismatch, baseMismatch, notTarget, targetMismatch, unapplyMismatch
+    case storeFailed, stepUnitMismatch, journalTooSmall, cannotResume, flashFailed
+    case notBuiltIn(LoaderFeature)
+
+    @inline(__always) public static func windowTooSmall(needed: Int, given: Int) -> LoaderError { .windowTooSmall }
+    @inline(__always) public static func sourceLengthMismatch(headerLength: UInt32, sourceLength: Int) -> LoaderError {
+        .sourceLengthMismatch
+    }
+    @inline(__always) public static func unknownKey(keyID: Digest32) -> LoaderError { .unknownKey }
+    @inline(__always) public static func unsupportedAlgorithm(_ algorithm: UInt8) -> LoaderError { .unsupportedAlgorithm }
+    @inline(__always) public static func rollback(bundleSequence: UInt64, deviceSequence: UInt64) -> LoaderError {
+        .rollback
+    }
+    @inline(__always) public static func storeTooSmall(needed: UInt32, capacity: Int) -> LoaderError { .storeTooSmall }
+    @inline(__always) public static func modelLengthMismatch(expected: UInt32, actual: Int) -> LoaderError {
+        .modelLengthMismatch
+    }
+    @inline(__always) public static func baseMismatch(expected: Digest32, actual: Digest32) -> LoaderError {
+        .baseMismatch
+    }
+    @inline(__always) public static func notTarget(expected: Digest32, actual: Digest32) -> LoaderError { .notTarget }
+    @inline(__always) public static func targetMismatch(expected: Digest32, actual: Digest32) -> LoaderError {
+        .targetMismatch
+    }
+    @inline(__always) public static func unapplyMismatch(expected: Digest32, actual: Digest32) -> LoaderError {
+        .unapplyMismatch
+    }
+    @inline(__always) public static func storeFailed(offset: Int) -> LoaderError { .storeFailed }
+    @inline(__always) public static func stepUnitMismatch(segmentSize: UInt32, stepUnit: Int) -> LoaderError {
+        .stepUnitMismatch
+    }
+    @inline(__always) public static func journalTooSmall(neededSteps: UInt32, capacity: Int) -> LoaderError {
+        .journalTooSmall
+    }
+    @inline(__always) public static func flashFailed(address: Int) -> LoaderError { .flashFailed }
+}
+#else
 /// Why the loader refused a bundle or stopped. The model store is untouched
-/// unless the case says otherwise.
+/// unless the case says otherwise. Device builds carry only the kind (see the
+/// Embedded variant above).
 public enum LoaderError: Error, Equatable, Sendable {
     /// The bundle's bytes break the format (see `FormatError`).
     case format(FormatError)
@@ -13,8 +59,8 @@ public enum LoaderError: Error, Equatable, Sendable {
     case sourceLengthMismatch(headerLength: UInt32, sourceLength: Int)
     /// The signature does not verify with the key the key id names.
     case signatureInvalid
-    /// No trusted key has this key id (its first eight bytes).
-    case unknownKey(keyID: DigestPrefix)
+    /// No trusted key has this key id.
+    case unknownKey(keyID: Digest32)
     /// The verifier cannot check this signature algorithm.
     case unsupportedAlgorithm(UInt8)
     /// The bundle is older than the device's stored sequence number.
@@ -23,15 +69,14 @@ public enum LoaderError: Error, Equatable, Sendable {
     case storeTooSmall(needed: UInt32, capacity: Int)
     /// The model in the store has the wrong length for this operation.
     case modelLengthMismatch(expected: UInt32, actual: Int)
-    /// The model is not the base this bundle applies to. Digests are given
-    /// by their first eight bytes (the header holds the full expected one).
-    case baseMismatch(expected: DigestPrefix, actual: DigestPrefix)
+    /// The model is not the base this bundle applies to.
+    case baseMismatch(expected: Digest32, actual: Digest32)
     /// Unapply: the model is not the target this bundle produces.
-    case notTarget(expected: DigestPrefix, actual: DigestPrefix)
+    case notTarget(expected: Digest32, actual: Digest32)
     /// Apply produced the wrong model; the loader restored the base.
-    case targetMismatch(expected: DigestPrefix, actual: DigestPrefix)
+    case targetMismatch(expected: Digest32, actual: Digest32)
     /// Unapply produced the wrong model (a bundle whose undo data is wrong).
-    case unapplyMismatch(expected: DigestPrefix, actual: DigestPrefix)
+    case unapplyMismatch(expected: Digest32, actual: Digest32)
     /// The model store failed to read or write at this offset.
     case storeFailed(offset: Int)
     /// The store's power-fail unit is not a multiple of the bundle's segment size.
@@ -47,6 +92,8 @@ public enum LoaderError: Error, Equatable, Sendable {
     /// `LoaderFeature`); the model is untouched.
     case notBuiltIn(LoaderFeature)
 }
+
+#endif
 
 /// Codecs a firmware may leave out of the device loader to save flash, each
 /// with a Swift compile condition (`-D ADAPTERPACK_NO_DEFLATE`, `…_NO_LORA`,

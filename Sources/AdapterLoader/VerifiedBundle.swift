@@ -6,7 +6,10 @@ import AdapterFormat
 public struct VerifiedBundle: Equatable, Sendable {
     public let header: BundleHeader
     public let table: SectionTable
-    public let signature: SignatureBlock
+    /// The signature's algorithm (`SignatureBlock.ed25519` or `.ecdsaP256`).
+    public let algorithm: UInt8
+    /// SHA-256 of the public key that signed the bundle.
+    public let keyID: Digest32
 }
 
 extension BundleLoader {
@@ -80,27 +83,24 @@ extension BundleLoader {
         }
         let contentDigest = content.finalize()
 
-        let sigBytes = UnsafeMutableRawBufferPointer(rebasing: window.sourceBuffer[0 ..< SignatureBlock.size])
-        try readFully(source, at: Int(table.signature.offset), into: sigBytes)
-        let block: SignatureBlock
-        do {
-            block = try SignatureBlock(parsing: UnsafeRawBufferPointer(sigBytes), sectionIndex: index,
-                                       offset: Int(table.signature.offset))
-        } catch { throw .format(error) }
+        // Checked in place: the signature bytes stay in the source buffer.
+        let sigBytes = UnsafeRawBufferPointer(
+            UnsafeMutableRawBufferPointer(rebasing: window.sourceBuffer[0 ..< SignatureBlock.size]))
+        try readFully(source, at: Int(table.signature.offset), into: UnsafeMutableRawBufferPointer(mutating: sigBytes))
+        do { try SignatureBlock.checkFields(sigBytes, offset: Int(table.signature.offset)) } catch { throw .format(error) }
+        let algorithm = sigBytes[0], keyID = Digest32(bytes: UnsafeRawBufferPointer(rebasing: sigBytes[4 ..< 36]))
         let message = UnsafeMutableRawBufferPointer(rebasing: window.modelBuffer[0 ..< SignatureBlock.messageSize])
-        SignatureBlock.message(keyID: block.keyID, contentDigest: contentDigest, into: message)
-        let verdict = block.withSignatureBytes { sig in
-            verifier.check(algorithm: block.algorithm, keyID: block.keyID,
-                           message: UnsafeRawBufferPointer(message), signature: sig)
-        }
+        SignatureBlock.message(keyID: keyID, contentDigest: contentDigest, into: message)
+        let verdict = verifier.check(algorithm: algorithm, keyID: keyID, message: UnsafeRawBufferPointer(message),
+                                     signature: UnsafeRawBufferPointer(rebasing: sigBytes[36 ..< 100]))
         switch verdict {
         case .valid: break
         case .invalid: throw .signatureInvalid
-        case .unknownKey: throw .unknownKey(keyID: block.keyID.prefix)
-        case .unsupportedAlgorithm: throw .unsupportedAlgorithm(block.algorithm)
+        case .unknownKey: throw .unknownKey(keyID: keyID)
+        case .unsupportedAlgorithm: throw .unsupportedAlgorithm(algorithm)
         }
         try checkRecords(table: table, header: header)
-        return VerifiedBundle(header: header, table: table, signature: block)
+        return VerifiedBundle(header: header, table: table, algorithm: algorithm, keyID: keyID)
     }
 
     /// Checks the metadata and tensor-map records (signed, so checked once).

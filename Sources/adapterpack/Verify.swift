@@ -20,7 +20,7 @@ struct Verify: ParsableCommand {
         let h = verified.header
         if json {
             let object: [String: Any] = [
-                "valid": true, "bundle": bundle, "sequence": h.sequence, "keyID": verified.signature.keyID.hex,
+                "valid": true, "bundle": bundle, "sequence": h.sequence, "keyID": verified.keyID.hex,
                 "base": ["sha256": h.baseSHA256.hex, "length": h.baseLength, "checked": base != nil],
                 "target": ["sha256": h.targetSHA256.hex, "length": h.targetLength],
                 "windowSize": h.windowSize,
@@ -28,7 +28,7 @@ struct Verify: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(bundle): OK — signature valid (key id \(verified.signature.keyID.hex)), all section digests match")
+            print("\(bundle): OK — signature valid (key id \(verified.keyID.hex)), all section digests match")
             if base != nil { print("  applies to \(base!) (sha256 \(h.baseSHA256.hex))") }
         }
     }

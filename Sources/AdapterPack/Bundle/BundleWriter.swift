@@ -89,13 +89,6 @@ extension Digest32 {
     public var bytes: [UInt8] { (0 ..< 32).map { self[$0] } }
 }
 
-extension DigestPrefix {
-    /// Lower-case hex of the eight bytes, with an ellipsis: a digest's start.
-    public var hex: String {
-        hexString(Swift.withUnsafeBytes(of: storage) { Array($0) }) + "…"
-    }
-}
-
 /// Lower-case hex of any bytes.
 public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     let digits = Array("0123456789abcdef")

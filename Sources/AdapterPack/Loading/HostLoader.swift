@@ -17,7 +17,7 @@ public enum HostLoader {
                 throw .modelLengthMismatch(expected: verified.header.baseLength, actual: base.count)
             }
             guard digest == verified.header.baseSHA256 else {
-                throw .baseMismatch(expected: verified.header.baseSHA256.prefix, actual: digest.prefix)
+                throw .baseMismatch(expected: verified.header.baseSHA256, actual: digest)
             }
         }
         return verified
