@@ -5,10 +5,10 @@
 # unless QEMU exits 0 (every check in main.c passed).
 #
 # Two builds of the loader run: "full" (every codec) and "core" (compiled with
-# -D ADAPTERPACK_NO_DEFLATE -D ADAPTERPACK_NO_LORA -D ADAPTERPACK_NO_LOW_RANK),
-# each with the bundles made for it (core: adapterpack diff --without deflate
-# --without low-rank); the core firmware also checks that a full bundle is
-# refused with AP_E_NOT_BUILT_IN.
+# -D ADAPTERPACK_NO_DEFLATE -D ADAPTERPACK_NO_LORA -D ADAPTERPACK_NO_LOW_RANK
+# -D ADAPTERPACK_NO_LAYOUT), each with the bundles made for it (core:
+# adapterpack diff --without deflate --without low-rank --without layout); the
+# core firmware also checks that a full bundle is refused with AP_E_NOT_BUILT_IN.
 #
 #   bash Examples/cortex-m4/run.sh        # needs /opt/swift and qemu-system-arm
 #
@@ -43,8 +43,9 @@ embedded() {  # target, output, sources...
         -module-name AdapterLoaderDevice -o "$output"
 }
 configs=(full core)
-declare -A swift_flags=([full]="" [core]="-D ADAPTERPACK_NO_DEFLATE -D ADAPTERPACK_NO_LORA -D ADAPTERPACK_NO_LOW_RANK")
-declare -A diff_flags=([full]="" [core]="--without deflate --without low-rank")
+declare -A swift_flags=([full]=""
+    [core]="-D ADAPTERPACK_NO_DEFLATE -D ADAPTERPACK_NO_LORA -D ADAPTERPACK_NO_LOW_RANK -D ADAPTERPACK_NO_LAYOUT")
+declare -A diff_flags=([full]="" [core]="--without deflate --without low-rank --without layout")
 pids=()
 trap 'for p in "${pids[@]}" ${m0_pid:-}; do kill "$p" 2>/dev/null || true; done' EXIT
 for c in "${configs[@]}"; do

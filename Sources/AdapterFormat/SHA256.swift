@@ -55,6 +55,15 @@ public struct Digest32: Equatable, Sendable {
         return withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> UInt8 in raw[i] }
     }
 
+    /// Whether the digest starts with `bytes` (at most 32 of them).
+    public func starts(with bytes: UnsafeRawBufferPointer) -> Bool {
+        withUnsafeBytes { (own: UnsafeRawBufferPointer) -> Bool in
+            guard bytes.count <= 32 else { return false }
+            for i in 0 ..< bytes.count where own[i] != bytes[i] { return false }
+            return true
+        }
+    }
+
     public static func == (lhs: Digest32, rhs: Digest32) -> Bool {
         lhs.storage.0 == rhs.storage.0 && lhs.storage.1 == rhs.storage.1
             && lhs.storage.2 == rhs.storage.2 && lhs.storage.3 == rhs.storage.3
@@ -96,7 +105,9 @@ public struct SHA256: Sendable {
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
 
-    /// A fresh hasher.
+    /// A fresh hasher. (Not inlined: every inlined copy stored the eight
+    /// initial words and cleared the block in place.)
+    @inline(never)
     public init() {
         state = SHA256.initialState
         block = (0, 0, 0, 0, 0, 0, 0, 0)

@@ -102,9 +102,10 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         }
         guard let cut = try store.interruptedStep(id: header.targetSHA256) else { throw .cannotResume }
         if cut.operation == .unapply { try store.setLength(Int(header.targetLength)) }
-        var executor = try makeExecutor(store, header, resumeFrom: cut.step, redo: cut.redo)
-        try run(cut.operation, bundle, &executor, mode: .forward)
-        store = executor.store
+        try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) in
+            var executor = try makeExecutor(pointer, header, resumeFrom: cut.step, redo: cut.redo)
+            try run(cut.operation, bundle, &executor, mode: .forward)
+        }
         return try finish(cut.operation, bundle, &store)
     }
 
@@ -115,51 +116,36 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
     /// steps), opens the store's journal, then runs the operation.
     private func runFresh<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store,
                                              _ operation: JournalOperation) throws(LoaderError) {
-        var executor = try makeExecutor(store, bundle.header)
-        if operation == .apply {
-            // Refuse now a bundle whose later unapply would fail.
-            try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
+        try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) in
+            var executor = try makeExecutor(pointer, bundle.header)
+            if operation == .apply {
+                // Refuse now a bundle whose later unapply would fail.
+                try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
+                executor.steps.next = 0
+            }
+            try run(operation, bundle, &executor, mode: .validate)
+            try executor.store.beginOperation(id: bundle.header.targetSHA256, operation: operation,
+                                              steps: executor.steps.next)
             executor.steps.next = 0
+            try run(operation, bundle, &executor, mode: .forward)
         }
-        try run(operation, bundle, &executor, mode: .validate)
-        try store.beginOperation(id: bundle.header.targetSHA256, operation: operation, steps: executor.steps.next)
-        executor.store = store
-        executor.steps.next = 0
-        try run(operation, bundle, &executor, mode: .forward)
-        store = executor.store
     }
 
-    // Not inlined (nor the phases below it): runFresh and resume call it with
-    // several modes, and each inlined copy duplicated every phase.
+    /// Apply: layout (moves, length), then content unit by unit. Unapply:
+    /// content inverted unit by unit, then the undo stream. `.validate`
+    /// decodes everything (directories included) and counts the steps.
+    /// Not inlined: runFresh and resume call it with several modes.
     @inline(never)
     private func run<Store: ModelStore>(_ operation: JournalOperation, _ bundle: VerifiedBundle,
                                         _ executor: inout OpExecutor<Store>, mode: ExecutionMode) throws(LoaderError) {
-        switch operation {
-        case .apply: try runApply(bundle, &executor, mode: mode)
-        case .unapply: try runUnapply(bundle, &executor, mode: mode)
+        let applying = operation == .apply
+        let validating = mode == .validate
+        if applying { try executor.run(bundle.table.layout, source: source, window: window, mode: mode) }
+        if validating { try validateContent(bundle, &executor) }
+        try runContent(bundle, &executor, mode: validating ? .validate : applying ? .forward : .inverse)
+        if !applying {
+            try executor.run(bundle.table.undo, source: source, window: window, mode: validating ? .validate : .forward)
         }
-    }
-
-    /// Layout (moves, length), then content unit by unit.
-    private func runApply<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
-                                             mode: ExecutionMode) throws(LoaderError) {
-        try executor.run(bundle.table.layout, source: source, window: window, mode: mode)
-        if mode == .validate {
-            try validateChunks(bundle.table.scales, bundle.header, &executor)
-            try validateChunks(bundle.table.payload, bundle.header, &executor)
-        }
-        try runContent(bundle, &executor, mode: mode == .validate ? .validate : .forward)
-    }
-
-    /// Content inverted unit by unit, then the undo stream.
-    private func runUnapply<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
-                                               mode: ExecutionMode) throws(LoaderError) {
-        if mode == .validate {
-            try validateChunks(bundle.table.scales, bundle.header, &executor)
-            try validateChunks(bundle.table.payload, bundle.header, &executor)
-        }
-        try runContent(bundle, &executor, mode: mode == .validate ? .validate : .inverse)
-        try executor.run(bundle.table.undo, source: source, window: window, mode: mode == .validate ? .validate : .forward)
     }
 
     /// Checks the result of an apply (the target) or an unapply (the base).
@@ -180,10 +166,11 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
                              modelSHA256: result, interpreterMustBeRecreated: true)
     }
 
-    private func makeExecutor<Store: ModelStore>(_ store: Store, _ header: BundleHeader, resumeFrom: UInt32 = 0,
+    private func makeExecutor<Store: ModelStore>(_ store: UnsafeMutablePointer<Store>, _ header: BundleHeader,
+                                                 resumeFrom: UInt32 = 0,
                                                  redo: Bool = false) throws(LoaderError) -> OpExecutor<Store> {
         let segment = Int(header.segmentSize)
-        let unit = store.stepUnit > 0 ? store.stepUnit : segment
+        let unit = store.pointee.stepUnit > 0 ? store.pointee.stepUnit : segment
         guard unit % segment == 0 else { throw .stepUnitMismatch(segmentSize: header.segmentSize, stepUnit: unit) }
         return OpExecutor(store: store, buffer: window.modelBuffer, limit: header.storeCapacityNeeded,
                           steps: StepCursor(unitSize: unit, resumeFrom: resumeFrom, redoFirst: redo))

@@ -13,75 +13,58 @@ extension BundleLoader {
         catch { throw .format(error) }
     }
 
-    /// The chunk of `section` for `segment`, if there is one. (Not inlined:
-    /// four call sites, each would get a copy of the directory reader.)
+    /// Runs the chunks of `section` whose segments lie in `segments`, in
+    /// directory (ascending segment) order; with `probe`, runs nothing and
+    /// only says whether there is one. One directory walk serves the step
+    /// scheduling, the run and the validation pass.
     @inline(never)
-    func chunk(of section: SectionEntry?, segment: UInt32, _ header: BundleHeader) throws(LoaderError) -> ContentChunk? {
-        guard let section else { return nil }
+    func runChunks<Store: ModelStore>(of section: SectionEntry?, in segments: Range<UInt32>, _ header: BundleHeader,
+                                      _ executor: inout OpExecutor<Store>, mode: ExecutionMode,
+                                      probe: Bool = false) throws(LoaderError) -> Bool {
+        guard let section else { return false }
         var chunks = try directory(section, header)
+        var found = false
         while true {
             let next: ContentChunk?
             do { next = try chunks.next() } catch { throw .format(error) }
-            guard let found = next, found.segment <= segment else { return nil }
-            if found.segment == segment { return found }
+            // Chunks come in ascending segment order (the directory reader checks it).
+            guard let chunk = next, chunk.segment < segments.upperBound else { return found }
+            guard chunk.segment >= segments.lowerBound else { continue }
+            if probe { return true }
+            found = true
+            try executor.run(chunk, of: section, segmentSize: header.segmentSize, source: source, window: window,
+                             mode: mode)
         }
     }
 
-    /// Checks a content section's directory and decodes every chunk without writing.
-    @inline(never)
-    func validateChunks<Store: ModelStore>(_ section: SectionEntry?, _ header: BundleHeader,
-                                           _ executor: inout OpExecutor<Store>) throws(LoaderError) {
-        guard let section else { return }
-        var chunks = try directory(section, header)
-        while true {
-            let next: ContentChunk?
-            do { next = try chunks.next() } catch { throw .format(error) }
-            guard let found = next else { return }
-            try executor.run(found, of: section, segmentSize: header.segmentSize, source: source, window: window,
-                             mode: .validate)
-        }
-    }
-
-    /// Runs the scales and payload chunks of one segment.
-    func runSegment<Store: ModelStore>(_ segment: UInt32, _ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
-                                       mode: ExecutionMode) throws(LoaderError) {
-        let header = bundle.header
-        if let section = bundle.table.scales, let found = try chunk(of: section, segment: segment, header) {
-            try executor.run(found, of: section, segmentSize: header.segmentSize, source: source, window: window, mode: mode)
-        }
-        if let section = bundle.table.payload, let found = try chunk(of: section, segment: segment, header) {
-            try executor.run(found, of: section, segmentSize: header.segmentSize, source: source, window: window, mode: mode)
-        }
+    /// Checks both content sections' directories and decodes every chunk without writing.
+    func validateContent<Store: ModelStore>(_ bundle: VerifiedBundle,
+                                            _ executor: inout OpExecutor<Store>) throws(LoaderError) {
+        let all = 0 ..< bundle.header.segmentCount
+        _ = try runChunks(of: bundle.table.scales, in: all, bundle.header, &executor, mode: .validate)
+        _ = try runChunks(of: bundle.table.payload, in: all, bundle.header, &executor, mode: .validate)
     }
 
     /// Runs the content chunks unit by unit in ascending order, one step per
-    /// unit that has any; `.validate` only counts the steps.
+    /// unit that has any (scales before payload in each); `.validate` only
+    /// counts the steps.
     @inline(never)
     func runContent<Store: ModelStore>(_ bundle: VerifiedBundle, _ executor: inout OpExecutor<Store>,
                                        mode: ExecutionMode) throws(LoaderError) {
         let header = bundle.header
         let perUnit = UInt32(executor.steps.unitSize / Int(header.segmentSize))
+        let scales = bundle.table.scales, payload = bundle.table.payload
         var first: UInt32 = 0
         while first < header.segmentCount {
-            let end = min(header.segmentCount, first + perUnit)
-            if try unitHasChunks(bundle, segments: first ..< end),
-               try executor.startStep(unit: Int(first / perUnit), mode: mode) {
-                var segment = first
-                while segment < end {
-                    try runSegment(segment, bundle, &executor, mode: mode)
-                    segment += 1
-                }
+            let segments = first ..< min(header.segmentCount, first + perUnit)
+            var touched = try runChunks(of: scales, in: segments, header, &executor, mode: mode, probe: true)
+            if !touched { touched = try runChunks(of: payload, in: segments, header, &executor, mode: mode, probe: true) }
+            if touched, try executor.startStep(unit: Int(first / perUnit), mode: mode) {
+                _ = try runChunks(of: scales, in: segments, header, &executor, mode: mode)
+                _ = try runChunks(of: payload, in: segments, header, &executor, mode: mode)
                 try executor.store.commitStep()
             }
-            first = end
+            first = segments.upperBound
         }
-    }
-
-    private func unitHasChunks(_ bundle: VerifiedBundle, segments: Range<UInt32>) throws(LoaderError) -> Bool {
-        for segment in segments {
-            if try chunk(of: bundle.table.scales, segment: segment, bundle.header) != nil { return true }
-            if try chunk(of: bundle.table.payload, segment: segment, bundle.header) != nil { return true }
-        }
-        return false
     }
 }

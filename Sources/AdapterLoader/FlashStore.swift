@@ -143,9 +143,7 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
             if erased { continue }
             used = index + 1
             guard let record = JournalRecord.parse(UnsafeRawBufferPointer(slot)) else { continue }
-            var same = true
-            for i in 0 ..< 24 where record.id[i] != id[i] { same = false }
-            if same { last = (record.operation, record.step, record.unit, record.scratchCRC) }
+            if id.starts(with: record.id) { last = (record.operation, record.step, record.unit, record.scratchCRC) }
         }
         journalNext = used
         bundleID = id

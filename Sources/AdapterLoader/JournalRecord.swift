@@ -25,7 +25,9 @@ struct JournalRecord: Equatable {
         b.putLE32(step, at: 8)
         b.putLE32(unit, at: 12)
         b.putLE32(scratchCRC, at: 16)
-        for i in 0 ..< 24 { b[20 + i] = bundleID[i] }
+        bundleID.withUnsafeBytes { id in
+            for i in 0 ..< 24 { b[20 + i] = id[i] }
+        }
         var crc = CRC32()
         crc.update(UnsafeRawBufferPointer(rebasing: b[0 ..< 44]))
         b.putLE32(crc.checksum, at: 44)

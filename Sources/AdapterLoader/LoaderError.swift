@@ -97,7 +97,7 @@ public enum LoaderError: Error, Equatable, Sendable {
 
 /// Codecs a firmware may leave out of the device loader to save flash, each
 /// with a Swift compile condition (`-D ADAPTERPACK_NO_DEFLATE`, `…_NO_LORA`,
-/// `…_NO_LOW_RANK`). A loader built without one refuses bundles that use it
+/// `…_NO_LOW_RANK`, `…_NO_LAYOUT`). A loader built without one refuses bundles that use it
 /// before it changes anything; `adapterpack diff --without …` makes bundles
 /// that do not use it.
 public enum LoaderFeature: UInt8, Sendable, CaseIterable {
@@ -107,6 +107,8 @@ public enum LoaderFeature: UInt8, Sendable, CaseIterable {
     case lora = 2
     /// `lowRankResidual` operations (§4.5).
     case lowRank = 3
+    /// Layout and undo sections: targets whose tensors moved or changed size (§4.1).
+    case layout = 4
 
     /// The features this build of the loader includes.
     public static func isBuiltIn(_ feature: LoaderFeature) -> Bool {
@@ -125,6 +127,12 @@ public enum LoaderFeature: UInt8, Sendable, CaseIterable {
             #endif
         case .lowRank:
             #if ADAPTERPACK_NO_LOW_RANK
+            return false
+            #else
+            return true
+            #endif
+        case .layout:
+            #if ADAPTERPACK_NO_LAYOUT
             return false
             #else
             return true

@@ -14,7 +14,14 @@ enum ExecutionMode {
 
 /// Runs op streams against a model store through the window's buffers.
 struct OpExecutor<Store: ModelStore> {
-    var store: Store
+    /// The caller's store, reached through its `inout` access for the
+    /// executor's whole (shorter) life: patched in place, never copied (a
+    /// flash store is over 100 bytes, and copies in and out cost code and stack).
+    private let storePointer: UnsafeMutablePointer<Store>
+    var store: Store {
+        unsafeAddress { UnsafePointer(storePointer) }
+        nonmutating unsafeMutableAddress { storePointer }
+    }
     let buffer: UnsafeMutableRawBufferPointer
     /// Highest model offset any operation may reach: max(base, target) length.
     let limit: UInt32
@@ -26,8 +33,8 @@ struct OpExecutor<Store: ModelStore> {
     /// Power-fail steps: numbering, where a resumed operation starts, unit size.
     var steps: StepCursor
 
-    init(store: Store, buffer: UnsafeMutableRawBufferPointer, limit: UInt32, steps: StepCursor) {
-        self.store = store
+    init(store: UnsafeMutablePointer<Store>, buffer: UnsafeMutableRawBufferPointer, limit: UInt32, steps: StepCursor) {
+        storePointer = store
         self.buffer = buffer
         self.limit = limit
         self.steps = steps
@@ -80,17 +87,26 @@ struct OpExecutor<Store: ModelStore> {
         while let op = try ops.nextOp() {
             try check(op, ops: ops)
             switch op.opcode {
+            #if ADAPTERPACK_NO_LAYOUT
+            // Only layout and undo streams (refused in verifyBundle) move bytes,
+            // change the length or write outside a segment.
+            case .write where bounds.segment == nil:
+                throw .notBuiltIn(.layout)
+            case .move, .setLength:
+                throw .notBuiltIn(.layout)
+            #else
             case .write where bounds.segment == nil:
                 try runSteppedWrite(op, ops: &ops, mode: mode)
-            case .xor, .add8, .write:
-                try runBytes(op, ops: &ops, mode: mode)
-            case .add32:
-                try runWords(op, ops: &ops, mode: mode)
             case .move:
                 try runSteppedMove(op, mode: mode)
             case .setLength:
                 // Runs even in skipped steps of a resume: it only sets the logical length.
                 if mode != .validate { try store.setLength(Int(op.length)) }
+            #endif
+            case .xor, .add8, .write:
+                try runBytes(op, ops: &ops, mode: mode)
+            case .add32:
+                try runWords(op, ops: &ops, mode: mode)
             case .loraWeights, .loraBias:
                 #if ADAPTERPACK_NO_LORA
                 throw .notBuiltIn(.lora)

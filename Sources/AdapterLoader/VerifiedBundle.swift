@@ -48,11 +48,13 @@ extension BundleLoader {
             throw .windowTooSmall(needed: Int(header.windowSize), given: window.memory.count)
         }
         #if ADAPTERPACK_NO_DEFLATE
-        var position = 0
-        while let entry = table.entry(at: position) {
-            if case .deflate = entry.codec { throw .notBuiltIn(.deflate) }
-            position += 1
+        // Codec id 1 (deflate) in the low byte of an entry's codec field (FORMAT.md §3).
+        for index in 0 ..< Int(header.sectionCount) where head[BundleHeader.size + index * SectionEntry.size + 2] == 1 {
+            throw .notBuiltIn(.deflate)
         }
+        #endif
+        #if ADAPTERPACK_NO_LAYOUT
+        if table.layout != nil || table.undo != nil { throw .notBuiltIn(.layout) }
         #endif
         guard header.sequence >= minimumSequence else {
             throw .rollback(bundleSequence: header.sequence, deviceSequence: minimumSequence)

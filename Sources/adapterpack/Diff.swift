@@ -22,8 +22,8 @@ struct Diff: ParsableCommand {
     @Option(help: "Name stored in the bundle's metadata.") var name: String?
     @Option(help: "Largest RAM window the device gives the loader (bytes).") var maxWindow: Int = 4096
     @Option(help: "Refuse bundles larger than this (bytes).") var maxBytes: Int = 102_400
-    @Option(help: ArgumentHelp("A codec the device's loader was built without (deflate, low-rank); repeatable.",
-                               discussion: "Matches a loader compiled with -D ADAPTERPACK_NO_DEFLATE or ADAPTERPACK_NO_LOW_RANK."))
+    @Option(help: ArgumentHelp("A codec the device's loader was built without (deflate, low-rank, layout); repeatable.",
+                               discussion: "Matches a loader compiled with -D ADAPTERPACK_NO_DEFLATE, ADAPTERPACK_NO_LOW_RANK or ADAPTERPACK_NO_LAYOUT."))
     var without: [OptionalCodec] = []
 
     func validate() throws {
@@ -66,6 +66,7 @@ struct Diff: ParsableCommand {
         options.maxBytes = maxBytes
         options.deflate = !without.contains(.deflate)
         options.lowRank = !without.contains(.lowRank)
+        options.layout = !without.contains(.layout)
         let (bundle, plan) = try DiffBundler.bundle(base: start, target: goal, key: signingKey, options: options)
         try FileAccess.writeAtomically(bundle, to: output)
         print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
@@ -80,4 +81,5 @@ func fileName(_ path: String) -> String {
 enum OptionalCodec: String, ExpressibleByArgument, CaseIterable {
     case deflate
     case lowRank = "low-rank"
+    case layout
 }

@@ -42,6 +42,29 @@ final class CoreLoaderBundleTests: XCTestCase {
         XCTAssertNotNil(bundle.table.factors)
     }
 
+    /// A target that is longer than its base needs a layout section: refused
+    /// for a loader without layout support, with the reason, and nothing made.
+    func testWithoutLayoutRefusesALayoutChange() throws {
+        let base = Fixtures.model("base")
+        let target = base + (0 ..< 16).map { UInt8($0) }
+        var options = BundleOptions()
+        options.layout = false
+        XCTAssertThrowsError(try DiffBundler.bundle(base: base, target: target, key: Fixtures.ed25519Key, options: options)) {
+            guard case BundleBuildError.layoutChanges(_, let change)? = $0 as? BundleBuildError else {
+                return XCTFail("\($0)")
+            }
+            XCTAssertEqual(change, 16)
+            XCTAssertTrue("\($0)".contains("--without layout"), "\($0)")
+        }
+        // The same pair with layout support: a layout section, and exact round trips.
+        let bytes = try DiffBundler.bundle(base: base, target: target, key: Fixtures.ed25519Key).bytes
+        XCTAssertNotNil(try ParsedBundle(bytes: bytes).table.layout)
+        XCTAssertEqual(try HostLoader.apply(bundle: bytes, base: base, keys: Fixtures.trusted).model, target)
+        // A same-layout pair is unaffected by the option.
+        let variant = Fixtures.model("head-ft")
+        XCTAssertNoThrow(try DiffBundler.bundle(base: base, target: variant, key: Fixtures.ed25519Key, options: options))
+    }
+
     func testNotBuiltInMessageNamesTheFeatureAndTheFix() {
         for feature in LoaderFeature.allCases {
             let text = LoaderError.notBuiltIn(feature).description

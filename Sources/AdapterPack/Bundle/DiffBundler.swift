@@ -20,6 +20,10 @@ public struct BundleOptions: Sendable {
     /// Whether sections may be deflated; off for a loader built with
     /// `ADAPTERPACK_NO_DEFLATE` (then content goes as `coded` or plain operations).
     public var deflate = true
+    /// Whether the bundle may move tensors or change the model's length
+    /// (layout and undo sections); off for a loader built with
+    /// `ADAPTERPACK_NO_LAYOUT`, which only patches bytes in place.
+    public var layout = true
 
     public init() {}
 }
@@ -29,6 +33,8 @@ public enum BundleBuildError: Error, CustomStringConvertible {
     case overBudget(size: Int, budget: Int)
     case emptyModel(which: String)
     case tooLarge(which: String, bytes: Int)
+    /// The target's layout differs from the base's and layout changes are off.
+    case layoutChanges(moves: Int, lengthChange: Int)
 
     public var description: String {
         switch self {
@@ -36,6 +42,9 @@ public enum BundleBuildError: Error, CustomStringConvertible {
             return "bundle would be \(size) bytes, \(size - budget) over the \(budget)-byte budget (--max-bytes)"
         case .emptyModel(let which): return "\(which) model is empty"
         case .tooLarge(let which, let bytes): return "\(which) model is \(bytes) bytes; the format limit is 4 GiB"
+        case .layoutChanges(let moves, let change):
+            return "the target does not keep the base's layout (\(moves) tensor moves, length change \(change) bytes): "
+                + "a loader built without layout support (--without layout) cannot apply it"
         }
     }
 }
@@ -55,6 +64,9 @@ public enum DiffBundler {
         var plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize,
                                     lowRank: options.lowRank && options.maxWindow >= WindowLayout.fixed + WindowLayout.factorBuffer,
                                     deflate: options.deflate)
+        if !options.layout, !plan.layout.isEmpty || !plan.undo.isEmpty {
+            throw BundleBuildError.layoutChanges(moves: plan.layout.operationCount, lengthChange: target.count - base.count)
+        }
         var bytes = try assemble(plan, base: base, target: target, key: key, options: options)
         // A low-rank bundle's inverse restores the base only if its residuals are
         // right (Spec/FORMAT.md §4.5): run it through the device loader before

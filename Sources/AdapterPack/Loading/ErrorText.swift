@@ -94,6 +94,7 @@ extension LoaderFeature: CustomStringConvertible {
         case .deflate: return "deflate"
         case .lora: return "lora"
         case .lowRank: return "low-rank"
+        case .layout: return "layout"
         }
     }
 
@@ -103,6 +104,7 @@ extension LoaderFeature: CustomStringConvertible {
         case .deflate: return "DEFLATE"
         case .lora: return "LORA"
         case .lowRank: return "LOW_RANK"
+        case .layout: return "LAYOUT"
         }
     }
 }
