@@ -179,20 +179,21 @@ public struct SHA256: Sendable {
     /// its initial state (so it can be reused for a new message).
     public mutating func finalize() -> Digest32 {
         let messageBits = (blocksDone &* 64 &+ UInt64(truncatingIfNeeded: blockFill)) &* 8
-        // 0x80, zeros up to 56 mod 64, then the bit length big-endian, absorbed
-        // in one update (one code path instead of one update per padding byte).
-        let padLength = (blockFill < 56 ? 56 : 120) - blockFill
-        var padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
-        Swift.withUnsafeMutableBytes(of: &padding) { raw in
-            raw[0] = 0x80
-            var shift: UInt64 = 56
-            for i in 0..<8 {
-                raw[padLength + i] = UInt8(truncatingIfNeeded: messageBits >> shift)
-                shift &-= 8
-            }
-            update(UnsafeRawBufferPointer(rebasing: raw[0 ..< padLength + 8]))
+        // 0x80, zeros up to 56 mod 64, then the bit length big-endian, written
+        // straight into the block (one more block when the length does not fit).
+        let fill = blockFill
+        Swift.withUnsafeMutableBytes(of: &block) { raw in
+            raw[fill] = 0x80
+            for i in fill + 1 ..< 64 { raw[i] = 0 }
         }
-        // blockFill is 0 again here: the length completed the last block.
+        if fill >= 56 {
+            compressBufferedBlock()
+            block = (0, 0, 0, 0, 0, 0, 0, 0)
+        }
+        Swift.withUnsafeMutableBytes(of: &block) { raw in
+            raw.storeBytes(of: messageBits.bigEndian, toByteOffset: 56, as: UInt64.self)
+        }
+        compressBufferedBlock()
         var out = (
             state.0.bigEndian, state.1.bigEndian, state.2.bigEndian, state.3.bigEndian,
             state.4.bigEndian, state.5.bigEndian, state.6.bigEndian, state.7.bigEndian

@@ -83,7 +83,7 @@ public struct SignatureBlock: Equatable, Sendable {
                                into out: UnsafeMutableRawBufferPointer) {
         precondition(out.count >= messageSize)
         domain.withUTF8Buffer { d in
-            for i in 0 ..< 32 { out[i] = d[i] }
+            UnsafeMutableRawBufferPointer(rebasing: out[0 ..< 32]).copyMemory(from: UnsafeRawBufferPointer(d))
         }
         out.putDigest(keyID, at: 32)
         out.putDigest(contentDigest, at: 64)

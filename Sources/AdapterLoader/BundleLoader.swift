@@ -89,17 +89,9 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         // A store that holds either model needs nothing (the cut came before
         // the first write or after the last one).
         try store.setLength(Int(header.targetLength))
-        let asTarget = try hashModel(&store, length: Int(header.targetLength))
-        if asTarget == header.targetSHA256 {
-            return LoaderOutcome(state: .target, sequence: header.sequence, modelLength: store.length,
-                                 modelSHA256: asTarget, interpreterMustBeRecreated: true)
-        }
+        if let done = try ended(.apply, header, &store) { return done }
         try store.setLength(Int(header.baseLength))
-        let asBase = try hashModel(&store, length: Int(header.baseLength))
-        if asBase == header.baseSHA256 {
-            return LoaderOutcome(state: .base, sequence: header.sequence, modelLength: store.length,
-                                 modelSHA256: asBase, interpreterMustBeRecreated: true)
-        }
+        if let done = try ended(.unapply, header, &store) { return done }
         guard let cut = try store.interruptedStep(id: header.targetSHA256) else { throw .cannotResume }
         if cut.operation == .unapply { try store.setLength(Int(header.targetLength)) }
         try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) in
@@ -118,11 +110,13 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
                                              _ operation: JournalOperation) throws(LoaderError) {
         try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) in
             var executor = try makeExecutor(pointer, bundle.header)
+            #if !ADAPTERPACK_NO_LAYOUT  // (without layout support, verifyBundle refuses undo sections)
             if operation == .apply {
                 // Refuse now a bundle whose later unapply would fail.
                 try executor.run(bundle.table.undo, source: source, window: window, mode: .validate)
                 executor.steps.next = 0
             }
+            #endif
             try run(operation, bundle, &executor, mode: .validate)
             try executor.store.beginOperation(id: bundle.header.targetSHA256, operation: operation,
                                               steps: executor.steps.next)
@@ -140,30 +134,43 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
                                         _ executor: inout OpExecutor<Store>, mode: ExecutionMode) throws(LoaderError) {
         let applying = operation == .apply
         let validating = mode == .validate
+        #if !ADAPTERPACK_NO_LAYOUT  // (without layout support, verifyBundle refuses layout and undo sections)
         if applying { try executor.run(bundle.table.layout, source: source, window: window, mode: mode) }
+        #endif
         if validating { try validateContent(bundle, &executor) }
         try runContent(bundle, &executor, mode: validating ? .validate : applying ? .forward : .inverse)
+        #if !ADAPTERPACK_NO_LAYOUT
         if !applying {
             try executor.run(bundle.table.undo, source: source, window: window, mode: validating ? .validate : .forward)
         }
+        #endif
+    }
+
+    /// The outcome if the store holds exactly the model `operation` ends
+    /// with (the target after apply, the base after unapply); nil otherwise.
+    @inline(never)
+    private func ended<Store: ModelStore>(_ operation: JournalOperation, _ header: BundleHeader,
+                                          _ store: inout Store) throws(LoaderError) -> LoaderOutcome? {
+        let applied = operation == .apply
+        let (length, expected) = applied ? (header.targetLength, header.targetSHA256)
+                                         : (header.baseLength, header.baseSHA256)
+        guard store.length == Int(length) else { return nil }
+        let result = try hashModel(&store, length: store.length)
+        guard result == expected else { return nil }
+        return LoaderOutcome(state: applied ? .target : .base, sequence: header.sequence, modelLength: store.length,
+                             modelSHA256: result, interpreterMustBeRecreated: true)
     }
 
     /// Checks the result of an apply (the target) or an unapply (the base).
     private func finish<Store: ModelStore>(_ operation: JournalOperation, _ bundle: VerifiedBundle,
                                            _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
         let header = bundle.header
-        let applied = operation == .apply
-        let (length, expected) = applied ? (header.targetLength, header.targetSHA256)
-                                         : (header.baseLength, header.baseSHA256)
-        let result = try hashModel(&store, length: store.length)
-        guard store.length == Int(length), result == expected else {
-            guard applied else { throw .unapplyMismatch(expected: expected, actual: result) }
-            // Put the base back: the inverse is exact whatever the claimed target.
-            try runFresh(bundle, &store, .unapply)
-            throw .targetMismatch(expected: expected, actual: result)
-        }
-        return LoaderOutcome(state: applied ? .target : .base, sequence: header.sequence, modelLength: store.length,
-                             modelSHA256: result, interpreterMustBeRecreated: true)
+        if let done = try ended(operation, header, &store) { return done }
+        let actual = try hashModel(&store, length: store.length)
+        guard operation == .apply else { throw .unapplyMismatch(expected: header.baseSHA256, actual: actual) }
+        // Put the base back: the inverse is exact whatever the claimed target.
+        try runFresh(bundle, &store, .unapply)
+        throw .targetMismatch(expected: header.targetSHA256, actual: actual)
     }
 
     private func makeExecutor<Store: ModelStore>(_ store: UnsafeMutablePointer<Store>, _ header: BundleHeader,

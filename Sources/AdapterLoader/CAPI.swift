@@ -179,7 +179,7 @@ private func runC<Store: ModelStore>(_ call: CCall, _ source: UnsafePointer<ap_b
             outcome.pointee.sequence = result.sequence
             outcome.pointee.model_length = UInt32(result.modelLength)
             withUnsafeMutableBytes(of: &outcome.pointee.model_sha256) { digest in
-                for i in 0 ..< 32 { digest[i] = result.modelSHA256[i] }
+                result.modelSHA256.withUnsafeBytes { digest.copyMemory(from: $0) }
             }
         }
         return Int32(AP_OK)

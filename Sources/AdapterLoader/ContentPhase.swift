@@ -18,10 +18,11 @@ extension BundleLoader {
     /// only says whether there is one. One directory walk serves the step
     /// scheduling, the run and the validation pass.
     @inline(never)
-    func runChunks<Store: ModelStore>(of section: SectionEntry?, in segments: Range<UInt32>, _ header: BundleHeader,
+    func runChunks<Store: ModelStore>(of kind: SectionKind, in segments: Range<UInt32>, _ bundle: VerifiedBundle,
                                       _ executor: inout OpExecutor<Store>, mode: ExecutionMode,
                                       probe: Bool = false) throws(LoaderError) -> Bool {
-        guard let section else { return false }
+        guard let section = bundle.table.entry(kind) else { return false }
+        let header = bundle.header
         var chunks = try directory(section, header)
         var found = false
         while true {
@@ -41,8 +42,8 @@ extension BundleLoader {
     func validateContent<Store: ModelStore>(_ bundle: VerifiedBundle,
                                             _ executor: inout OpExecutor<Store>) throws(LoaderError) {
         let all = 0 ..< bundle.header.segmentCount
-        _ = try runChunks(of: bundle.table.scales, in: all, bundle.header, &executor, mode: .validate)
-        _ = try runChunks(of: bundle.table.payload, in: all, bundle.header, &executor, mode: .validate)
+        _ = try runChunks(of: .scales, in: all, bundle, &executor, mode: .validate)
+        _ = try runChunks(of: .payload, in: all, bundle, &executor, mode: .validate)
     }
 
     /// Runs the content chunks unit by unit in ascending order, one step per
@@ -53,15 +54,14 @@ extension BundleLoader {
                                        mode: ExecutionMode) throws(LoaderError) {
         let header = bundle.header
         let perUnit = UInt32(executor.steps.unitSize / Int(header.segmentSize))
-        let scales = bundle.table.scales, payload = bundle.table.payload
         var first: UInt32 = 0
         while first < header.segmentCount {
             let segments = first ..< min(header.segmentCount, first + perUnit)
-            var touched = try runChunks(of: scales, in: segments, header, &executor, mode: mode, probe: true)
-            if !touched { touched = try runChunks(of: payload, in: segments, header, &executor, mode: mode, probe: true) }
+            var touched = try runChunks(of: .scales, in: segments, bundle, &executor, mode: mode, probe: true)
+            if !touched { touched = try runChunks(of: .payload, in: segments, bundle, &executor, mode: mode, probe: true) }
             if touched, try executor.startStep(unit: Int(first / perUnit), mode: mode) {
-                _ = try runChunks(of: scales, in: segments, header, &executor, mode: mode)
-                _ = try runChunks(of: payload, in: segments, header, &executor, mode: mode)
+                _ = try runChunks(of: .scales, in: segments, bundle, &executor, mode: mode)
+                _ = try runChunks(of: .payload, in: segments, bundle, &executor, mode: mode)
                 try executor.store.commitStep()
             }
             first = segments.upperBound

@@ -68,7 +68,9 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
             let position = offset + done
             if active.contains(position) {
                 let n = min(buffer.count - done, active.upperBound - position)
-                for i in 0 ..< n { buffer[done + i] = unitBuffer[position - active.lowerBound + i] }
+                let from = position - active.lowerBound
+                UnsafeMutableRawBufferPointer(rebasing: buffer[done ..< done + n])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: unitBuffer[from ..< from + n]))
                 done += n
             } else {
                 let stop = position < active.lowerBound ? min(offset + buffer.count, active.lowerBound) : offset + buffer.count
@@ -84,7 +86,8 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
         guard offset >= active.lowerBound, offset + bytes.count <= active.upperBound else {
             throw .storeFailed(offset: offset)
         }
-        for i in 0 ..< bytes.count { unitBuffer[offset - active.lowerBound + i] = bytes[i] }
+        let from = offset - active.lowerBound
+        UnsafeMutableRawBufferPointer(rebasing: unitBuffer[from ..< from + bytes.count]).copyMemory(from: bytes)
     }
 
     public mutating func setLength(_ length: Int) throws(LoaderError) {
@@ -132,37 +135,39 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
     }
 
     public mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep? {
-        var last: (operation: JournalOperation, step: UInt32, unit: UInt32, crc: UInt32)?
+        var cut: InterruptedStep?
+        var unit: UInt32 = 0, savedCRC: UInt32 = 0
         var used = 0
         // The record is read into the unit buffer's head: no step is active during a resume scan.
         let slot = UnsafeMutableRawBufferPointer(rebasing: unitBuffer[0 ..< slotSize])
         for index in 0 ..< slotCount {
             try device.read(at: journalPage * device.pageSize + index * slotSize, into: slot)
-            var erased = true
-            for i in 0 ..< slotSize where slot[i] != 0xFF { erased = false }
-            if erased { continue }
+            guard slot.contains(where: { $0 != 0xFF }) else { continue }
             used = index + 1
-            guard let record = JournalRecord.parse(UnsafeRawBufferPointer(slot)) else { continue }
-            if id.starts(with: record.id) { last = (record.operation, record.step, record.unit, record.scratchCRC) }
+            guard let record = JournalRecord.parse(UnsafeRawBufferPointer(slot)), id.starts(with: record.id) else { continue }
+            cut = InterruptedStep(operation: record.operation, step: record.step, redo: true)
+            unit = record.unit
+            savedCRC = record.scratchCRC
         }
         journalNext = used
         bundleID = id
-        guard let last else { return nil }
-        operation = last.operation
+        guard var cut else { return nil }
+        operation = cut.operation
         // The scratch still holding this step's backup means the unit may be
         // half written: rebuild it. Otherwise the next step's backup had begun,
         // which happens only after this step's unit was fully programmed.
-        let start = Int(last.unit) * stepUnit
+        let start = Int(unit) * stepUnit
         let count = min(stepUnit, capacity - start)
         guard count > 0, count <= unitBuffer.count else { return nil }
         let bytes = UnsafeMutableRawBufferPointer(rebasing: unitBuffer[0 ..< count])
         try device.read(at: scratchPage * device.pageSize, into: bytes)
         var crc = CRC32()
         crc.update(UnsafeRawBufferPointer(bytes))
-        if crc.checksum == last.crc {
-            return InterruptedStep(operation: last.operation, step: last.step, redo: true)
+        if crc.checksum != savedCRC {
+            cut.step += 1
+            cut.redo = false
         }
-        return InterruptedStep(operation: last.operation, step: last.step + 1, redo: false)
+        return cut
     }
 
     private mutating func appendRecord(_ record: JournalRecord) throws(LoaderError) {

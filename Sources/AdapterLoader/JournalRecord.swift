@@ -18,7 +18,7 @@ struct JournalRecord: Equatable {
     var bundleID: Digest32
 
     func write(into b: UnsafeMutableRawBufferPointer) {
-        for i in 0 ..< Self.size { b[i] = 0 }
+        UnsafeMutableRawBufferPointer(rebasing: b[0 ..< Self.size]).initializeMemory(as: UInt8.self, repeating: 0)
         b.putLE32(Self.magic, at: 0)
         b[4] = Self.saved
         b[5] = operation.rawValue
@@ -26,7 +26,7 @@ struct JournalRecord: Equatable {
         b.putLE32(unit, at: 12)
         b.putLE32(scratchCRC, at: 16)
         bundleID.withUnsafeBytes { id in
-            for i in 0 ..< 24 { b[20 + i] = id[i] }
+            UnsafeMutableRawBufferPointer(rebasing: b[20 ..< 44]).copyMemory(from: UnsafeRawBufferPointer(rebasing: id[0 ..< 24]))
         }
         var crc = CRC32()
         crc.update(UnsafeRawBufferPointer(rebasing: b[0 ..< 44]))

@@ -75,12 +75,12 @@ public struct RAMStore: ModelStore {
 
     public mutating func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) {
         guard offset >= 0, offset + buffer.count <= memory.count else { throw .storeFailed(offset: offset) }
-        for i in 0 ..< buffer.count { buffer[i] = memory[offset + i] }
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: memory[offset ..< offset + buffer.count]))
     }
 
     public mutating func write(at offset: Int, from bytes: UnsafeRawBufferPointer) throws(LoaderError) {
         guard offset >= 0, offset + bytes.count <= memory.count else { throw .storeFailed(offset: offset) }
-        for i in 0 ..< bytes.count { memory[offset + i] = bytes[i] }
+        UnsafeMutableRawBufferPointer(rebasing: memory[offset ..< offset + bytes.count]).copyMemory(from: bytes)
     }
 
     public mutating func setLength(_ length: Int) throws(LoaderError) {

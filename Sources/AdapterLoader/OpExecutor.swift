@@ -276,16 +276,9 @@ extension OpReader {
 }
 
 extension UnsafeRawBufferPointer {
-    func le32Value(_ o: Int) -> UInt32 {
-        UInt32(self[o]) | UInt32(self[o + 1]) << 8 | UInt32(self[o + 2]) << 16 | UInt32(self[o + 3]) << 24
-    }
+    func le32Value(_ o: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
 }
 
 extension UnsafeMutableRawBufferPointer {
-    func storeLE32(_ v: UInt32, at o: Int) {
-        self[o] = UInt8(truncatingIfNeeded: v)
-        self[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
-        self[o + 2] = UInt8(truncatingIfNeeded: v >> 16)
-        self[o + 3] = UInt8(truncatingIfNeeded: v >> 24)
-    }
+    func storeLE32(_ v: UInt32, at o: Int) { storeBytes(of: v.littleEndian, toByteOffset: o, as: UInt32.self) }
 }

@@ -47,14 +47,18 @@ extension BundleLoader {
         guard window.memory.count >= Int(header.windowSize) else {
             throw .windowTooSmall(needed: Int(header.windowSize), given: window.memory.count)
         }
-        #if ADAPTERPACK_NO_DEFLATE
-        // Codec id 1 (deflate) in the low byte of an entry's codec field (FORMAT.md §3).
-        for index in 0 ..< Int(header.sectionCount) where head[BundleHeader.size + index * SectionEntry.size + 2] == 1 {
-            throw .notBuiltIn(.deflate)
+        #if ADAPTERPACK_NO_DEFLATE || ADAPTERPACK_NO_LAYOUT
+        // Straight from the table bytes (FORMAT.md §3): the low bytes of an
+        // entry's kind (layout 3, undo 6) and codec (deflate 1) fields.
+        for index in 0 ..< Int(header.sectionCount) {
+            let entry = BundleHeader.size + index * SectionEntry.size
+            #if ADAPTERPACK_NO_DEFLATE
+            if head[entry + 2] == 1 { throw .notBuiltIn(.deflate) }
+            #endif
+            #if ADAPTERPACK_NO_LAYOUT
+            if head[entry] == 3 || head[entry] == 6 { throw .notBuiltIn(.layout) }
+            #endif
         }
-        #endif
-        #if ADAPTERPACK_NO_LAYOUT
-        if table.layout != nil || table.undo != nil { throw .notBuiltIn(.layout) }
         #endif
         guard header.sequence >= minimumSequence else {
             throw .rollback(bundleSequence: header.sequence, deviceSequence: minimumSequence)
@@ -101,43 +105,8 @@ extension BundleLoader {
         case .unknownKey: throw .unknownKey(keyID: keyID)
         case .unsupportedAlgorithm: throw .unsupportedAlgorithm(algorithm)
         }
-        try checkRecords(table: table, header: header)
+        // Metadata and tensor map are informational: the loader never reads them
+        // (host tools check them; FORMAT.md §7).
         return VerifiedBundle(header: header, table: table, algorithm: algorithm, keyID: keyID)
-    }
-
-    /// Checks the metadata and tensor-map records (signed, so checked once).
-    private func checkRecords(table: SectionTable, header: BundleHeader) throws(LoaderError) {
-        let buffer = window.sourceBuffer
-        if let map = table.tensorMap {
-            guard map.storedLength % UInt32(TensorMapEntry.size) == 0 else {
-                throw .format(.malformedRecord(section: SectionKind.tensorMap.rawValue,
-                                               offset: Int(map.storedLength), .unexpectedEnd))
-            }
-            var position = 0
-            while position < Int(map.storedLength) {
-                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< TensorMapEntry.size])
-                try readFully(source, at: Int(map.offset) + position, into: chunk)
-                do { _ = try TensorMapEntry(parsing: UnsafeRawBufferPointer(chunk), at: position,
-                                            targetLength: header.targetLength) }
-                catch { throw .format(error) }
-                position += TensorMapEntry.size
-            }
-        }
-        if let metadata = table.metadata {
-            var position = 0
-            let length = Int(metadata.storedLength)
-            while position < length {
-                guard position + 4 <= length else {
-                    throw .format(.malformedRecord(section: SectionKind.metadata.rawValue, offset: position, .unexpectedEnd))
-                }
-                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< 4])
-                try readFully(source, at: Int(metadata.offset) + position, into: chunk)
-                let recordLength = Int(UInt16(chunk[2]) | UInt16(chunk[3]) << 8)
-                guard position + 4 + recordLength <= length else {
-                    throw .format(.malformedRecord(section: SectionKind.metadata.rawValue, offset: position, .unexpectedEnd))
-                }
-                position += 4 + recordLength
-            }
-        }
     }
 }

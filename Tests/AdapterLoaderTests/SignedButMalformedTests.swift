@@ -120,4 +120,22 @@ final class SignedButMalformedTests: XCTestCase {
             return XCTFail("\(String(describing: r.error))")
         }
     }
+
+    /// Metadata and tensor map are for host tools: the loader never reads them
+    /// (a signed bundle with a torn record still applies), `verify` refuses it
+    /// and names the record.
+    func testMalformedRecordsAreRefusedByVerifyNotRead() throws {
+        let tornMap = SectionPayload.stored(.tensorMap, [UInt8](repeating: 0, count: TensorMapEntry.size + 3))
+        let tornMetadata = SectionPayload.stored(.metadata, [1, 0, 200, 0, 65])  // tag 1, 200 bytes claimed, 1 present
+        for (section, kind) in [(tornMap, SectionKind.tensorMap), (tornMetadata, .metadata)] {
+            let bundle = LoaderHarness.crafted([section], base: base, target: base)
+            let applied = LoaderHarness.apply(bundle, to: base)
+            XCTAssertNil(applied.error, "\(kind)")
+            XCTAssertThrowsError(try HostLoader.verify(bundle: bundle, keys: LoaderHarness.keys)) {
+                guard case .format(.malformedRecord(section: kind.rawValue, _, .unexpectedEnd))? = $0 as? LoaderError else {
+                    return XCTFail("\(kind): \($0)")
+                }
+            }
+        }
+    }
 }

@@ -11,6 +11,15 @@ public enum HostLoader {
         let verified = try withLoader(bundle: bundle, keys: keys, window: window) { loader throws(LoaderError) in
             try loader.verify(minimumSequence: minimumSequence)
         }
+        // The records (metadata, tensor map) are for host tools; the device
+        // loader never reads them, so they are checked here (FORMAT.md §7).
+        do throws(FormatError) {
+            let parsed = try ParsedBundle(bytes: bundle)
+            _ = try parsed.metadata()
+            _ = try parsed.tensorMap()
+        } catch {
+            throw .format(error)
+        }
         if let base {
             let digest = sha256(base)
             guard base.count == Int(verified.header.baseLength) else {
