@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Python venv for the LiteRT accuracy check (Tests/python/lora_accuracy.py,
-# run by LoRALiteRTTests): ai-edge-litert + numpy from PyPI, in .build-venv/
-# (git-ignored by `.build-*/`). Idempotent; safe to call on every CI run.
+# Python venv for the test oracles written elsewhere: LiteRT for the accuracy
+# check (Tests/python/lora_accuracy.py, run by LoRALiteRTTests) and the `tflite`
+# flatbuffer package for the TFLite reader cross-check (TFLiteModelTests);
+# from PyPI, in .build-venv/ (git-ignored by `.build-*/`). Idempotent; safe to
+# call on every CI run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build-venv
-if ! "$venv/bin/python3" -c 'import ai_edge_litert, numpy' >/dev/null 2>&1; then
+if ! "$venv/bin/python3" -c 'import ai_edge_litert, numpy, tflite, flatbuffers' >/dev/null 2>&1; then
     python3 -m venv "$venv"
-    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check ai-edge-litert==2.3.0 numpy==2.4.6
+    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
+        ai-edge-litert==2.3.0 numpy==2.4.6 tflite==2.18.0
 fi
-"$venv/bin/python3" -c 'import ai_edge_litert, numpy; print("python env: ai-edge-litert and numpy", numpy.__version__, "in .build-venv")'
+"$venv/bin/python3" -c 'import ai_edge_litert, numpy, tflite; print("python env: ai-edge-litert, numpy", numpy.__version__, "and tflite in .build-venv")'

@@ -192,3 +192,58 @@ print("")
 print("bundle includes header 128 B, 48 B per section-table entry and the 100-byte signature section; baselines carry no hashes or signature.")
 print("H0(Δ), H(Δ|base): plug-in entropies of the int8 differences summed per tensor, no table cost (H(Δ|base) is biased low on small tensors).")
 print("throughput: best of \(repeats) runs, model bytes per second; apply = verify + base hash + decode + patch + target hash on the host.")
+
+// Device primitives on the host (the same code the loader runs), in MB/s of
+// input or output; their cost on a Cortex-M4 is in Examples/cortex-m4/README.md.
+func shaSeconds(_ bytes: [UInt8]) -> Double {
+    seconds { _ = bytes.withUnsafeBytes { SHA256.hash($0) } }
+}
+
+func inflateSeconds(_ stream: [UInt8], expected: [UInt8]) -> Double {
+    let workspace = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: Inflater<BufferInput>.workspaceSize(windowBits: 12), alignment: 8)
+    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: expected.count, alignment: 8)
+    defer { workspace.deallocate(); output.deallocate() }
+    let time = seconds {
+        let produced = stream.withUnsafeBytes { source -> Int in
+            var inflater = Inflater(input: BufferInput(source), windowBits: 12, workspace: workspace)
+            guard let n = try? inflater.read(into: output), (try? inflater.finish()) != nil else { return -1 }
+            return n
+        }
+        precondition(produced == expected.count, "inflate failed")
+    }
+    precondition(expected.elementsEqual(output), "inflate did not give the input back")
+    return time
+}
+
+func verifySeconds(message: [UInt8], signature: [UInt8], publicKey: [UInt8]) -> Double {
+    seconds {
+        let valid = message.withUnsafeBytes { m in
+            signature.withUnsafeBytes { s in
+                publicKey.withUnsafeBytes { k in Ed25519Verifier.verify(message: m, signature: s, publicKey: k) }
+            }
+        }
+        precondition(valid, "Ed25519 rejected a valid signature")
+    }
+}
+
+var lcg: UInt64 = 0x9E37_79B9_7F4A_7C15
+let randomBytes = (0 ..< 300 * 1024).map { _ -> UInt8 in
+    lcg = lcg &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return UInt8(truncatingIfNeeded: lcg >> 56)
+}
+let shaTime = shaSeconds(randomBytes)
+let allModels = ["base", "full-ft", "lora", "hello_world_int8", "micro_speech_quantized"].map(model).reduce([], +)
+let deflated = Deflate.compress(allModels, windowBits: 12)
+let inflateTime = inflateSeconds(deflated, expected: allModels)
+let signer = try SigningKey.generate(.ed25519)
+let signedMessage = [UInt8](repeating: 0x5a, count: SignatureBlock.messageSize)
+let verifyTime = verifySeconds(message: signedMessage, signature: try signer.sign(signedMessage),
+                               publicKey: signer.verifyingKey.rawPublicKey)
+
+print("")
+print("| device primitive (host, release) | input | best of \(repeats) |")
+print("|---|---:|---:|")
+print("| SHA-256 | \(grouped(randomBytes.count)) B random | \(String(format: "%.0f", Double(randomBytes.count) / shaTime / 1e6)) MB/s |")
+print("| inflate (window 2^12) | \(grouped(deflated.count)) B → \(grouped(allModels.count)) B of models | \(String(format: "%.0f", Double(allModels.count) / inflateTime / 1e6)) MB/s of output |")
+print("| Ed25519 verify | 96-byte signed message | \(String(format: "%.1f", verifyTime * 1e6)) µs |")

@@ -187,25 +187,29 @@ final class SHA256Tests: XCTestCase {
         XCTAssertEqual(abc[31], 0xad)
     }
 
-    // MARK: Throughput
+    // MARK: Long input
 
-    /// 300 KB must hash in well under 50 ms in release builds. (Debug builds only run
-    /// it once, unchecked.)
-    func testThroughput() {
+    /// 300 KB hashed in one call and in irregular pieces (single bytes, block
+    /// tails, many blocks at once) give the same digest. Speed is measured by
+    /// `adapterpack-bench`, not here.
+    func testLongInputInPiecesMatchesOneCall() {
         var rng = TestRNG(state: 42)
         let data = randomBytes(300 * 1024, &rng)
-        var best = Double.infinity
-        var digest = Digest32.zero
-        for _ in 0..<5 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            digest = data.withUnsafeBytes { SHA256.hash($0) }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = min(best, elapsed)
+        let whole = data.withUnsafeBytes { SHA256.hash($0) }
+        var hasher = SHA256()
+        var position = 0
+        var step = 1
+        while position < data.count {
+            let n = min(step, data.count - position)
+            if n == 1 {
+                hasher.update(byte: data[position])
+            } else {
+                data[position ..< position + n].withUnsafeBytes { hasher.update($0) }
+            }
+            position += n
+            step = step * 7 % 1_031 + 1
         }
-        XCTAssertNotEqual(digest, Digest32.zero)
-        print("SHA256 throughput: \(Int(Double(data.count) / best / 1e6)) MB/s (300 KB in \(String(format: "%.2f", best * 1000)) ms)")
-        #if !DEBUG
-        XCTAssertLessThan(best, 0.050)
-        #endif
+        XCTAssertEqual(hasher.finalize(), whole)
+        XCTAssertNotEqual(whole, Digest32.zero)
     }
 }

@@ -573,10 +573,17 @@ final class TFLiteModelTests: XCTestCase {
         return try XCTUnwrap(r.fieldPosition(t, field, size: 4, field: ""))
     }
 
+    /// The venv of .ci/python-env.sh when it exists (it has `tflite`), else python3 on PATH.
     private func runPython(_ code: String, args: [String] = []) -> (status: Int32, stdout: String)? {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", code] + args
+        let venv = RepoPaths.root.appendingPathComponent(".build-venv/bin/python3").path
+        if FileManager.default.isExecutableFile(atPath: venv) {
+            p.executableURL = URL(fileURLWithPath: venv)
+            p.arguments = ["-c", code] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "-c", code] + args
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = Pipe()
