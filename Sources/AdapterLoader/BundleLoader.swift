@@ -65,8 +65,8 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         let bundle = try verifyBundle(minimumSequence: minimumSequence)
         let header = bundle.header
         let applying = operation == .apply
-        let (length, expected) = applying ? (header.baseLength, header.baseSHA256)
-                                          : (header.targetLength, header.targetSHA256)
+        // The model the operation starts from is the one its opposite ends with.
+        let (length, expected) = Self.model(after: applying ? .unapply : .apply, header)
         try checkStore(store, header: header, expectedLength: length)
         let current = try hashModel(&store, length: Int(length))
         guard current == expected else {
@@ -146,22 +146,28 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         #endif
     }
 
+    /// Length and SHA-256 of the model `operation` ends with: the target
+    /// after apply, the base after unapply. (One copy for its callers.)
+    @inline(never)
+    private static func model(after operation: JournalOperation, _ header: BundleHeader) -> (UInt32, Digest32) {
+        operation == .apply ? (header.targetLength, header.targetSHA256) : (header.baseLength, header.baseSHA256)
+    }
+
     /// The outcome if the store holds exactly the model `operation` ends
-    /// with (the target after apply, the base after unapply); nil otherwise.
+    /// with; nil otherwise.
     @inline(never)
     private func ended<Store: ModelStore>(_ operation: JournalOperation, _ header: BundleHeader,
                                           _ store: inout Store) throws(LoaderError) -> LoaderOutcome? {
-        let applied = operation == .apply
-        let (length, expected) = applied ? (header.targetLength, header.targetSHA256)
-                                         : (header.baseLength, header.baseSHA256)
+        let (length, expected) = Self.model(after: operation, header)
         guard store.length == Int(length) else { return nil }
         let result = try hashModel(&store, length: store.length)
         guard result == expected else { return nil }
-        return LoaderOutcome(state: applied ? .target : .base, sequence: header.sequence, modelLength: store.length,
-                             modelSHA256: result, interpreterMustBeRecreated: true)
+        return LoaderOutcome(state: operation == .apply ? .target : .base, sequence: header.sequence,
+                             modelLength: store.length, modelSHA256: result, interpreterMustBeRecreated: true)
     }
 
     /// Checks the result of an apply (the target) or an unapply (the base).
+    /// Only a wrong result is hashed a second time, for the error's digest.
     private func finish<Store: ModelStore>(_ operation: JournalOperation, _ bundle: VerifiedBundle,
                                            _ store: inout Store) throws(LoaderError) -> LoaderOutcome {
         let header = bundle.header

@@ -49,14 +49,16 @@ extension BundleLoader {
         }
         #if ADAPTERPACK_NO_DEFLATE || ADAPTERPACK_NO_LAYOUT
         // Straight from the table bytes (FORMAT.md §3): the low bytes of an
-        // entry's kind (layout 3, undo 6) and codec (deflate 1) fields.
+        // entry's kind and codec fields (codec id 1 is deflate); the table is
+        // parsed already, so every kind is a known one, below 256.
         for index in 0 ..< Int(header.sectionCount) {
             let entry = BundleHeader.size + index * SectionEntry.size
             #if ADAPTERPACK_NO_DEFLATE
             if head[entry + 2] == 1 { throw .notBuiltIn(.deflate) }
             #endif
             #if ADAPTERPACK_NO_LAYOUT
-            if head[entry] == 3 || head[entry] == 6 { throw .notBuiltIn(.layout) }
+            let kind = UInt16(head[entry])
+            if kind == SectionKind.layout.rawValue || kind == SectionKind.undo.rawValue { throw .notBuiltIn(.layout) }
             #endif
         }
         #endif
