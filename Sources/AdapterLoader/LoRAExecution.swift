@@ -62,6 +62,15 @@ extension OpExecutor {
         return header
     }
 
+    /// Refuses an operation whose bytes are not all inside the block's
+    /// weight tensor (LoRA and low-rank operations alike).
+    func checkInsideWeights(_ op: Operation, _ header: LoRABlockHeader) throws(LoaderError) {
+        let start = UInt64(op.offset), end = start + UInt64(op.length)
+        guard start >= UInt64(header.weights), end <= UInt64(header.weights) + header.weightBytes else {
+            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length))
+        }
+    }
+
     /// Reads row `row`'s record (B values then parameters) into `record`.
     func rowRecord<S: BundleSource>(_ row: Int, _ header: LoRABlockHeader, blockStart: Int, source: S,
                                             record: UnsafeMutableRawBufferPointer) throws(LoaderError) -> LoRARow {
@@ -76,22 +85,19 @@ extension OpExecutor {
     private mutating func expandWeights<S: BundleSource>(_ op: Operation, _ header: LoRABlockHeader, blockStart: Int,
                                                          mode: ExecutionMode, source: S,
                                                          scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) {
-        let start = UInt64(op.offset), end = start + UInt64(op.length)
-        let first = UInt64(header.weights)
-        guard start >= first, end <= first + header.weightBytes else {
-            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length))
-        }
+        try checkInsideWeights(op, header)
+        let first = Int(header.weights)
         let rank = Int(header.rank), columns = Int(header.columns)
         let recordSize = header.rowRecordSize
         let record = UnsafeMutableRawBufferPointer(rebasing: scratch[0 ..< recordSize])
         let perRead = min(buffer.count, (scratch.count - recordSize) / rank)
-        var position = Int(start)
-        let stop = Int(end)
+        var position = Int(op.offset)
+        let stop = position + Int(op.length)
         while position < stop {
-            let relative = position - Int(first)
+            let relative = position - first
             let row = relative / columns
             var column = relative % columns
-            let rowStop = min(stop, Int(first) + (row + 1) * columns)
+            let rowStop = min(stop, first + (row + 1) * columns)
             let parameters = try rowRecord(row, header, blockStart: blockStart, source: source, record: record)
             if mode == .validate || (mode == .inverse && parameters.rescaled) {
                 position = rowStop

@@ -27,10 +27,7 @@ extension OpExecutor {
               header.rowRecordSize + LowRankResidual.ratioRecordSize + Int(header.rank) <= scratch.count else {
             throw Self.problem(.badBlock(block: block))
         }
-        let start = UInt64(op.offset), end = start + UInt64(op.length)
-        guard start >= UInt64(header.weights), end <= UInt64(header.weights) + header.weightBytes else {
-            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length))
-        }
+        try checkInsideWeights(op, header)
         let rows = LowRankRows(header: header, blockStart: Int(factors.offset) + Int(block),
                                ratiosStart: Int(factors.offset) + Int(ratios))
 
