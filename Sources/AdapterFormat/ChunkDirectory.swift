@@ -76,22 +76,6 @@ public struct ChunkDirectoryReader<Input: ByteInput> {
     }
 
     private mutating func varint() throws(FormatError) -> UInt32 {
-        let start = consumed
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard let b = try input.nextByte() else {
-                throw .malformedRecord(section: section.kind.rawValue, offset: consumed, .unexpectedEnd)
-            }
-            consumed += 1
-            value |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { break }
-            shift += 7
-            if shift > 28 { throw .malformedRecord(section: section.kind.rawValue, offset: start, .varintOverflow) }
-        }
-        guard value <= UInt64(UInt32.max) else {
-            throw .malformedRecord(section: section.kind.rawValue, offset: start, .varintOverflow)
-        }
-        return UInt32(value)
+        try LEB128Decoder.read(&input, consumed: &consumed, section: section.kind.rawValue)
     }
 }

@@ -1,41 +1,3 @@
-/// Operations of the op-stream sections (Spec/FORMAT.md §4).
-public enum Opcode: UInt8, Sendable {
-    /// `offset, length, bytes`: model bytes ^= bytes. Its own inverse.
-    case xor = 1
-    /// `offset, length, bytes`: model bytes += bytes (mod 256). Inverse: subtract.
-    case add8 = 2
-    /// `offset, count, zigzag varints`: little-endian int32 values += deltas (mod 2^32).
-    case add32 = 3
-    /// `offset, length, bytes`: model bytes = bytes (new regions; no inverse needed).
-    case write = 4
-    /// `source, destination, length`: memmove inside the model.
-    case move = 5
-    /// `length`: the model's logical length becomes `length`.
-    case setLength = 6
-    /// `offset, length, mode, n, n bytes`: range-coded values added (mod 256) to or
-    /// xored into model bytes (§4.4). Inverse: subtract, or xor again.
-    case coded = 7
-    /// `offset, length, block, n1, n1 bytes, n2, n2 bytes`: weights predicted from the
-    /// old bytes by a factor block's low-rank change and per-row ratios, plus a coded
-    /// residual; inverse: the other prediction plus the second residual (§4.5).
-    case lowRankResidual = 8
-    /// `offset, length, block`: expand a factor block's LoRA change into these weight bytes (§4.3).
-    case loraWeights = 10
-    /// `offset, count, block`: rescale the int32 biases of the block's rescaled rows (§4.3).
-    case loraBias = 11
-
-    /// Whether the opcode may appear in a section of this kind.
-    public func isAllowed(in kind: SectionKind) -> Bool {
-        if self == .loraWeights || self == .loraBias || self == .lowRankResidual { return kind == .payload }
-        switch kind {
-        case .layout: return self == .move || self == .setLength
-        case .scales, .payload: return self == .xor || self == .add8 || self == .add32 || self == .write || self == .coded
-        case .undo: return self == .move || self == .setLength || self == .write
-        default: return false
-        }
-    }
-}
-
 /// One decoded operation header; its data bytes (if any) follow in the stream.
 public struct Operation: Equatable, Sendable {
     public var opcode: Opcode
@@ -55,11 +17,11 @@ public struct Operation: Equatable, Sendable {
 
     /// The model byte range the operation writes, as (start, count) in 64 bits.
     public var writtenRange: (start: UInt64, count: UInt64) {
-        switch opcode {
-        case .add32, .loraBias: return (UInt64(offset), UInt64(length) * 4)
-        case .move: return (UInt64(destination), UInt64(length))
-        case .setLength: return (0, UInt64(length))
-        default: return (UInt64(offset), UInt64(length))
+        let descriptor = opcode.descriptor
+        switch descriptor.fields {
+        case .sourceDestinationLength: return (UInt64(destination), UInt64(length))
+        case .length: return (0, UInt64(length))
+        case .offsetLength, .offsetLengthBlock: return (UInt64(offset), UInt64(length) * UInt64(descriptor.unitBytes))
         }
     }
 }
@@ -84,19 +46,43 @@ public struct OpReader<Input: ByteInput> {
         guard let opcode = Opcode(rawValue: code), opcode.isAllowed(in: kind) else {
             throw .malformedRecord(section: kind.rawValue, offset: start, .unknownOpcode(code))
         }
-        switch opcode {
-        case .move:
+        switch opcode.descriptor.fields {
+        case .sourceDestinationLength:
             let source = try varint(), destination = try varint(), length = try varint()
-            return Operation(opcode: .move, offset: source, destination: destination, length: length)
-        case .setLength:
-            return Operation(opcode: .setLength, offset: 0, length: try varint())
-        case .loraWeights, .loraBias, .lowRankResidual:
+            return Operation(opcode: opcode, offset: source, destination: destination, length: length)
+        case .length:
+            return Operation(opcode: opcode, offset: 0, length: try varint())
+        case .offsetLengthBlock:
             let offset = try varint(), length = try varint(), block = try varint()
             return Operation(opcode: opcode, offset: offset, destination: block, length: length)
-        default:
+        case .offsetLength:
             let offset = try varint(), length = try varint()
             return Operation(opcode: opcode, offset: offset, length: length)
         }
+    }
+
+    /// Consumes the data of `operation` (just returned by `next`) without
+    /// acting on it, as its descriptor's data shape says.
+    public mutating func skipData(of operation: Operation) throws(FormatError) {
+        switch operation.opcode.descriptor.data {
+        case .none: return
+        case .bytes: try skip(Int(operation.length))
+        case .zigzag:
+            var k: UInt32 = 0
+            while k < operation.length { _ = try varint(); k += 1 }
+        case .modeAndCoded:
+            _ = try varint()
+            try skip(Int(try varint()))
+        case .twoCoded:
+            try skip(Int(try varint()))
+            try skip(Int(try varint()))
+        }
+    }
+
+    /// Consumes `count` data bytes.
+    public mutating func skip(_ count: Int) throws(FormatError) {
+        var k = 0
+        while k < count { _ = try byte(); k += 1 }
     }
 
     /// One data byte of the current operation.
@@ -110,25 +96,39 @@ public struct OpReader<Input: ByteInput> {
 
     /// An unsigned LEB128 number that must fit in 32 bits.
     public mutating func varint() throws(FormatError) -> UInt32 {
-        let start = consumed
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            value |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { break }
-            shift += 7
-            if shift > 28 { throw .malformedRecord(section: kind.rawValue, offset: start, .varintOverflow) }
-        }
-        guard value <= UInt64(UInt32.max) else {
-            throw .malformedRecord(section: kind.rawValue, offset: start, .varintOverflow)
-        }
-        return UInt32(value)
+        try LEB128Decoder.read(&input, consumed: &consumed, section: kind.rawValue)
     }
 
     /// A zigzag-coded signed 32-bit delta (`add32` data).
     public mutating func zigzag() throws(FormatError) -> UInt32 {
         let raw = try varint()
         return (raw >> 1) ^ (0 &- (raw & 1))
+    }
+}
+
+/// The format's one varint decoder (unsigned LEB128, at most 32 bits), shared
+/// by op streams and chunk directories.
+public enum LEB128Decoder {
+    /// Reads one number from `input`, counting its bytes in `consumed`;
+    /// errors name `section` and the offset where the number started.
+    public static func read<Input: ByteInput>(_ input: inout Input, consumed: inout Int,
+                                              section: UInt16) throws(FormatError) -> UInt32 {
+        let start = consumed
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard let b = try input.nextByte() else {
+                throw .malformedRecord(section: section, offset: consumed, .unexpectedEnd)
+            }
+            consumed += 1
+            value |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { break }
+            shift += 7
+            if shift > 28 { throw .malformedRecord(section: section, offset: start, .varintOverflow) }
+        }
+        guard value <= UInt64(UInt32.max) else {
+            throw .malformedRecord(section: section, offset: start, .varintOverflow)
+        }
+        return UInt32(value)
     }
 }

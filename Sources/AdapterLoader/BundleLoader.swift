@@ -95,7 +95,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         guard let cut = try store.interruptedStep(id: header.targetSHA256) else { throw .cannotResume }
         if cut.operation == .unapply { try store.setLength(Int(header.targetLength)) }
         try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) in
-            var executor = try makeExecutor(pointer, header, resumeFrom: cut.step, redo: cut.redo)
+            var executor = try makeExecutor(pointer, bundle, resumeFrom: cut.step, redo: cut.redo)
             try run(cut.operation, bundle, &executor, mode: .forward)
         }
         return try finish(cut.operation, bundle, &store)
@@ -109,7 +109,7 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
     private func runFresh<Store: ModelStore>(_ bundle: VerifiedBundle, _ store: inout Store,
                                              _ operation: JournalOperation) throws(LoaderError) {
         try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) in
-            var executor = try makeExecutor(pointer, bundle.header)
+            var executor = try makeExecutor(pointer, bundle)
             #if !ADAPTERPACK_NO_LAYOUT  // (without layout support, verifyBundle refuses undo sections)
             if operation == .apply {
                 // Refuse now a bundle whose later unapply would fail.
@@ -179,13 +179,15 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         throw .targetMismatch(expected: header.targetSHA256, actual: actual)
     }
 
-    private func makeExecutor<Store: ModelStore>(_ store: UnsafeMutablePointer<Store>, _ header: BundleHeader,
+    private func makeExecutor<Store: ModelStore>(_ store: UnsafeMutablePointer<Store>, _ bundle: VerifiedBundle,
                                                  resumeFrom: UInt32 = 0,
                                                  redo: Bool = false) throws(LoaderError) -> OpExecutor<Store> {
+        let header = bundle.header
         let segment = Int(header.segmentSize)
         let unit = store.pointee.stepUnit > 0 ? store.pointee.stepUnit : segment
         guard unit % segment == 0 else { throw .stepUnitMismatch(segmentSize: header.segmentSize, stepUnit: unit) }
         return OpExecutor(store: store, buffer: window.modelBuffer, limit: header.storeCapacityNeeded,
+                          factors: bundle.table.factors,
                           steps: StepCursor(unitSize: unit, resumeFrom: resumeFrom, redoFirst: redo))
     }
 

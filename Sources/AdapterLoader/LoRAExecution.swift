@@ -7,48 +7,37 @@ import AdapterFormat
 /// model bytes of their own chunk's segment. The arithmetic is
 /// `LoRAExpansion`'s, shared with the host.
 extension OpExecutor {
-    /// Runs `loraWeights` or `loraBias` in any mode.
-    mutating func runLoRA<S: BundleSource>(_ op: Operation, mode: ExecutionMode, source: S,
+    /// Runs `loraWeights` or `loraBias` in any mode; `at` is the operation's
+    /// decoded offset in its stream (for errors).
+    mutating func runLoRA<S: BundleSource>(_ op: Operation, at: Int, mode: ExecutionMode, source: S,
                                            window: RAMWindow) throws(LoaderError) {
-        let factors = try factorsSection(source)
-        let needed = WindowLayout.fixed + WindowLayout.factorBuffer
-        guard window.memory.count >= needed else { throw .windowTooSmall(needed: needed, given: window.memory.count) }
-        let scratch = window.factorBuffer
+        let (factors, scratch) = try factorBlocks(at: at, window: window)
         let block = op.destination
-        let header = try blockHeader(block, in: factors, source: source, scratch: scratch)
+        let header = try blockHeader(block, in: factors, at: at, source: source, scratch: scratch)
         let blockStart = Int(factors.offset) + Int(block)
         if op.opcode == .loraWeights {
-            try expandWeights(op, header, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
+            try expandWeights(op, header, at: at, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
         } else {
-            try rescaleBiases(op, header, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
+            try rescaleBiases(op, header, at: at, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
         }
     }
 
-    /// The factors section's table entry, read again from the (already
-    /// verified) section table through the model buffer.
-    func factorsSection<S: BundleSource>(_ source: S) throws(LoaderError) -> SectionEntry {
-        let entryBytes = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< SectionEntry.size])
-        let countBytes = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< 2])
-        try readFully(source, at: 10, into: countBytes)
-        let count = Int(countBytes[0]) | Int(countBytes[1]) << 8
-        var index = 0
-        while index < count {
-            try readFully(source, at: BundleHeader.size + index * SectionEntry.size, into: entryBytes)
-            let entry: SectionEntry
-            do { entry = try SectionEntry(parsing: UnsafeRawBufferPointer(entryBytes), index: index) }
-            catch { throw .format(error) }
-            if entry.kind == .factors { return entry }
-            index += 1
-        }
-        throw Self.problem(.noFactorsSection)
+    /// The verified factors section and the window's factor buffer, or the
+    /// refusal when either is missing.
+    func factorBlocks(at: Int, window: RAMWindow) throws(LoaderError)
+        -> (factors: SectionEntry, scratch: UnsafeMutableRawBufferPointer) {
+        guard let factors else { throw Self.problem(.noFactorsSection, at: at) }
+        let needed = WindowLayout.fixed + WindowLayout.factorBuffer
+        guard window.memory.count >= needed else { throw .windowTooSmall(needed: needed, given: window.memory.count) }
+        return (factors, window.factorBuffer)
     }
 
     /// Reads and checks the header of the block at section offset `block`; the
     /// whole block must lie inside the section.
-    func blockHeader<S: BundleSource>(_ block: UInt32, in factors: SectionEntry, source: S,
-                                              scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) -> LoRABlockHeader {
+    func blockHeader<S: BundleSource>(_ block: UInt32, in factors: SectionEntry, at: Int, source: S,
+                                      scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) -> LoRABlockHeader {
         guard UInt64(block) + UInt64(LoRABlockHeader.size) <= UInt64(factors.storedLength) else {
-            throw Self.problem(.badBlock(block: block))
+            throw Self.problem(.badBlock(block: block), at: at)
         }
         let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0 ..< LoRABlockHeader.size])
         try readFully(source, at: Int(factors.offset) + Int(block), into: bytes)
@@ -57,17 +46,17 @@ extension OpExecutor {
         catch { throw .format(error) }
         guard UInt64(block) + UInt64(header.blockSize) <= UInt64(factors.storedLength),
               header.rowRecordSize + Int(header.rank) <= scratch.count else {
-            throw Self.problem(.badBlock(block: block))
+            throw Self.problem(.badBlock(block: block), at: at)
         }
         return header
     }
 
     /// Refuses an operation whose bytes are not all inside the block's
     /// weight tensor (LoRA and low-rank operations alike).
-    func checkInsideWeights(_ op: Operation, _ header: LoRABlockHeader) throws(LoaderError) {
+    func checkInsideWeights(_ op: Operation, _ header: LoRABlockHeader, at: Int) throws(LoaderError) {
         let start = UInt64(op.offset), end = start + UInt64(op.length)
         guard start >= UInt64(header.weights), end <= UInt64(header.weights) + header.weightBytes else {
-            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length))
+            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length), at: at)
         }
     }
 
@@ -82,10 +71,10 @@ extension OpExecutor {
     /// `loraWeights`: for each weight byte of the range, Δ from its row's B
     /// values and its column of Aᵀ; shifted rows add Δ (inverse: subtract),
     /// rescaled rows re-express w + Δ (inverse: left to the undo section).
-    private mutating func expandWeights<S: BundleSource>(_ op: Operation, _ header: LoRABlockHeader, blockStart: Int,
+    private mutating func expandWeights<S: BundleSource>(_ op: Operation, _ header: LoRABlockHeader, at: Int, blockStart: Int,
                                                          mode: ExecutionMode, source: S,
                                                          scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) {
-        try checkInsideWeights(op, header)
+        try checkInsideWeights(op, header, at: at)
         let first = Int(header.weights)
         let rank = Int(header.rank), columns = Int(header.columns)
         let recordSize = header.rowRecordSize
@@ -126,13 +115,13 @@ extension OpExecutor {
 
     /// `loraBias`: the int32 biases of rescaled rows are multiplied by the
     /// row's ratio (forward only; undo restores them).
-    private mutating func rescaleBiases<S: BundleSource>(_ op: Operation, _ header: LoRABlockHeader, blockStart: Int,
+    private mutating func rescaleBiases<S: BundleSource>(_ op: Operation, _ header: LoRABlockHeader, at: Int, blockStart: Int,
                                                          mode: ExecutionMode, source: S,
                                                          scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) {
         let start = UInt64(op.offset), first = UInt64(header.bias)
         guard header.bias != LoRABlockHeader.noBias, start >= first, (start - first) % 4 == 0,
               (start - first) / 4 + UInt64(op.length) <= UInt64(header.rows) else {
-            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length))
+            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length), at: at)
         }
         let record = UnsafeMutableRawBufferPointer(rebasing: scratch[0 ..< header.rowRecordSize])
         let value = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< 4])
@@ -151,7 +140,8 @@ extension OpExecutor {
         }
     }
 
-    static func problem(_ problem: LoRAProblem) -> LoaderError {
-        .format(.malformedRecord(section: SectionKind.payload.rawValue, offset: 0, .lora(problem)))
+    /// A LoRA or low-rank refusal, at the operation's decoded offset in its payload chunk.
+    static func problem(_ problem: LoRAProblem, at: Int) -> LoaderError {
+        .format(.malformedRecord(section: SectionKind.payload.rawValue, offset: at, .lora(problem)))
     }
 }

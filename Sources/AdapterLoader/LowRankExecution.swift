@@ -14,22 +14,20 @@ import AdapterFormat
 /// `loraWeights`); the coder's probabilities (one lane, 36 bytes) sit at the
 /// end of the model buffer, whose rest carries the weights being patched.
 extension OpExecutor {
-    mutating func runLowRank<I: ByteInput, S: BundleSource>(_ op: Operation, ops: inout OpReader<I>, mode: ExecutionMode,
-                                                           source: S, window: RAMWindow) throws(LoaderError) {
-        let factors = try factorsSection(source)
-        let needed = WindowLayout.fixed + WindowLayout.factorBuffer
-        guard window.memory.count >= needed else { throw .windowTooSmall(needed: needed, given: window.memory.count) }
-        let scratch = window.factorBuffer
+    mutating func runLowRank<I: ByteInput, S: BundleSource>(_ op: Operation, at: Int, ops: inout OpReader<I>,
+                                                           mode: ExecutionMode, source: S,
+                                                           window: RAMWindow) throws(LoaderError) {
+        let (factors, scratch) = try factorBlocks(at: at, window: window)
         let block = op.destination
-        let header = try blockHeader(block, in: factors, source: source, scratch: scratch)
+        let header = try blockHeader(block, in: factors, at: at, source: source, scratch: scratch)
         let ratios = LowRankResidual.ratiosOffset(block: block, header)
         guard ratios + UInt64(header.rows) * UInt64(LowRankResidual.ratioRecordSize) <= UInt64(factors.storedLength),
               header.rowRecordSize + LowRankResidual.ratioRecordSize + Int(header.rank) <= scratch.count else {
-            throw Self.problem(.badBlock(block: block))
+            throw Self.problem(.badBlock(block: block), at: at)
         }
-        try checkInsideWeights(op, header)
+        try checkInsideWeights(op, header, at: at)
         let rows = LowRankRows(header: header, blockStart: Int(factors.offset) + Int(block),
-                               ratiosStart: Int(factors.offset) + Int(ratios))
+                               ratiosStart: Int(factors.offset) + Int(ratios), operationAt: at)
 
         // Forward residual: decoded on apply and validation, skipped on unapply.
         let forwardLength = Int(try ops.dataVarint())
@@ -50,11 +48,7 @@ extension OpExecutor {
     }
 
     private func skip<I: ByteInput>(_ count: Int, _ ops: inout OpReader<I>) throws(LoaderError) {
-        var k = 0
-        while k < count {
-            _ = try ops.dataByte()
-            k += 1
-        }
+        do { try ops.skip(count) } catch { throw .format(error) }
     }
 
     /// Decodes one residual block of `length` coded bytes over the
@@ -86,7 +80,7 @@ extension OpExecutor {
             if readRecords {
                 parameters = try rowRecord(row, header, blockStart: rows.blockStart, source: source, record: record)
                 guard !parameters.rescaled else {
-                    throw .format(.malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(.badRow(row: UInt32(row)))))
+                    throw Self.problem(.badRow(row: UInt32(row)), at: rows.operationAt)
                 }
                 try readFully(source, at: rows.ratiosStart + row * LowRankResidual.ratioRecordSize, into: ratioBytes)
                 do { ratio = try LowRankRatio(parsing: UnsafeRawBufferPointer(ratioBytes), at: 0, row: row) }
@@ -131,4 +125,6 @@ struct LowRankRows {
     var blockStart: Int
     /// Bundle offset of row 0's ratio record.
     var ratiosStart: Int
+    /// The operation's decoded offset in its chunk (for errors).
+    var operationAt: Int
 }

@@ -25,18 +25,22 @@ struct OpExecutor<Store: ModelStore> {
     let buffer: UnsafeMutableRawBufferPointer
     /// Highest model offset any operation may reach: max(base, target) length.
     let limit: UInt32
+    /// The verified table's factors section, which LoRA and low-rank
+    /// operations read factor blocks from (nil: the bundle has none).
+    let factors: SectionEntry?
 
-    /// Decodes one section (stored or deflated) and runs its operations.
     /// Model byte range the current stream's operations must stay inside.
     private var bounds: (lower: UInt64, upper: UInt64, segment: UInt32?) = (0, 0, nil)
 
     /// Power-fail steps: numbering, where a resumed operation starts, unit size.
     var steps: StepCursor
 
-    init(store: UnsafeMutablePointer<Store>, buffer: UnsafeMutableRawBufferPointer, limit: UInt32, steps: StepCursor) {
+    init(store: UnsafeMutablePointer<Store>, buffer: UnsafeMutableRawBufferPointer, limit: UInt32,
+         factors: SectionEntry?, steps: StepCursor) {
         storePointer = store
         self.buffer = buffer
         self.limit = limit
+        self.factors = factors
         self.steps = steps
     }
 
@@ -84,42 +88,45 @@ struct OpExecutor<Store: ModelStore> {
 
     private mutating func runStream<I: ByteInput, S: BundleSource>(_ ops: inout OpReader<I>, mode: ExecutionMode,
                                                                    source: S, window: RAMWindow) throws(LoaderError) {
-        while let op = try ops.nextOp() {
+        while true {
+            let at = ops.consumed
+            guard let op = try ops.nextOp() else { return }
             try check(op, ops: ops)
+            // A loader built without an operation's feature refuses it (in the
+            // validation pass, before any write); its runner is compiled out.
+            if let feature = op.opcode.descriptor.feature, !LoaderFeature.isBuiltIn(feature) {
+                throw .notBuiltIn(feature)
+            }
             switch op.opcode {
-            #if ADAPTERPACK_NO_LAYOUT
-            // Only layout and undo streams (refused in verifyBundle) move bytes,
-            // change the length or write outside a segment.
             case .write where bounds.segment == nil:
+                // Only undo streams write outside a segment (refused in verifyBundle without layout support).
+                #if ADAPTERPACK_NO_LAYOUT
                 throw .notBuiltIn(.layout)
-            case .move, .setLength:
-                throw .notBuiltIn(.layout)
-            #else
-            case .write where bounds.segment == nil:
+                #else
                 try runSteppedWrite(op, ops: &ops, mode: mode)
+                #endif
             case .move:
+                #if !ADAPTERPACK_NO_LAYOUT
                 try runSteppedMove(op, mode: mode)
+                #endif
             case .setLength:
                 // Runs even in skipped steps of a resume: it only sets the logical length.
+                #if !ADAPTERPACK_NO_LAYOUT
                 if mode != .validate { try store.setLength(Int(op.length)) }
-            #endif
+                #endif
             case .xor, .add8, .write:
                 try runBytes(op, ops: &ops, mode: mode)
             case .add32:
                 try runWords(op, ops: &ops, mode: mode)
             case .loraWeights, .loraBias:
-                #if ADAPTERPACK_NO_LORA
-                throw .notBuiltIn(.lora)
-                #else
-                try runLoRA(op, mode: mode, source: source, window: window)
+                #if !ADAPTERPACK_NO_LORA
+                try runLoRA(op, at: at, mode: mode, source: source, window: window)
                 #endif
             case .coded:
                 try runCoded(op, ops: &ops, mode: mode)
             case .lowRankResidual:
-                #if ADAPTERPACK_NO_LOW_RANK
-                throw .notBuiltIn(.lowRank)
-                #else
-                try runLowRank(op, ops: &ops, mode: mode, source: source, window: window)
+                #if !ADAPTERPACK_NO_LOW_RANK
+                try runLowRank(op, at: at, ops: &ops, mode: mode, source: source, window: window)
                 #endif
             }
         }

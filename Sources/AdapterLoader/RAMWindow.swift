@@ -13,8 +13,11 @@ public struct RAMWindow {
     var sourceBuffer: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< WindowLayout.sourceBuffer])
     }
-    var directoryBuffer: UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.sourceBuffer ..< WindowLayout.sourceBuffer + WindowLayout.directoryBuffer])
+    /// Half `index` (0 or 1) of the directory buffer: the scales and the
+    /// payload directory are read side by side, each once.
+    func directoryBuffer(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        let half = WindowLayout.directoryBuffer / 2, start = WindowLayout.sourceBuffer + index * half
+        return UnsafeMutableRawBufferPointer(rebasing: memory[start ..< start + half])
     }
     var modelBuffer: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: memory[WindowLayout.fixed - WindowLayout.modelBuffer ..< WindowLayout.fixed])
