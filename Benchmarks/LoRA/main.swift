@@ -26,7 +26,7 @@ let adapter = try PEFTAdapter(directory: adapterDir.path)
 let map = try Data(contentsOf: adapterDir.appendingPathComponent("tensor_map.json"))
 let key = try SigningKey(pemFile: root.appendingPathComponent("Keys/dev-ed25519.pem").path)
 let keys = TrustedKeys([key.verifyingKey])
-var options = LoRABuildOptions()
+var options = BundleOptions()
 options.baseFile = "base.tflite"
 let result = try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: options)
 let bundle = result.bundle
@@ -57,7 +57,7 @@ let applyTime = try seconds { for _ in 0 ..< rounds { applied = try HostLoader.a
 precondition(applied == result.target)
 var undoTime = 0.0
 undoTime = try seconds { for _ in 0 ..< rounds { _ = try HostLoader.unapply(bundle: bundle, target: applied, keys: keys) } }
-let block = result.plan.factors
+let block = result.plan.sections.factors
 var sink: UInt8 = 0
 let kernelRounds = 2_000
 let kernelTime = seconds {
@@ -91,7 +91,6 @@ print("|---|---|---|---|")
 for gap in [0, 512, 4_096, 1 << 30] {
     var o = options
     o.backupMergeGap = gap
-    o.selfCheck = false
     let r = try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: o)
     print("| \(gap == 1 << 30 ? "∞" : String(gap)) | \(r.bundle.count) | \(r.plan.backupBytes) | \(r.plan.backupRuns) |")
 }

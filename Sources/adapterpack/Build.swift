@@ -35,7 +35,7 @@ struct Build: ParsableCommand {
         let baseBytes = try FileAccess.read(base)
         let peft = try PEFTAdapter(directory: adapter)
         let mapData = try map.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
-        var options = LoRABuildOptions()
+        var options = BundleOptions()
         options.sequence = sequence
         options.name = name
         options.baseFile = fileName(base)

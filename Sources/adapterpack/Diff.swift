@@ -68,8 +68,9 @@ struct Diff: ParsableCommand {
         options.lowRank = !without.contains(.lowRank)
         options.layout = !without.contains(.layout)
         let (bundle, plan) = try DiffBundler.bundle(base: start, target: goal, key: signingKey, options: options)
+        for note in plan.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         try FileAccess.writeAtomically(bundle, to: output)
-        print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
+        print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.sections.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
     }
 }
 

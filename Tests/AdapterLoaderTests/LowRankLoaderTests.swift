@@ -22,7 +22,7 @@ final class LowRankLoaderTests: XCTestCase {
 
     /// The plan, signed as `DiffBundler` writes it.
     func signed(_ plan: DeltaPlan) -> [UInt8] {
-        try! DiffBundler.assemble(plan, base: base, target: target, key: LoaderHarness.key, options: BundleOptions())
+        try! BundleAssembler.assemble(plan.sections, base: base, key: LoaderHarness.key, options: BundleOptions())
     }
 
     /// Where one `lowRankResidual` operation's pieces are in its segment's stream.
@@ -38,7 +38,7 @@ final class LowRankLoaderTests: XCTestCase {
 
     /// The first `lowRankResidual` operation of the payload.
     func locate(_ plan: DeltaPlan) -> Located {
-        for (segment, writer) in plan.payload.segments.sorted(by: { $0.key < $1.key }) {
+        for (segment, writer) in plan.sections.payload.segments.sorted(by: { $0.key < $1.key }) {
             let s = writer.bytes
             var p = 0
             func varint() -> Int {
@@ -89,11 +89,11 @@ final class LowRankLoaderTests: XCTestCase {
     /// `plan` with segment `segment`'s stream replaced.
     func replacing(_ plan: DeltaPlan, segment: Int, with stream: [UInt8]) -> DeltaPlan {
         var changed = plan
-        var payload = SegmentedOps(segmentSize: plan.payload.segmentSize)
-        for (s, writer) in plan.payload.segments.sorted(by: { $0.key < $1.key }) {
+        var payload = SegmentedOps(segmentSize: plan.sections.payload.segmentSize)
+        for (s, writer) in plan.sections.payload.segments.sorted(by: { $0.key < $1.key }) {
             payload.appendRaw(segment: s, s == segment ? stream : writer.bytes)
         }
-        changed.payload = payload
+        changed.sections.payload = payload
         return changed
     }
 
@@ -223,8 +223,10 @@ final class LowRankLoaderTests: XCTestCase {
         let removed = LoaderHarness.apply(wrongInverse, to: target, unapply: true)
         guard case .unapplyMismatch? = removed.error else { return XCTFail("\(String(describing: removed.error))") }
         // The host writer refuses to hand out such a bundle: its round trip fails.
-        XCTAssertFalse(DiffBundler.roundTrips(wrongInverse, base: base, target: target, key: LoaderHarness.key))
-        XCTAssertTrue(DiffBundler.roundTrips(signed(plan), base: base, target: target, key: LoaderHarness.key))
+        XCTAssertThrowsError(try BundleAssembler.selfCheck(wrongInverse, base: base, target: target, key: LoaderHarness.key)) {
+            XCTAssertTrue("\($0)".contains("unapply"), "\($0)")
+        }
+        XCTAssertNoThrow(try BundleAssembler.selfCheck(signed(plan), base: base, target: target, key: LoaderHarness.key))
     }
 
     /// Damaged factor records, operation fields or a missing factors section:
@@ -241,34 +243,34 @@ final class LowRankLoaderTests: XCTestCase {
             XCTAssertEqual(run.store, base, "\(what): nothing may be written")
         }
         var p = plan
-        p.factors[ratios + 2] = 0    // m = 0
+        p.sections.factors[ratios + 2] = 0    // m = 0
         refused(p, { $0 == .badRow(row: 0) }, "m = 0")
         p = plan
-        p.factors[ratios + 6 + 5] = 25    // row 1: m' = 25
+        p.sections.factors[ratios + 6 + 5] = 25    // row 1: m' = 25
         refused(p, { $0 == .badRow(row: 1) }, "m' > 24")
         p = plan
-        p.factors[ratios + 3] = 0; p.factors[ratios + 4] = 0    // R' = 0
+        p.sections.factors[ratios + 3] = 0; p.sections.factors[ratios + 4] = 0    // R' = 0
         refused(p, { $0 == .badRow(row: 0) }, "R' = 0")
         p = plan
-        p.factors[firstRecord + report.rank + 2] |= 0x80    // row 0 marked rescaled
+        p.sections.factors[firstRecord + report.rank + 2] |= 0x80    // row 0 marked rescaled
         refused(p, { $0 == .badRow(row: 0) }, "rescaled row")
         p = plan
-        p.factors.removeLast(3)    // the last ratio record runs past the section
+        p.sections.factors.removeLast(3)    // the last ratio record runs past the section
         refused(p, { $0 == .badBlock(block: 0) }, "ratio records past the section")
         p = plan
-        p.factors[0] &+= 1    // W starts one byte later: the first operation begins outside it
+        p.sections.factors[0] &+= 1    // W starts one byte later: the first operation begins outside it
         refused(p, { if case .outsideTensor = $0 { return true } else { return false } }, "outside the tensor")
         p = plan
-        p.factors = []
+        p.sections.factors = []
         refused(p, { $0 == .noFactorsSection }, "no factors section")
 
         // A block offset past the section.
         let at = locate(plan)
         var op = Array(at.stream[at.opStart ..< at.fieldsEnd])
         op.removeLast()    // block 0 is one varint byte
-        LEB128.append(plan.factors.count, to: &op)
+        LEB128.append(plan.sections.factors.count, to: &op)
         let stream = Array(at.stream[..<at.opStart]) + op + Array(at.stream[at.fieldsEnd...])
-        refused(replacing(plan, segment: at.segment, with: stream), { $0 == .badBlock(block: UInt32(plan.factors.count)) },
+        refused(replacing(plan, segment: at.segment, with: stream), { $0 == .badBlock(block: UInt32(plan.sections.factors.count)) },
                 "block past the section")
         // The stream ends inside the operation's data.
         let cut = Array(at.stream[..<(at.inverse.lowerBound - 1)])

@@ -71,7 +71,7 @@ final class LoRABundleTests: XCTestCase {
 
     func testOverBudgetSaysByHowMuchAndWhichRankFits() throws {
         let (base, adapter, map) = try corpus()
-        var options = LoRABuildOptions()
+        var options = BundleOptions()
         options.maxBytes = 3_800
         XCTAssertThrowsError(try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key, options: options)) {
             let text = "\($0)"
@@ -144,8 +144,7 @@ final class LoRABundleTests: XCTestCase {
                 list.append(.stored(.factors, Array(parsed.stored(factorsEntry))))
             }
             func chunked(_ kind: SectionKind, _ op: [UInt8]) -> SectionPayload {
-                var chunks = ContentChunks(segmentSize: 4096)
-                _ = chunks  // directory by hand: one chunk in segment 1 (offsets 4096 ..< 8192)
+                // Directory by hand: one chunk in segment 1 (offsets 4096 ..< 8192).
                 var stored: [UInt8] = []
                 var directory: [UInt8] = []
                 LEB128.append(1, to: &directory); LEB128.append(op.count, to: &directory); LEB128.append(op.count, to: &directory)

@@ -59,10 +59,31 @@ public struct SegmentedOps: Sendable {
         }
     }
 
-    /// Operation bytes made elsewhere (`lowRankResidual`), appended to `segment`'s stream;
-    /// the caller keeps them inside the segment.
+    /// Operations written elsewhere (`lowRankResidual`), appended to `segment`'s
+    /// stream; the caller keeps them inside the segment.
+    public mutating func append(segment: Int, _ ops: OpStreamWriter) {
+        segments[segment, default: OpStreamWriter()].append(ops)
+    }
+
+    /// Bytes taken as they are into `segment`'s stream (tests that craft streams).
     public mutating func appendRaw(segment: Int, _ raw: [UInt8]) {
         segments[segment, default: OpStreamWriter()].appendRaw(raw)
+    }
+
+    /// A dataless operation over a factor block (`loraWeights`, `loraBias`)
+    /// covering `range`, split at segment boundaries; its length counts the
+    /// descriptor's units (bytes or int32 values).
+    public mutating func blockOp(_ opcode: Opcode, range: Range<Int>, block: Int) throws(BundleBuildError) {
+        let unit = Int(opcode.descriptor.unitBytes)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let segment = start / segmentSize
+            let end = min(range.upperBound, (segment + 1) * segmentSize)
+            guard (end - start) % unit == 0 else { throw .straddlingValues(range: range, segmentSize: segmentSize) }
+            segments[segment, default: OpStreamWriter()].dataless(
+                Operation(opcode: opcode, offset: UInt32(start), destination: UInt32(block), length: UInt32((end - start) / unit)))
+            start = end
+        }
     }
 
     /// `add32` on 4-aligned values (which never straddle a segment boundary).

@@ -101,20 +101,7 @@ public struct BundleDescription: Codable, Equatable, Sendable {
         }
     }
 
-    static func name(_ opcode: Opcode) -> String {
-        switch opcode {
-        case .xor: return "xor"
-        case .add8: return "add8"
-        case .add32: return "add32"
-        case .write: return "write"
-        case .move: return "move"
-        case .setLength: return "setLength"
-        case .coded: return "coded"
-        case .lowRankResidual: return "lowRankResidual"
-        case .loraWeights: return "loraWeights"
-        case .loraBias: return "loraBias"
-        }
-    }
+    static func name(_ opcode: Opcode) -> String { "\(opcode.descriptor.name)" }
 
     static func name(_ role: TensorMapEntry.Role) -> String {
         var parts: [String] = []

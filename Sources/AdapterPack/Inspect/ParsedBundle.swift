@@ -123,25 +123,17 @@ public struct ParsedBundle: Sendable {
         return list
     }
 
-    /// Operation counts per opcode for an op-stream section.
+    /// The operations of an op-stream section, their data skipped as each
+    /// opcode's descriptor says.
     public func operations(_ entry: SectionEntry) throws(FormatError) -> [Operation] {
         var ops: [Operation] = []
         for data in try decodedPieces(entry) {
             try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
-            var reader = OpReader(input: BufferInput(raw), kind: entry.kind)
-            while let op = try reader.next() {
-                ops.append(op)
-                switch op.opcode {
-                case .xor, .add8, .write: for _ in 0 ..< op.length { _ = try reader.byte() }
-                case .add32: for _ in 0 ..< op.length { _ = try reader.zigzag() }
-                case .coded:
-                    _ = try reader.varint()
-                    for _ in 0 ..< (try reader.varint()) { _ = try reader.byte() }
-                case .lowRankResidual:
-                    for _ in 0 ..< 2 { for _ in 0 ..< (try reader.varint()) { _ = try reader.byte() } }
-                case .move, .setLength, .loraWeights, .loraBias: break
+                var reader = OpReader(input: BufferInput(raw), kind: entry.kind)
+                while let op = try reader.next() {
+                    ops.append(op)
+                    try reader.skipData(of: op)
                 }
-            }
             }
         }
         return ops

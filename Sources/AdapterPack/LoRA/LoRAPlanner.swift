@@ -17,15 +17,10 @@ public struct LoRAModuleReport: Sendable, Equatable {
     public var largestDelta: Int
 }
 
-/// The sections and the exact target of a LoRA bundle (Spec/FORMAT.md §4.2–4.4).
+/// The plan of a LoRA bundle (Spec/FORMAT.md §4.2–4.4) and what it does per module.
 public struct LoRAPlan: Sendable {
-    public var target: [UInt8]
-    public var factors: [UInt8] = []
-    public var payload: ContentChunks
-    public var scales: SegmentedOps
-    public var layout = OpStreamWriter()
-    public var undo = OpStreamWriter()
-    public var tensorMap: [TensorMapEntry] = []
+    /// The sections `BundleAssembler` writes; its target is base + LoRA with the backups after it.
+    public var sections: BundlePlan
     public var modules: [LoRAModuleReport] = []
     /// Base bytes the target keeps after the model for unapply (rescaled rows and biases).
     public var backupBytes = 0
@@ -51,33 +46,32 @@ public enum LoRAPlanner {
 
     public static func plan(base: [UInt8], targets: [LoRATarget], segmentSize: Int,
                             mergeGap: Int = defaultMergeGap) throws -> LoRAPlan {
-        var plan = LoRAPlan(target: base, payload: ContentChunks(segmentSize: segmentSize),
-                            scales: SegmentedOps(segmentSize: segmentSize))
+        var plan = LoRAPlan(sections: BundlePlan(target: base, segmentSize: segmentSize))
         var backups: [Range<Int>] = []
         for target in targets {
-            let block = plan.factors.count
-            let (bytes, report, rescaled) = try expand(target, block: block, model: &plan.target)
-            plan.factors += bytes
+            let block = plan.sections.factors.count
+            let (bytes, report, rescaled) = try expand(target, block: block, model: &plan.sections.target)
+            plan.sections.factors += bytes
             plan.modules.append(report)
             let weights = target.weight.dataRange!
             let columns = target.module.inFeatures
-            try plan.payload.add(.loraWeights, range: weights, valueSize: 1, block: block)
+            try plan.sections.payload.blockOp(.loraWeights, range: weights, block: block)
             if let bias = target.bias?.dataRange {
-                try plan.payload.add(.loraBias, range: bias, valueSize: 4, block: block)
+                try plan.sections.payload.blockOp(.loraBias, range: bias, block: block)
             }
             for row in rescaled {
                 backups.append(weights.lowerBound + row * columns ..< weights.lowerBound + (row + 1) * columns)
                 if let bias = target.bias?.dataRange { backups.append(bias.lowerBound + 4 * row ..< bias.lowerBound + 4 * row + 4) }
             }
-            plan.tensorMap.append(entry(target.weight, role: .weights))
-            if let bias = target.bias { plan.tensorMap.append(entry(bias, role: .bias)) }
+            plan.sections.tensorMap.append(entry(target.weight, role: .weights))
+            if let bias = target.bias { plan.sections.tensorMap.append(entry(bias, role: .bias)) }
         }
         // Scale vectors: XOR of the float32 bit patterns (its own inverse).
         for target in targets {
             for range in [target.weight.quantization?.scaleRange, target.bias?.quantization?.scaleRange].compactMap({ $0 }) {
-                for run in changedRuns(base, plan.target, range) {
-                    let data = run.map { plan.target[$0] ^ base[$0] }
-                    plan.scales.bytesOp(.xor, offset: run.lowerBound, data: data[...])
+                for run in changedRuns(base, plan.sections.target, range) {
+                    let data = run.map { plan.sections.target[$0] ^ base[$0] }
+                    plan.sections.scales.bytesOp(.xor, offset: run.lowerBound, data: data[...])
                 }
             }
         }
@@ -86,14 +80,14 @@ public enum LoRAPlanner {
         if !runs.isEmpty {
             var tail = base.count
             let total = base.count + runs.reduce(0) { $0 + $1.count }
-            plan.layout.setLength(total)
+            plan.sections.layout.setLength(total)
             for run in runs {
-                plan.layout.move(from: run.lowerBound, to: tail, length: run.count)
-                plan.undo.move(from: tail, to: run.lowerBound, length: run.count)
-                plan.target += base[run]
+                plan.sections.layout.move(from: run.lowerBound, to: tail, length: run.count)
+                plan.sections.undo.move(from: tail, to: run.lowerBound, length: run.count)
+                plan.sections.target += base[run]
                 tail += run.count
             }
-            plan.undo.setLength(base.count)
+            plan.sections.undo.setLength(base.count)
             plan.backupBytes = total - base.count
             plan.backupRuns = runs.count
         }
@@ -113,21 +107,13 @@ public enum LoRAPlanner {
         let header = LoRABlockHeader(weights: UInt32(weights.lowerBound),
                                      bias: target.bias?.dataRange.map { UInt32($0.lowerBound) } ?? LoRABlockHeader.noBias,
                                      rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r))
-        var bytes = [UInt8](repeating: 0, count: header.blockSize)
+        var bytes = FactorBlockWriter.block(header, q, extent: header.blockSize)
         var report = LoRAModuleReport(module: module.name, tensorIndex: target.weight.index, matchedBy: target.matchedBy,
                                       rank: r, rows: rows, columns: columns, saturatingWeights: 0, rescaledRows: 0,
                                       largestDelta: 0)
         // Every row's v = w + Δ, with the device's arithmetic.
         var values = [[Int64]](repeating: [], count: rows)
         var rowParameters: [LoRARow] = []
-        bytes.withUnsafeMutableBytes { raw in
-            header.write(into: raw)
-            for (i, v) in q.aT.enumerated() { raw[header.aOffset + i] = UInt8(bitPattern: v) }
-            for o in 0 ..< rows {
-                let record = header.rowsOffset + o * header.rowRecordSize
-                for k in 0 ..< r { raw[record + k] = UInt8(bitPattern: q.b[o * r + k]) }
-            }
-        }
         bytes.withUnsafeBytes { raw in
             for o in 0 ..< rows {
                 let m = q.multipliers[o]
@@ -235,73 +221,5 @@ public enum LoRAPlanner {
 
     static func writeLE32(_ b: inout [UInt8], _ p: Int, _ v: UInt32) {
         for k in 0 ..< 4 { b[p + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
-    }
-}
-
-/// Content-section chunks built from raw operations (for the LoRA opcodes,
-/// which `SegmentedOps` does not write), coded like `SegmentedOps.encoded`.
-public struct ContentChunks: Sendable {
-    public let segmentSize: Int
-    public private(set) var segments: [Int: [UInt8]] = [:]
-    public private(set) var operationCount = 0
-
-    public init(segmentSize: Int) { self.segmentSize = segmentSize }
-
-    public var isEmpty: Bool { segments.isEmpty }
-
-    /// `loraWeights` (value size 1) or `loraBias` (value size 4) over `range`,
-    /// split at segment boundaries.
-    public mutating func add(_ opcode: Opcode, range: Range<Int>, valueSize: Int, block: Int) throws {
-        var start = range.lowerBound
-        while start < range.upperBound {
-            let segment = start / segmentSize
-            let end = min(range.upperBound, (segment + 1) * segmentSize)
-            guard (end - start) % valueSize == 0 else {
-                throw PEFTError.map("int32 values at \(range) straddle a segment boundary at an unaligned offset")
-            }
-            var op: [UInt8] = [opcode.rawValue]
-            LEB128.append(start, to: &op)
-            LEB128.append((end - start) / valueSize, to: &op)
-            LEB128.append(block, to: &op)
-            segments[segment, default: []] += op
-            operationCount += 1
-            start = end
-        }
-    }
-
-    public var decodedLength: Int { segments.values.reduce(0) { $0 + $1.count } }
-
-    public func encoded(_ codec: SectionCodec) -> (stored: [UInt8], decodedLength: Int) {
-        var directory: [UInt8] = []
-        var data: [UInt8] = []
-        var previous = -1
-        for (segment, stream) in segments.sorted(by: { $0.key < $1.key }) {
-            let chunk: [UInt8]
-            switch codec {
-            case .stored: chunk = stream
-            case .deflate(let bits): chunk = Deflate.compress(stream, windowBits: bits)
-            }
-            LEB128.append(segment - previous - 1, to: &directory)
-            LEB128.append(chunk.count, to: &directory)
-            LEB128.append(stream.count, to: &directory)
-            data += chunk
-            previous = segment
-        }
-        var stored: [UInt8] = []
-        LEB128.append(directory.count, to: &stored)
-        return (stored + directory + data, decodedLength)
-    }
-
-    /// The smallest coding whose decoder fits `maxWindow`.
-    public func section(_ kind: SectionKind, maxWindow: Int) -> SectionPayload {
-        let plain = encoded(.stored)
-        var best = SectionPayload(kind: kind, codec: .stored, stored: plain.stored, decodedLength: plain.decodedLength)
-        for codec in SectionPayload.deflateCodecs(maxWindow: maxWindow) {
-            let packed = encoded(codec)
-            if packed.stored.count < best.stored.count {
-                best = SectionPayload(kind: kind, codec: codec, stored: packed.stored, decodedLength: packed.decodedLength)
-            }
-        }
-        return best
     }
 }

@@ -42,7 +42,7 @@ public enum LowRankPlanner {
         /// Factor block followed by its ratio records (goes at `block` in the factors section).
         public var factorBytes: [UInt8]
         /// `lowRankResidual` operations by segment.
-        public var operations: [(segment: Int, bytes: [UInt8])]
+        public var operations: [(segment: Int, ops: OpStreamWriter)]
         public var report: LowRankReport
         public var cost: Int { report.totalBytes }
     }
@@ -140,14 +140,11 @@ public enum LowRankPlanner {
         let r = q.rank, rows = q.rows, columns = q.columns
         let header = LoRABlockHeader(weights: UInt32(range.lowerBound), bias: LoRABlockHeader.noBias,
                                      rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r))
-        var bytes = [UInt8](repeating: 0, count: LowRankResidual.extent(header))
+        var bytes = FactorBlockWriter.block(header, q, extent: LowRankResidual.extent(header))
         var rowParameters: [LoRARow] = []
         bytes.withUnsafeMutableBytes { raw in
-            header.write(into: raw)
-            for (i, v) in q.aT.enumerated() { raw[header.aOffset + i] = UInt8(bitPattern: v) }
             for o in 0 ..< rows {
                 let record = header.rowsOffset + o * header.rowRecordSize
-                for k in 0 ..< r { raw[record + k] = UInt8(bitPattern: q.b[o * r + k]) }
                 let parameters = LoRARow(multiplier: q.multipliers[o].multiplier, shift: q.multipliers[o].shift)
                 parameters.write(into: raw, at: record + r)
                 rowParameters.append(parameters)
@@ -168,7 +165,7 @@ public enum LowRankPlanner {
                 }
             }
         }
-        var operations: [(segment: Int, bytes: [UInt8])] = []
+        var operations: [(segment: Int, ops: OpStreamWriter)] = []
         var forwardBytes = 0, inverseBytes = 0
         var start = range.lowerBound
         while start < range.upperBound {
@@ -177,18 +174,15 @@ public enum LowRankPlanner {
             let piece = start - range.lowerBound ..< end - range.lowerBound
             let r1 = CodedDeltaEncoder.encode(forward[piece], mode: CodedDeltaMode(xor: false, laneBits: 0))
             let r2 = CodedDeltaEncoder.encode(inverse[piece], mode: CodedDeltaMode(xor: false, laneBits: 0))
-            var op: [UInt8] = [Opcode.lowRankResidual.rawValue]
-            for v in [start, end - start, block, r1.count] { LEB128.append(v, to: &op) }
-            op += r1
-            LEB128.append(r2.count, to: &op)
-            op += r2
+            var op = OpStreamWriter()
+            op.lowRankResidual(offset: start, length: end - start, block: block, forward: r1, inverse: r2)
             operations.append((segment, op))
             forwardBytes += r1.count
             inverseBytes += r2.count
             start = end
         }
         let report = LowRankReport(tensorIndex: -1, rows: rows, columns: columns, rank: r, factorBytes: bytes.count,
-                                   operationBytes: operations.reduce(0) { $0 + $1.bytes.count },
+                                   operationBytes: operations.reduce(0) { $0 + $1.ops.bytes.count },
                                    forwardResidualBytes: forwardBytes, inverseResidualBytes: inverseBytes,
                                    plainBytes: 0, energy: 0)
         return Candidate(factorBytes: bytes, operations: operations, report: report)

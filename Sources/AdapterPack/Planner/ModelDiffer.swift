@@ -1,29 +1,22 @@
 import AdapterFormat
 
-/// The op streams and tensor map that turn a base model into a target model.
+/// What `diff` found: the bundle's plan and how the models paired up.
 public struct DeltaPlan: Sendable {
-    public var layout = OpStreamWriter()
-    public var scales: SegmentedOps
-    public var payload: SegmentedOps
-    public var undo = OpStreamWriter()
-    public var tensorMap: [TensorMapEntry] = []
+    /// The sections `BundleAssembler` writes.
+    public var sections: BundlePlan
     /// Blocks of the base kept in the target (one block when the layout is unchanged).
     public var blocks: [Block] = []
     /// Target bytes that come from no base byte.
     public var literalBytes = 0
     /// Tensors of the target paired with base tensors by graph position.
     public var matchedTensors = 0
-    /// Factor blocks and ratio records of `lowRankResidual` operations (Spec/FORMAT.md §4.5).
-    public var factors: [UInt8] = []
     /// The weight tensors coded by low-rank prediction plus residual.
     public var lowRank: [LowRankReport] = []
+    /// What the bundler changed after planning (a coding dropped), for the user.
+    public var notes: [String] = []
 
-    /// `deflate`: whether the content sections may be deflated (see `SegmentedOps.deflate`).
-    public init(segmentSize: Int, deflate: Bool = true) {
-        scales = SegmentedOps(segmentSize: segmentSize)
-        payload = SegmentedOps(segmentSize: segmentSize)
-        scales.deflate = deflate
-        payload.deflate = deflate
+    public init(target: [UInt8], segmentSize: Int, deflate: Bool = true) {
+        sections = BundlePlan(target: target, segmentSize: segmentSize, deflate: deflate)
     }
 }
 
@@ -46,7 +39,7 @@ public enum ModelDiffer {
                             lowRank useLowRank: Bool = true, deflate: Bool = true) -> DeltaPlan {
         let baseModel = try? TFLiteModel(bytes: base)
         let targetModel = try? TFLiteModel(bytes: target)
-        var plan = DeltaPlan(segmentSize: segmentSize, deflate: deflate)
+        var plan = DeltaPlan(target: target, segmentSize: segmentSize, deflate: deflate)
         var anchors: [Block] = []
         // int8 weight tensors that may take the low-rank coding, by target data offset.
         var lowRank: [Int: TensorPair] = [:]
@@ -91,16 +84,16 @@ public enum ModelDiffer {
     static func planLayout(_ plan: inout DeltaPlan, base: [UInt8], target: [UInt8]) {
         let moved = plan.blocks.filter { $0.shift != 0 }
         guard !moved.isEmpty || base.count != target.count else { return }
-        if target.count > base.count { plan.layout.setLength(target.count) }
+        if target.count > base.count { plan.sections.layout.setLength(target.count) }
         // Leftward moves front to back, then rightward moves back to front:
         // with ordered, disjoint blocks no move reads bytes another has written.
-        for b in moved where b.shift < 0 { plan.layout.move(from: b.base, to: b.target, length: b.length) }
-        for b in moved.reversed() where b.shift > 0 { plan.layout.move(from: b.base, to: b.target, length: b.length) }
-        if target.count < base.count { plan.layout.setLength(target.count) }
+        for b in moved where b.shift < 0 { plan.sections.layout.move(from: b.base, to: b.target, length: b.length) }
+        for b in moved.reversed() where b.shift > 0 { plan.sections.layout.move(from: b.base, to: b.target, length: b.length) }
+        if target.count < base.count { plan.sections.layout.setLength(target.count) }
 
-        if base.count > target.count { plan.undo.setLength(base.count) }
-        for b in moved where b.shift > 0 { plan.undo.move(from: b.target, to: b.base, length: b.length) }
-        for b in moved.reversed() where b.shift < 0 { plan.undo.move(from: b.target, to: b.base, length: b.length) }
+        if base.count > target.count { plan.sections.undo.setLength(base.count) }
+        for b in moved where b.shift > 0 { plan.sections.undo.move(from: b.target, to: b.base, length: b.length) }
+        for b in moved.reversed() where b.shift < 0 { plan.sections.undo.move(from: b.target, to: b.base, length: b.length) }
         // Base bytes no block carries are restored verbatim.
         var covered = [Bool](repeating: false, count: base.count)
         for b in plan.blocks { for i in b.base ..< b.base + b.length { covered[i] = true } }
@@ -109,16 +102,16 @@ public enum ModelDiffer {
             if covered[i] { i += 1; continue }
             var j = i
             while j < base.count, !covered[j] { j += 1 }
-            plan.undo.bytesOp(.write, offset: i, data: base[i ..< j])
+            plan.sections.undo.bytesOp(.write, offset: i, data: base[i ..< j])
             i = j
         }
-        if base.count < target.count { plan.undo.setLength(base.count) }
+        if base.count < target.count { plan.sections.undo.setLength(base.count) }
     }
 
     /// Bytes outside any known tensor: XOR runs, literal runs as `write`.
     static func emitUntyped(_ plan: inout DeltaPlan, base: [UInt8], target: [UInt8], origin: [Int], range: Range<Int>) {
         for run in changedRuns(base: base, target: target, origin: origin, range: range) {
-            emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
+            emitXorOrWrite(&plan.sections.payload, base: base, target: target, origin: origin, range: run)
         }
     }
 
@@ -130,10 +123,10 @@ public enum ModelDiffer {
         guard let span = runs.first.map({ $0.lowerBound ..< runs.last!.upperBound }) else { return }
         // Quantization vectors are listed by the scales section's operations;
         // the map names the weight and bias tensors (32 bytes an entry).
-        if case .quantization = region.content {} else { plan.tensorMap.append(region.mapEntry()) }
+        if case .quantization = region.content {} else { plan.sections.tensorMap.append(region.mapEntry()) }
         if hasLiteral {
             for run in changedRuns(base: base, target: target, origin: origin, range: range) {
-                emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
+                emitXorOrWrite(&plan.sections.payload, base: base, target: target, origin: origin, range: run)
             }
             return
         }
@@ -144,7 +137,7 @@ public enum ModelDiffer {
                                                 base: base, target: target, origin: origin) {
                 break
             }
-            plan.payload.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
+            plan.sections.payload.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
         case .int32Values where range.lowerBound % 4 == 0:
             // Align the span to whole values of the region.
             let first = range.lowerBound + (span.lowerBound - range.lowerBound) / 4 * 4
@@ -159,19 +152,19 @@ public enum ModelDiffer {
             words.add32(offset: first, deltas: deltas)
             if CodedDeltaEncoder.operationSize(offset: first, values: bytewise, mode: CodedDeltaMode(xor: false, laneBits: 2))
                 < words.bytes.count {
-                plan.payload.smallestBytes(xor: false, offset: first, values: bytewise[...], laneBits: 2)
+                plan.sections.payload.smallestBytes(xor: false, offset: first, values: bytewise[...], laneBits: 2)
             } else {
-                plan.payload.add32(offset: first, deltas: deltas)
+                plan.sections.payload.add32(offset: first, deltas: deltas)
             }
         case .quantization:
             // XOR of the bit patterns, whole elements, one lane per byte of a float32.
             let first = range.lowerBound + (span.lowerBound - range.lowerBound) / 4 * 4
             let last = min(range.upperBound, range.lowerBound + (span.upperBound - range.lowerBound + 3) / 4 * 4)
             let data = (first ..< last).map { target[$0] ^ base[origin[$0]] }
-            plan.scales.smallestBytes(xor: true, offset: first, values: data[...], laneBits: 2)
+            plan.sections.scales.smallestBytes(xor: true, offset: first, values: data[...], laneBits: 2)
         case .otherTensor, .int32Values:
             for run in runs.flatMap({ changedRuns(base: base, target: target, origin: origin, range: $0) }) {
-                emitXorOrWrite(&plan.payload, base: base, target: target, origin: origin, range: run)
+                emitXorOrWrite(&plan.sections.payload, base: base, target: target, origin: origin, range: run)
             }
         }
     }
@@ -183,17 +176,17 @@ public enum ModelDiffer {
                             span: Range<Int>, base: [UInt8], target: [UInt8], origin: [Int]) -> Bool {
         let baseStart = origin[range.lowerBound]
         guard baseStart >= 0, range.allSatisfy({ origin[$0] == baseStart + ($0 - range.lowerBound) }) else { return false }
-        var plain = SegmentedOps(segmentSize: plan.payload.segmentSize)
-        plain.deflate = plan.payload.deflate
+        var plain = SegmentedOps(segmentSize: plan.sections.payload.segmentSize)
+        plain.deflate = plan.sections.payload.deflate
         plain.smallestBytes(xor: false, offset: span.lowerBound, values: deltas[...])
         guard var candidate = LowRankPlanner.best(base: base, target: target, baseTensor: pair.base, targetTensor: pair.target,
-                                                  baseStart: baseStart, range: range, segmentSize: plan.payload.segmentSize,
-                                                  block: plan.factors.count) else { return false }
-        let sectionEntry = plan.factors.isEmpty ? SectionEntry.size : 0
+                                                  baseStart: baseStart, range: range, segmentSize: plan.sections.payload.segmentSize,
+                                                  block: plan.sections.factors.count) else { return false }
+        let sectionEntry = plan.sections.factors.isEmpty ? SectionEntry.size : 0
         guard candidate.cost + sectionEntry < plain.decodedLength else { return false }
         candidate.report.plainBytes = plain.decodedLength
-        plan.factors += candidate.factorBytes
-        for op in candidate.operations { plan.payload.appendRaw(segment: op.segment, op.bytes) }
+        plan.sections.factors += candidate.factorBytes
+        for op in candidate.operations { plan.sections.payload.append(segment: op.segment, op.ops) }
         plan.lowRank.append(candidate.report)
         return true
     }

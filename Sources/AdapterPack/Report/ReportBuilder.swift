@@ -87,7 +87,7 @@ public struct ReportBuilder {
             throw .targetMatchesNoBundle(path: targets[unused].path)
         }
         return OTAReport(
-            schema: OTAReport.schemaID, tool: DiffBundler.toolVersion,
+            schema: OTAReport.schemaID, tool: BundleAssembler.toolVersion,
             fleet: .init(devices: devices, pricePerMB: pricePerMB, currency: currency, bytesPerMB: 1_000_000),
             links: links.map(\.description), assumptions: Self.assumptions, bundles: bundles,
             fleetTotals: FleetTotals(devices: devices, bundleBytes: bundles.reduce(0) { $0 + $1.bundleBytes },
