@@ -28,7 +28,8 @@ public struct ContentChunk: Equatable, Sendable {
 /// length, varint decoded length. Chunk data follows the directory in order.
 public struct ChunkDirectoryReader<Input: ByteInput> {
     private var input: Input
-    private let section: SectionEntry
+    /// The content section whose directory this is.
+    public let section: SectionEntry
     private let segmentCount: UInt32
     private var consumed = 0
     private var directoryEnd = 0
@@ -37,11 +38,27 @@ public struct ChunkDirectoryReader<Input: ByteInput> {
     private var storedTotal: UInt64 = 0
     private var decodedTotal: UInt64 = 0
 
-    /// `input` yields the section's stored bytes from their first byte.
+    private var started = false
+
+    /// `input` yields the section's stored bytes from their first byte; the
+    /// directory's length is read (and checked) at once.
     public init(input: Input, section: SectionEntry, segmentCount: UInt32) throws(FormatError) {
+        self.init(deferred: input, section: section, segmentCount: segmentCount)
+        try start()
+    }
+
+    /// Like `init(input:section:segmentCount:)`, but reads nothing until the
+    /// first `next()`. A section of stored length 0 (one the bundle does not
+    /// have) yields no chunks.
+    public init(deferred input: Input, section: SectionEntry, segmentCount: UInt32) {
         self.input = input
         self.section = section
         self.segmentCount = segmentCount
+    }
+
+    private mutating func start() throws(FormatError) {
+        started = true
+        guard section.storedLength > 0 else { return }
         let length = try varint()
         guard UInt64(consumed) + UInt64(length) <= UInt64(section.storedLength) else { throw bad() }
         directoryEnd = consumed + Int(length)
@@ -50,6 +67,7 @@ public struct ChunkDirectoryReader<Input: ByteInput> {
 
     /// The next chunk, or nil after the last (when the totals are checked).
     public mutating func next() throws(FormatError) -> ContentChunk? {
+        if !started { try start() }
         if consumed == directoryEnd {
             guard storedTotal == UInt64(section.storedLength) - UInt64(directoryEnd),
                   decodedTotal == UInt64(section.decodedLength) else { throw bad() }

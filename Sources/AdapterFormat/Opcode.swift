@@ -29,43 +29,42 @@ public enum Opcode: UInt8, Sendable, CaseIterable {
     /// The operation's static description.
     @inline(__always)
     public var descriptor: OperationDescriptor {
-        let content = SectionKinds(.scales, .payload)
         switch self {
         case .xor:
-            return OperationDescriptor(name: "xor", fields: .offsetLength, data: .bytes, sections: content,
+            return OperationDescriptor(name: "xor", fields: .offsetLength, data: .bytes, sections: .content,
                                        feature: nil, unitBytes: 1, inverse: .itself)
         case .add8:
-            return OperationDescriptor(name: "add8", fields: .offsetLength, data: .bytes, sections: content,
+            return OperationDescriptor(name: "add8", fields: .offsetLength, data: .bytes, sections: .content,
                                        feature: nil, unitBytes: 1, inverse: .inverted)
         case .add32:
-            return OperationDescriptor(name: "add32", fields: .offsetLength, data: .zigzag, sections: content,
+            return OperationDescriptor(name: "add32", fields: .offsetLength, data: .zigzag, sections: .content,
                                        feature: nil, unitBytes: 4, inverse: .inverted)
         case .write:
             return OperationDescriptor(name: "write", fields: .offsetLength, data: .bytes,
-                                       sections: SectionKinds(.scales, .payload, .undo),
+                                       sections: [.content, .undo],
                                        feature: nil, unitBytes: 1, inverse: .undoSection)
         case .move:
             return OperationDescriptor(name: "move", fields: .sourceDestinationLength, data: .none,
-                                       sections: SectionKinds(.layout, .undo),
+                                       sections: [.layout, .undo],
                                        feature: .layout, unitBytes: 1, inverse: .undoSection)
         case .setLength:
             return OperationDescriptor(name: "setLength", fields: .length, data: .none,
-                                       sections: SectionKinds(.layout, .undo),
+                                       sections: [.layout, .undo],
                                        feature: .layout, unitBytes: 1, inverse: .undoSection)
         case .coded:
-            return OperationDescriptor(name: "coded", fields: .offsetLength, data: .modeAndCoded, sections: content,
+            return OperationDescriptor(name: "coded", fields: .offsetLength, data: .modeAndCoded, sections: .content,
                                        feature: nil, unitBytes: 1, inverse: .inverted)
         case .lowRankResidual:
             return OperationDescriptor(name: "lowRankResidual", fields: .offsetLengthBlock, data: .twoCoded,
-                                       sections: SectionKinds(.payload),
+                                       sections: .payload,
                                        feature: .lowRank, unitBytes: 1, inverse: .inverted)
         case .loraWeights:
             return OperationDescriptor(name: "loraWeights", fields: .offsetLengthBlock, data: .none,
-                                       sections: SectionKinds(.payload),
+                                       sections: .payload,
                                        feature: .lora, unitBytes: 1, inverse: .inverted)
         case .loraBias:
             return OperationDescriptor(name: "loraBias", fields: .offsetLengthBlock, data: .none,
-                                       sections: SectionKinds(.payload),
+                                       sections: .payload,
                                        feature: .lora, unitBytes: 4, inverse: .undoSection)
         }
     }

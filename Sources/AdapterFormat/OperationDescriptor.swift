@@ -65,11 +65,13 @@ public struct SectionKinds: OptionSet, Sendable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public init(_ kinds: SectionKind...) {
-        var raw: UInt32 = 0
-        for kind in kinds { raw |= 1 << UInt32(kind.rawValue) }
-        rawValue = raw
-    }
+    // Computed from literals: no lazily initialised globals in device builds.
+    public static var layout: SectionKinds { SectionKinds(rawValue: 1 << 3) }
+    public static var scales: SectionKinds { SectionKinds(rawValue: 1 << 4) }
+    public static var payload: SectionKinds { SectionKinds(rawValue: 1 << 5) }
+    public static var undo: SectionKinds { SectionKinds(rawValue: 1 << 6) }
+    /// The content sections, whose streams are cut into per-segment chunks.
+    public static var content: SectionKinds { SectionKinds(rawValue: 1 << 4 | 1 << 5) }
 
-    public func contains(_ kind: SectionKind) -> Bool { rawValue & (1 << UInt32(kind.rawValue)) != 0 }
+    public func contains(_ kind: SectionKind) -> Bool { rawValue & (1 << UInt32(kind.rawValue & 31)) != 0 }
 }

@@ -137,7 +137,6 @@ public struct BundleLoader<Source: BundleSource, Verifier: SignatureVerifier> {
         #if !ADAPTERPACK_NO_LAYOUT  // (without layout support, verifyBundle refuses layout and undo sections)
         if applying { try executor.run(bundle.table.layout, source: source, window: window, mode: mode) }
         #endif
-        if validating { try validateContent(bundle, &executor) }
         try runContent(bundle, &executor, mode: validating ? .validate : applying ? .forward : .inverse)
         #if !ADAPTERPACK_NO_LAYOUT
         if !applying {

@@ -59,7 +59,7 @@ final class OpStreamWriterTests: XCTestCase {
                     XCTAssertEqual(try reader.next(), expected, "\(opcode) in \(kind)")
                     try reader.skipData(of: expected)
                     XCTAssertEqual(reader.consumed, writer.bytes.count, "\(opcode): data skipped exactly")
-                    if SectionKinds(.scales, .payload, .undo).contains(kind) {
+                    if SectionKinds([.content, .undo]).contains(kind) {
                         XCTAssertEqual(try reader.next()?.opcode, .write)
                     }
                 }
@@ -79,7 +79,7 @@ final class OpStreamWriterTests: XCTestCase {
             // Layout operations move bytes or the length: a loader without layout support lacks them.
             if d.fields == .sourceDestinationLength || d.fields == .length { XCTAssertEqual(d.feature, .layout) }
             // Factor-block operations live in payload chunks only.
-            if d.fields == .offsetLengthBlock { XCTAssertEqual(d.sections, SectionKinds(.payload)) }
+            if d.fields == .offsetLengthBlock { XCTAssertEqual(d.sections, .payload) }
         }
         // `inspect --json` prints these names (golden vectors); they must not drift.
         XCTAssertEqual(Opcode.allCases.map { "\($0.descriptor.name)" },
