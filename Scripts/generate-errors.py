@@ -68,8 +68,8 @@ class Case:
         self.where = where
 
     def field(self, key):
-        lines = self.fields.get(key)
-        return None if lines is None else lines
+        """The lines of a `- key:` doc field (first, continuations), or None."""
+        return self.fields.get(key)
 
 
 class Enum:
@@ -421,7 +421,7 @@ def outputs():
 def main(argv):
     check = argv[1:] == ["--check"]
     if argv[1:] and not check:
-        print(__doc__.split("\n\n")[-2], file=sys.stderr)
+        print(next(p for p in __doc__.split("\n\n") if p.startswith("Usage:")), file=sys.stderr)
         return 2
     try:
         files = outputs()
