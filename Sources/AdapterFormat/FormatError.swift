@@ -1,67 +1,50 @@
-#if hasFeature(Embedded)
-/// Why a bundle (or a piece of one) was refused: on the device, only which
-/// kind of refusal.
-///
-/// The device reports errors as integer codes (`adapter_loader.h`), so the
-/// details the host prints would be computed and copied through every error
-/// path only to be dropped at the C boundary: payload-free errors make the
-/// loader about 4 KB smaller on a Cortex-M4. The factories below have the
-/// host cases' names and labels, so every throw site is the same source in
-/// both builds; their arguments are discarded (and optimized away).
-public enum FormatError: Error, Equatable, Sendable {
-    case badMagic, unsupportedVersion, truncated, invalidHeaderField, invalidSection
-    case sectionDigestMismatch, malformedRecord, inflate, io
+// The error catalog of the bundle format. Each case's doc comment ends with
+// structured lines that Scripts/generate-errors.py reads:
+//   - message: the host's text for the case, a Swift `String` expression over
+//     the case's payload names (usually a string literal with interpolation;
+//     deeper-indented lines continue it);
+//   - device: keeps payload — the Embedded variant keeps this case's payload
+//     (otherwise it drops it).
+// From them the script writes FormatError+Embedded.swift (the device's
+// payload-free variant) and the host messages in
+// Sources/AdapterPack/Loading/ErrorMessages.swift. Edit this file, then run
+// `python3 Scripts/generate-errors.py`.
 
-    @inline(__always) public static func badMagic(found: UInt32) -> FormatError { .badMagic }
-    @inline(__always) public static func unsupportedVersion(major: UInt16, minor: UInt16) -> FormatError {
-        .unsupportedVersion
-    }
-    @inline(__always) public static func truncated(offset: Int, needed: Int, available: Int) -> FormatError {
-        .truncated
-    }
-    @inline(__always) public static func invalidHeaderField(_ field: HeaderField, value: UInt32) -> FormatError {
-        .invalidHeaderField
-    }
-    @inline(__always) public static func invalidSection(index: Int, _ problem: SectionProblem) -> FormatError {
-        .invalidSection
-    }
-    @inline(__always) public static func sectionDigestMismatch(index: Int, kind: UInt16) -> FormatError {
-        .sectionDigestMismatch
-    }
-    @inline(__always) public static func malformedRecord(section: UInt16, offset: Int,
-                                                         _ problem: RecordProblem) -> FormatError {
-        .malformedRecord
-    }
-    @inline(__always) public static func inflate(_ problem: InflateProblem, outputOffset: Int) -> FormatError {
-        .inflate
-    }
-    @inline(__always) public static func io(offset: Int) -> FormatError { .io }
-}
-#else
+#if !hasFeature(Embedded)
 /// Why a bundle (or a piece of one) was refused.
 ///
 /// Every case carries what a person needs to act: the field, the offset, the
 /// expected and the actual value. `AdapterFormat` has no `String` formatting
 /// (it must build with Embedded Swift); the host renders these cases as text.
-/// Device builds carry only the kind (see the Embedded variant above).
+/// Device builds carry only the kind (FormatError+Embedded.swift, generated
+/// from this declaration).
 public enum FormatError: Error, Equatable, Sendable {
     /// The first four bytes are not the bundle magic.
+    /// - message: "not an adapterpack bundle: magic is 0x\(String(found, radix: 16)) at offset 0, expected \"ADPB\""
     case badMagic(found: UInt32)
     /// The major format version is not one this reader understands.
+    /// - message: "unsupported format version \(major).\(minor) at offset 4 (this reader understands major version \(BundleHeader.majorVersion))"
     case unsupportedVersion(major: UInt16, minor: UInt16)
     /// A fixed-size structure or a declared length runs past the end of the data.
+    /// - message: "bundle truncated at offset \(offset): needs \(needed) bytes, has \(available)"
     case truncated(offset: Int, needed: Int, available: Int)
     /// A header field has a value the specification does not allow.
-    case invalidHeaderField(HeaderField, value: UInt32)
+    /// - message: "header field '\(field)' has invalid value \(value)"
+    case invalidHeaderField(_ field: HeaderField, value: UInt32)
     /// A section-table entry has a bad value.
-    case invalidSection(index: Int, SectionProblem)
+    /// - message: "section table entry \(index): \(problem)"
+    case invalidSection(index: Int, _ problem: SectionProblem)
     /// The SHA-256 of a section's stored bytes differs from the table's digest.
+    /// - message: "digest mismatch in section \(index) (\(kindName(kind))): its bytes were altered or corrupted"
     case sectionDigestMismatch(index: Int, kind: UInt16)
     /// A record inside a section (metadata, tensor map, op stream) is malformed.
-    case malformedRecord(section: UInt16, offset: Int, RecordProblem)
+    /// - message: "malformed \(kindName(section)) section at decoded offset \(offset): \(problem)"
+    case malformedRecord(section: UInt16, offset: Int, _ problem: RecordProblem)
     /// The deflate stream of a section is invalid.
-    case inflate(InflateProblem, outputOffset: Int)
+    /// - message: "invalid deflate stream after \(outputOffset) decoded bytes: \(problem)"
+    case inflate(_ problem: InflateProblem, outputOffset: Int)
     /// The bundle source delivered no bytes at this bundle offset.
+    /// - message: "could not read bundle bytes at offset \(offset)"
     case io(offset: Int)
 }
 #endif
@@ -74,48 +57,89 @@ public enum HeaderField: UInt8, Sendable {
 
 /// What is wrong with a section-table entry.
 public enum SectionProblem: Equatable, Sendable {
-    case unknownKind(UInt16)
-    case unknownCodec(UInt16)
-    case duplicateKind(UInt16)
+    /// The kind is not one the format defines.
+    /// - message: "unknown section kind \(kind)"
+    case unknownKind(_ kind: UInt16)
+    /// The codec is unknown, or not allowed for this kind.
+    /// - message: "unknown or disallowed codec 0x\(String(codec, radix: 16))"
+    case unknownCodec(_ codec: UInt16)
+    /// Two entries have the same kind.
+    /// - message: "duplicate section \(kindName(kind))"
+    case duplicateKind(_ kind: UInt16)
     /// Sections must follow the table back to back, in table order.
+    /// - message: "section starts at offset \(actualOffset), expected \(expectedOffset)"
     case misplaced(expectedOffset: UInt32, actualOffset: UInt32)
+    /// The section does not end inside the bundle (the last one must end at its end).
+    /// - message: "section at offset \(offset) with \(length) bytes ends at \(UInt64(offset) + UInt64(length)), "
+    ///     + "not inside the bundle's \(bundleLength) bytes (the last section must end exactly there)"
     case outOfBounds(offset: UInt32, length: UInt32, bundleLength: UInt32)
+    /// A section every bundle must have is absent.
+    /// - message: "required section \(kindName(kind)) is missing"
     case missingRequired(kind: UInt16)
     /// The signature section must be the last one and have the fixed size.
+    /// - message: "sections out of order (kinds must increase, signature last)"
     case signatureNotLast
-    case badLength(UInt32)
+    /// The length is not allowed for this kind.
+    /// - message: "bad section length \(length)"
+    case badLength(_ length: UInt32)
+    /// The signature entry's digest field is not zero.
+    /// - message: "signature entry digest must be zero"
     case nonzeroDigest
 }
 
 /// What is wrong with a record inside a section.
 public enum RecordProblem: Equatable, Sendable {
-    case unknownOpcode(UInt8)
-    case unknownTag(UInt16)
+    /// The opcode is unknown, or not allowed in this section.
+    /// - message: "opcode \(opcode) is unknown or not allowed in this section"
+    case unknownOpcode(_ opcode: UInt8)
+    /// A varint does not fit in 32 bits.
+    /// - message: "number does not fit in 32 bits"
     case varintOverflow
     /// An operation reaches past the model bytes it may touch.
+    /// - message: "operation on bytes \(offset)..<\(offset + length) reaches past the model limit \(limit)"
     case outOfModel(offset: UInt32, length: UInt32, limit: UInt32)
     /// The section ended in the middle of a record.
+    /// - message: "record cut short"
     case unexpectedEnd
     /// The decoded length differs from the table's decoded length.
+    /// - message: "decoded length \(actual), table says \(expected)"
     case decodedLength(expected: UInt32, actual: UInt32)
-    case phaseOrder
-    case badValue(UInt32)
+    /// A field has a value the specification does not allow.
+    /// - message: "invalid value \(value)"
+    case badValue(_ value: UInt32)
     /// A content chunk's operation reaches outside the chunk's segment.
+    /// - message: "operation on bytes \(offset)..<\(offset + length) lies outside its chunk's segment \(segment)"
     case outsideSegment(segment: UInt32, offset: UInt32, length: UInt32)
     /// Chunk directory: segments not strictly increasing, beyond the model, or
     /// lengths that do not add up to the section's.
+    /// - message: "chunk directory invalid (segments must increase, stay inside the model, and lengths must add up)"
     case badChunkDirectory
     /// A LoRA operation or its factor block is invalid.
-    case lora(LoRAProblem)
+    /// - message: "\(problem)"
+    case lora(_ problem: LoRAProblem)
 }
 
 /// Why a raw deflate (RFC 1951) stream was refused.
 public enum InflateProblem: Equatable, Sendable {
+    /// The stream ended before its final block did.
+    /// - message: "input ended early"
     case inputEnded
+    /// A block header has the reserved type 3.
+    /// - message: "reserved block type 3"
     case reservedBlockType
+    /// A stored block's LEN is not the complement of its NLEN.
+    /// - message: "stored block LEN/NLEN mismatch"
     case storedLengthMismatch
+    /// The code lengths do not form a valid Huffman code.
+    /// - message: "invalid Huffman code lengths"
     case badCodeLengths
+    /// A code decodes to no symbol, or to one that is not allowed.
+    /// - message: "invalid symbol"
     case badSymbol
+    /// A back-reference reaches further back than the window.
+    /// - message: "distance \(distance) beyond the \(windowSize)-byte window"
     case distanceTooFar(distance: Int, windowSize: Int)
+    /// Bytes follow the final block.
+    /// - message: "data after the final block"
     case trailingData
 }

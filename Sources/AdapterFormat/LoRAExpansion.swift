@@ -176,14 +176,19 @@ public struct LoRARow: Equatable, Sendable {
     }
 }
 
-/// What is wrong with a LoRA operation or the factor block it names.
+/// What is wrong with a LoRA operation or the factor block it names. (The
+/// `- message:` lines are the host's text; see FormatError.swift.)
 public enum LoRAProblem: Equatable, Sendable {
     /// A LoRA operation in a bundle without a factors section.
+    /// - message: "LoRA operation in a bundle without a factors section (kind 7)"
     case noFactorsSection
     /// The block (section offset) does not fit in the factors section, or its header is invalid.
+    /// - message: "factor block at factors offset \(block) is invalid or runs past the factors section"
     case badBlock(block: UInt32)
     /// A row record has an invalid shift, mode or ratio.
+    /// - message: "factor block row \(row) has an invalid shift, mode or ratio"
     case badRow(row: UInt32)
     /// The operation's bytes are not inside the block's weight (or bias) tensor.
+    /// - message: "LoRA operation on \(offset) (length \(length)) is not inside its factor block's tensor"
     case outsideTensor(offset: UInt32, length: UInt32)
 }

@@ -5,7 +5,9 @@ import CAdapterLoader
 
 // The C entry points of adapter_loader.h. Each wraps the caller's callback
 // structs in small value types and runs the same generic loader as Swift
-// callers; nothing is allocated.
+// callers; nothing is allocated. Error codes and their names (`apCode`,
+// `ap_error_name`) are generated from LoaderError.swift into
+// LoaderError+CCodes.swift.
 
 /// `ap_bundle_source` as a `BundleSource`.
 struct CBundleSource: BundleSource {
@@ -69,58 +71,6 @@ struct CFlash: FlashDevice {
               program(raw.context, UInt32(address), bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
                       UInt32(bytes.count)) == 0 else { throw .flashFailed(address: address) }
     }
-}
-
-/// The C code of a loader error.
-func apCode(_ error: LoaderError) -> Int32 {
-    switch error {
-    case .format(.unsupportedVersion): return Int32(AP_E_VERSION)
-    case .format(.sectionDigestMismatch): return Int32(AP_E_DIGEST)
-    case .format: return Int32(AP_E_FORMAT)
-    case .sourceLengthMismatch: return Int32(AP_E_FORMAT)
-    case .signatureInvalid: return Int32(AP_E_SIGNATURE)
-    case .unknownKey: return Int32(AP_E_UNKNOWN_KEY)
-    case .unsupportedAlgorithm: return Int32(AP_E_ALGORITHM)
-    case .windowTooSmall: return Int32(AP_E_WINDOW)
-    case .rollback: return Int32(AP_E_ROLLBACK)
-    case .baseMismatch: return Int32(AP_E_BASE_MISMATCH)
-    case .notTarget: return Int32(AP_E_NOT_TARGET)
-    case .targetMismatch, .unapplyMismatch: return Int32(AP_E_TARGET_MISMATCH)
-    case .storeTooSmall, .modelLengthMismatch, .storeFailed: return Int32(AP_E_STORE)
-    case .flashFailed: return Int32(AP_E_FLASH)
-    case .journalTooSmall: return Int32(AP_E_JOURNAL)
-    case .cannotResume: return Int32(AP_E_CANNOT_RESUME)
-    case .stepUnitMismatch: return Int32(AP_E_UNIT)
-    case .notBuiltIn: return Int32(AP_E_NOT_BUILT_IN)
-    }
-}
-
-@_cdecl("ap_error_name")
-public func ap_error_name(_ code: Int32) -> UnsafePointer<CChar>? {
-    let name: StaticString
-    switch code {
-    case Int32(AP_OK): name = "ok"
-    case Int32(AP_E_FORMAT): name = "malformed bundle"
-    case Int32(AP_E_VERSION): name = "unsupported format version"
-    case Int32(AP_E_DIGEST): name = "section digest mismatch"
-    case Int32(AP_E_SIGNATURE): name = "signature invalid"
-    case Int32(AP_E_UNKNOWN_KEY): name = "key id unknown"
-    case Int32(AP_E_ALGORITHM): name = "signature algorithm not supported"
-    case Int32(AP_E_WINDOW): name = "RAM window too small"
-    case Int32(AP_E_ROLLBACK): name = "rollback refused"
-    case Int32(AP_E_BASE_MISMATCH): name = "base model hash mismatch"
-    case Int32(AP_E_NOT_TARGET): name = "model is not the bundle's target"
-    case Int32(AP_E_TARGET_MISMATCH): name = "result is not the bundle's target"
-    case Int32(AP_E_STORE): name = "model store error"
-    case Int32(AP_E_FLASH): name = "flash operation failed"
-    case Int32(AP_E_JOURNAL): name = "journal too small"
-    case Int32(AP_E_CANNOT_RESUME): name = "cannot resume"
-    case Int32(AP_E_UNIT): name = "unit size not a multiple of the segment size"
-    case Int32(AP_E_ARGUMENT): name = "invalid argument"
-    case Int32(AP_E_NOT_BUILT_IN): name = "codec not built into this loader"
-    default: name = "unknown error"
-    }
-    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 @_cdecl("ap_window_size")

@@ -1,96 +1,124 @@
+// The error catalog of the loader, in the form FormatError.swift describes,
+// plus the C API's codes: each case's `- code:` line names its AP_E_* code
+// (`format` maps the wrapped FormatError: AP_E_FORMAT unless a sub-item names
+// another code), and the table in the enum's doc comment gives every code's
+// value, its `ap_error_name` and its comment in adapter_loader.h. From this
+// file Scripts/generate-errors.py writes LoaderError+Embedded.swift,
+// LoaderError+CCodes.swift (`apCode`, `ap_error_name`), the return-code enum
+// of adapter_loader.h and the host messages. Edit this file, then run
+// `python3 Scripts/generate-errors.py`.
+
 #if canImport(AdapterFormat)
 import AdapterFormat
 #endif
 
-#if hasFeature(Embedded)
-/// Why the loader refused a bundle or stopped: on the device, only which kind
-/// of refusal (the C API reports it as an integer code; see `FormatError`'s
-/// Embedded variant for why). The factories have the host cases' names and
-/// labels; their arguments are discarded.
-public enum LoaderError: Error, Equatable, Sendable {
-    case format(FormatError)
-    case windowTooSmall, sourceLengthMismatch, signatureInvalid, unknownKey, unsupportedAlgorithm, rollback
-    case storeTooSmall, modelLengthMismatch, baseMismatch, notTarget, targetMismatch, unapplyMismatch
-    case storeFailed, stepUnitMismatch, journalTooSmall, cannotResume, flashFailed
-    case notBuiltIn(LoaderFeature)
-
-    @inline(__always) public static func windowTooSmall(needed: Int, given: Int) -> LoaderError { .windowTooSmall }
-    @inline(__always) public static func sourceLengthMismatch(headerLength: UInt32, sourceLength: Int) -> LoaderError {
-        .sourceLengthMismatch
-    }
-    @inline(__always) public static func unknownKey(keyID: Digest32) -> LoaderError { .unknownKey }
-    @inline(__always) public static func unsupportedAlgorithm(_ algorithm: UInt8) -> LoaderError { .unsupportedAlgorithm }
-    @inline(__always) public static func rollback(bundleSequence: UInt64, deviceSequence: UInt64) -> LoaderError {
-        .rollback
-    }
-    @inline(__always) public static func storeTooSmall(needed: UInt32, capacity: Int) -> LoaderError { .storeTooSmall }
-    @inline(__always) public static func modelLengthMismatch(expected: UInt32, actual: Int) -> LoaderError {
-        .modelLengthMismatch
-    }
-    @inline(__always) public static func baseMismatch(expected: Digest32, actual: Digest32) -> LoaderError {
-        .baseMismatch
-    }
-    @inline(__always) public static func notTarget(expected: Digest32, actual: Digest32) -> LoaderError { .notTarget }
-    @inline(__always) public static func targetMismatch(expected: Digest32, actual: Digest32) -> LoaderError {
-        .targetMismatch
-    }
-    @inline(__always) public static func unapplyMismatch(expected: Digest32, actual: Digest32) -> LoaderError {
-        .unapplyMismatch
-    }
-    @inline(__always) public static func storeFailed(offset: Int) -> LoaderError { .storeFailed }
-    @inline(__always) public static func stepUnitMismatch(segmentSize: UInt32, stepUnit: Int) -> LoaderError {
-        .stepUnitMismatch
-    }
-    @inline(__always) public static func journalTooSmall(neededSteps: UInt32, capacity: Int) -> LoaderError {
-        .journalTooSmall
-    }
-    @inline(__always) public static func flashFailed(address: Int) -> LoaderError { .flashFailed }
-}
-#else
+#if !hasFeature(Embedded)
 /// Why the loader refused a bundle or stopped. The model store is untouched
-/// unless the case says otherwise. Device builds carry only the kind (see the
-/// Embedded variant above).
+/// unless the case says otherwise. Device builds carry only the kind
+/// (LoaderError+Embedded.swift, generated from this declaration).
+///
+/// The C API reports these as negative codes (`adapter_loader.h`):
+/// - AP_OK = 0 "ok"
+/// - AP_E_FORMAT = -1 "malformed bundle": malformed bundle (bad magic, truncated, ...)
+/// - AP_E_VERSION = -2 "unsupported format version": unknown major format version
+/// - AP_E_DIGEST = -3 "section digest mismatch": a section's SHA-256 does not match
+/// - AP_E_SIGNATURE = -4 "signature invalid": signature invalid
+/// - AP_E_UNKNOWN_KEY = -5 "key id unknown": no trusted key has the bundle's key id
+/// - AP_E_ALGORITHM = -6 "signature algorithm not supported": signature algorithm not supported
+/// - AP_E_WINDOW = -7 "RAM window too small": RAM window too small: see ap_window_size
+/// - AP_E_ROLLBACK = -8 "rollback refused": bundle older than min_sequence
+/// - AP_E_BASE_MISMATCH = -9 "base model hash mismatch": the model is not the bundle's base
+/// - AP_E_NOT_TARGET = -10 "model is not the bundle's target": unapply: the model is not the bundle's target
+/// - AP_E_TARGET_MISMATCH = -11 "result is not the bundle's target": apply produced a wrong model; base restored
+/// - AP_E_STORE = -12 "model store error": model store too small, wrong length, or I/O error
+/// - AP_E_FLASH = -13 "flash operation failed": a flash callback failed
+/// - AP_E_JOURNAL = -14 "journal too small": journal too small for this bundle
+/// - AP_E_CANNOT_RESUME = -15 "cannot resume": model is neither base nor target and no journal
+/// - AP_E_UNIT = -16 "unit size not a multiple of the segment size": unit size not a multiple of the segment size
+/// - AP_E_ARGUMENT = -17 "invalid argument": a NULL pointer or inconsistent argument
+/// - AP_E_NOT_BUILT_IN = -18 "codec not built into this loader": the bundle needs a codec this loader was built without
 public enum LoaderError: Error, Equatable, Sendable {
     /// The bundle's bytes break the format (see `FormatError`).
-    case format(FormatError)
+    /// - message: "\(error)"
+    /// - code: AP_E_FORMAT
+    ///   - unsupportedVersion: AP_E_VERSION
+    ///   - sectionDigestMismatch: AP_E_DIGEST
+    /// - device: keeps payload (the C code depends on the format error's kind)
+    case format(_ error: FormatError)
     /// The caller's RAM window is smaller than the bundle needs.
+    /// - message: "RAM window too small: the bundle needs \(needed) bytes, \(given) given"
+    /// - code: AP_E_WINDOW
     case windowTooSmall(needed: Int, given: Int)
     /// The source holds more or fewer bytes than the header's bundle length.
+    /// - message: "bundle is \(sourceLength) bytes but its header says \(headerLength): trailing bytes after the signature"
+    /// - code: AP_E_FORMAT
     case sourceLengthMismatch(headerLength: UInt32, sourceLength: Int)
     /// The signature does not verify with the key the key id names.
+    /// - message: "signature invalid: the bundle was altered or signed with another key"
+    /// - code: AP_E_SIGNATURE
     case signatureInvalid
     /// No trusted key has this key id.
+    /// - message: "key id unknown: the bundle is signed by key \(keyID.hex), which is not among the trusted keys"
+    /// - code: AP_E_UNKNOWN_KEY
     case unknownKey(keyID: Digest32)
     /// The verifier cannot check this signature algorithm.
-    case unsupportedAlgorithm(UInt8)
+    /// - message: "signature algorithm \(algorithm) is not supported"
+    /// - code: AP_E_ALGORITHM
+    case unsupportedAlgorithm(_ algorithm: UInt8)
     /// The bundle is older than the device's stored sequence number.
+    /// - message: "rollback refused: bundle sequence \(bundleSequence) is older than the device's \(deviceSequence)"
+    /// - code: AP_E_ROLLBACK
     case rollback(bundleSequence: UInt64, deviceSequence: UInt64)
     /// The store cannot hold max(base, target) bytes.
+    /// - message: "model store too small: needs \(needed) bytes, has \(capacity)"
+    /// - code: AP_E_STORE
     case storeTooSmall(needed: UInt32, capacity: Int)
     /// The model in the store has the wrong length for this operation.
+    /// - message: "model length mismatch: expected \(expected) bytes, found \(actual)"
+    /// - code: AP_E_STORE
     case modelLengthMismatch(expected: UInt32, actual: Int)
     /// The model is not the base this bundle applies to.
+    /// - message: "base model hash mismatch: the bundle applies to \(expected.hex), this model is \(actual.hex)"
+    /// - code: AP_E_BASE_MISMATCH
     case baseMismatch(expected: Digest32, actual: Digest32)
     /// Unapply: the model is not the target this bundle produces.
+    /// - message: "model is not this bundle's target (expected \(expected.hex), found \(actual.hex))"
+    /// - code: AP_E_NOT_TARGET
     case notTarget(expected: Digest32, actual: Digest32)
     /// Apply produced the wrong model; the loader restored the base.
+    /// - message: "applying produced \(actual.hex), not the target \(expected.hex); the base was restored"
+    /// - code: AP_E_TARGET_MISMATCH
     case targetMismatch(expected: Digest32, actual: Digest32)
     /// Unapply produced the wrong model (a bundle whose undo data is wrong).
+    /// - message: "unapply produced \(actual.hex), not the base \(expected.hex)"
+    /// - code: AP_E_TARGET_MISMATCH
     case unapplyMismatch(expected: Digest32, actual: Digest32)
     /// The model store failed to read or write at this offset.
+    /// - message: "model store failed at offset \(offset)"
+    /// - code: AP_E_STORE
     case storeFailed(offset: Int)
     /// The store's power-fail unit is not a multiple of the bundle's segment size.
+    /// - message: "the store's power-fail unit (\(stepUnit) bytes) is not a multiple of the bundle's segment size \(segmentSize)"
+    /// - code: AP_E_UNIT
     case stepUnitMismatch(segmentSize: UInt32, stepUnit: Int)
     /// The journal has room for fewer steps than the operation needs.
+    /// - message: "journal too small: the operation needs \(neededSteps) steps, the journal holds \(capacity)"
+    /// - code: AP_E_JOURNAL
     case journalTooSmall(neededSteps: UInt32, capacity: Int)
     /// After a reset the store holds neither model and its journal does not
     /// tell how to finish: restore the model from a backup.
+    /// - message: "cannot resume: the model is neither the base nor the target and the journal does not say how to finish"
+    /// - code: AP_E_CANNOT_RESUME
     case cannotResume
     /// The flash rejected an erase or program at this address.
+    /// - message: "flash operation failed at address 0x\(String(address, radix: 16))"
+    /// - code: AP_E_FLASH
     case flashFailed(address: Int)
     /// The bundle needs a codec this loader was built without (see
     /// `LoaderFeature`); the model is untouched.
-    case notBuiltIn(LoaderFeature)
+    /// - message: notBuiltInMessage(feature)
+    /// - code: AP_E_NOT_BUILT_IN
+    /// - device: keeps payload (one byte, and the throw sites pass a constant)
+    case notBuiltIn(_ feature: LoaderFeature)
 }
-
 #endif
