@@ -1,12 +1,6 @@
 import COpenSSL
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A private signing key (Ed25519 or ECDSA P-256) held as an OpenSSL `EVP_PKEY`.
 ///
 /// Keys are PEM files that `openssl` reads and writes: `privatePEM()` produces PKCS#8
@@ -72,7 +66,7 @@ public final class SigningKey: @unchecked Sendable {
 
     /// Reads a private key PEM file (PKCS#8 "PRIVATE KEY" or SEC 1 "EC PRIVATE KEY").
     public convenience init(pemFile: String) throws(KeyError) {
-        let bytes = try SigningSupport.readFile(pemFile)
+        let bytes = try KeyFiles.read(pemFile)
         try self.init(pem: bytes, path: pemFile)
     }
 
@@ -143,9 +137,6 @@ public final class SigningKey: @unchecked Sendable {
 // MARK: - OpenSSL plumbing shared by SigningKey, VerifyingKey and KeyFiles
 
 enum SigningSupport {
-    /// Largest file accepted as a key; PEM keys are a few hundred bytes.
-    static let maxKeyFileSize = 1 << 20
-
     /// The uncompressed-point SPKI prefix for a P-256 public key:
     /// SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (0 unused bits) ... }.
     static let p256SPKIPrefix: [UInt8] = [
@@ -168,44 +159,6 @@ enum SigningSupport {
 
     static func failure(_ function: String) -> KeyError {
         .openssl(function: function, message: drainErrors())
-    }
-
-    static func posixError(_ code: Int32) -> String {
-        String(cString: strerror(code))
-    }
-
-    static func readFile(_ path: String) throws(KeyError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            throw .unreadableFile(path: path, reason: posixError(errno))
-        }
-        defer { close(fd) }
-        var info = stat()
-        if fstat(fd, &info) != 0 {
-            throw .unreadableFile(path: path, reason: posixError(errno))
-        }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw .unreadableFile(path: path, reason: "it is a directory, not a key file")
-        }
-        if Int(info.st_size) > maxKeyFileSize {
-            throw .unreadableFile(path: path,
-                                  reason: "file is \(info.st_size) bytes; a PEM key is a few hundred bytes")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadableFile(path: path, reason: posixError(errno))
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > maxKeyFileSize {
-                throw .unreadableFile(path: path, reason: "file is over \(maxKeyFileSize) bytes; a PEM key is a few hundred bytes")
-            }
-        }
-        return bytes
     }
 
     /// The labels of the "-----BEGIN LABEL-----" lines in `pem`, in order.
