@@ -13,7 +13,7 @@ let corpus = CommandLine.arguments.count > 1 ? URL(fileURLWithPath: CommandLine.
     : root.deletingLastPathComponent().appendingPathComponent("shared/corpus/digits")
 let bestBaseline = 19_170   // detools hdiffpatch lzma, digits/lora (BASELINES.md)
 
-func bytes(_ url: URL) -> [UInt8] { [UInt8](try! Data(contentsOf: url)) }
+func bytes(_ url: URL) -> [UInt8] { try! FileIO.read(url.path, limit: .modelOrBundle) }
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
@@ -23,7 +23,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 let base = bytes(corpus.appendingPathComponent("base.tflite"))
 let adapterDir = corpus.appendingPathComponent("lora-adapter")
 let adapter = try PEFTAdapter(directory: adapterDir.path)
-let map = try Data(contentsOf: adapterDir.appendingPathComponent("tensor_map.json"))
+let map = Data(try FileIO.read(adapterDir.appendingPathComponent("tensor_map.json").path, limit: .json))
 let key = try SigningKey(pemFile: root.appendingPathComponent("Keys/dev-ed25519.pem").path)
 let keys = TrustedKeys([key.verifyingKey])
 var options = BundleOptions()
@@ -108,7 +108,7 @@ if FileManager.default.isExecutableFile(atPath: python.path), FileManager.defaul
     process.standardError = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
-    if let data = try? Data(contentsOf: out), let m = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+    if let data = try? FileIO.read(out.path, limit: .json), let m = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] {
         print("\nLiteRT accuracy of the patched model: shifted domain \(m["acc_shifted_domain"]!) (lora.tflite \(m["reference_shifted"]!), base \(m["base_shifted"]!)), "
             + "original domain \(m["acc_original_domain"]!) (lora.tflite \(m["reference_original"]!)); checks \(process.terminationStatus == 0 ? "passed" : "FAILED")")
     }

@@ -15,9 +15,8 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let fixtures = root.appendingPathComponent("Tests/AdapterPackTests/Fixtures")
 
 func model(_ name: String) -> [UInt8] {
-    let url = fixtures.appendingPathComponent("\(name).tflite")
-    guard let data = try? Data(contentsOf: url) else { fatalError("missing \(url.path)") }
-    return [UInt8](data)
+    let path = fixtures.appendingPathComponent("\(name).tflite").path
+    do { return try FileIO.read(path, limit: .modelOrBundle) } catch { fatalError("\(error)") }
 }
 
 /// Best existing tool per digits pair in ../shared/corpus/BASELINES.md.
@@ -83,8 +82,8 @@ func baselines(base: [UInt8], target: [UInt8]) -> [String: Int] {
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let b = dir.appendingPathComponent("base"), t = dir.appendingPathComponent("target")
-    try? Data(base).write(to: b)
-    try? Data(target).write(to: t)
+    try? FileIO.write(base, to: b.path)
+    try? FileIO.write(target, to: t.path)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     let script = root.appendingPathComponent("Benchmarks/baselines.py").path
@@ -134,8 +133,8 @@ func short(_ kind: SectionKind) -> String {
 // `--perturb MODEL SEED OUT`: writes the synthetic fine-tune of MODEL (used for Spec/vectors).
 if let i = arguments.firstIndex(of: "--perturb") {
     let rest = Array(arguments[arguments.index(after: i)...])
-    let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: rest[0])))
-    try Data(perturbed(input, seed: UInt64(rest[1])!)).write(to: URL(fileURLWithPath: rest[2]))
+    let input = try FileIO.read(rest[0], limit: .modelOrBundle)
+    try FileIO.write(perturbed(input, seed: UInt64(rest[1])!), to: rest[2])
     exit(0)
 }
 

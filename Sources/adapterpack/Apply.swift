@@ -15,7 +15,8 @@ struct Apply: ParsableCommand {
 
     func run() throws {
         let keys = try TrustedKeys(pemFiles: key)
-        let bundleBytes = try FileAccess.read(bundle), baseBytes = try FileAccess.read(base)
+        let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
+        let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
         let model: [UInt8], sequence: UInt64, digest: String
         if let pageSize = flash.flashPage {
             let report = try HostLoader.runOnFlash(bundle: bundleBytes, model: baseBytes, keys: keys, pageSize: pageSize,
@@ -28,7 +29,7 @@ struct Apply: ParsableCommand {
                                               minimumSequence: minSequence)
             (model, sequence, digest) = (result.model, result.outcome.sequence, result.outcome.modelSHA256.hex)
         }
-        try FileAccess.writeAtomically(model, to: output)
+        try FileIO.write(model, to: output)
         print("wrote \(output): \(model.count) bytes, sha256 \(digest) (target verified)")
         print("new device sequence number: \(sequence); re-create the TFLite Micro interpreter after an update")
     }
@@ -76,18 +77,18 @@ struct Unapply: ParsableCommand {
 
     func run() throws {
         let keys = try TrustedKeys(pemFiles: key)
+        let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
+        let targetBytes = try FileIO.read(target, limit: .modelOrBundle)
         if let pageSize = flash.flashPage {
-            let report = try HostLoader.runOnFlash(bundle: try FileAccess.read(bundle), model: try FileAccess.read(target),
-                                                   keys: keys, unapply: true, pageSize: pageSize,
-                                                   programSize: flash.programSize, window: window, powerCutAt: flash.powerCutAt)
+            let report = try HostLoader.runOnFlash(bundle: bundleBytes, model: targetBytes, keys: keys, unapply: true,
+                                                   pageSize: pageSize, programSize: flash.programSize, window: window, powerCutAt: flash.powerCutAt)
             flash.describe(report)
-            try FileAccess.writeAtomically(report.model, to: output)
+            try FileIO.write(report.model, to: output)
             print("wrote \(output): \(report.model.count) bytes, sha256 \(report.outcome.modelSHA256.hex) (base verified)")
             return
         }
-        let result = try HostLoader.unapply(bundle: try FileAccess.read(bundle), target: try FileAccess.read(target),
-                                            keys: keys, window: window)
-        try FileAccess.writeAtomically(result.model, to: output)
+        let result = try HostLoader.unapply(bundle: bundleBytes, target: targetBytes, keys: keys, window: window)
+        try FileIO.write(result.model, to: output)
         print("wrote \(output): \(result.model.count) bytes, sha256 \(result.outcome.modelSHA256.hex) (base verified)")
     }
 }

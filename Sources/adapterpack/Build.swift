@@ -32,9 +32,9 @@ struct Build: ParsableCommand {
 
     func run() throws {
         let signingKey = try SigningKey(pemFile: key)
-        let baseBytes = try FileAccess.read(base)
+        let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
         let peft = try PEFTAdapter(directory: adapter)
-        let mapData = try map.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        let mapData = try map.map { Data(try FileIO.read($0, limit: .json)) }
         var options = BundleOptions()
         options.sequence = sequence
         options.name = name
@@ -44,7 +44,7 @@ struct Build: ParsableCommand {
         options.backupMergeGap = backupMergeGap
         let result = try LoRABundler.build(base: baseBytes, adapter: peft, map: mapData, key: signingKey,
                                            options: options, rank: rank)
-        try FileAccess.writeAtomically(result.bundle, to: output)
+        try FileIO.write(result.bundle, to: output)
         for m in result.plan.modules {
             print("module \(m.module): rank \(m.rank), \(m.rows)×\(m.columns), matched by \(m.matchedBy); "
                 + "\(m.saturatingWeights) weights would saturate, \(m.rescaledRows) rows rescaled, largest change \(m.largestDelta) steps")

@@ -41,14 +41,14 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         let signingKey = try SigningKey(pemFile: key)
-        let baseBytes = try FileAccess.read(base)
+        let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
         var start = baseBytes, goal: [UInt8]
         if let target {
-            goal = try FileAccess.read(target)
+            goal = try FileIO.read(target, limit: .modelOrBundle)
         } else {
             let keys = try TrustedKeys(pemFiles: trusted)
-            start = try HostLoader.apply(bundle: try FileAccess.read(from!), base: baseBytes, keys: keys).model
-            goal = try HostLoader.apply(bundle: try FileAccess.read(to!), base: baseBytes, keys: keys).model
+            start = try HostLoader.apply(bundle: try FileIO.read(from!, limit: .modelOrBundle), base: baseBytes, keys: keys).model
+            goal = try HostLoader.apply(bundle: try FileIO.read(to!, limit: .modelOrBundle), base: baseBytes, keys: keys).model
         }
         // A file that is not a TFLite model still diffs exactly, byte by byte;
         // say so, since the tensor-aware coding is then off.
@@ -69,7 +69,7 @@ struct Diff: ParsableCommand {
         options.layout = !without.contains(.layout)
         let (bundle, plan) = try DiffBundler.bundle(base: start, target: goal, key: signingKey, options: options)
         for note in plan.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        try FileAccess.writeAtomically(bundle, to: output)
+        try FileIO.write(bundle, to: output)
         print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.sections.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
     }
 }

@@ -12,16 +12,16 @@ struct Inspect: ParsableCommand {
     @Option(help: "Write the raw 64-byte signature to this file.") var signature: String?
 
     func run() throws {
-        let parsed = try ParsedBundle(bytes: try FileAccess.read(bundle))
+        let parsed = try ParsedBundle(bytes: try FileIO.read(bundle, limit: .modelOrBundle))
         let description = try BundleDescription(parsed)
         print(json ? description.json() : description.text(), terminator: "")
         if let signedMessage {
             let content = Array(parsed.bytes[0 ..< parsed.table.signedLength])
-            try FileAccess.writeAtomically(BundleWriter.signedMessage(content: content, keyID: parsed.signature.keyID),
-                                           to: signedMessage)
+            try FileIO.write(BundleWriter.signedMessage(content: content, keyID: parsed.signature.keyID),
+                             to: signedMessage)
         }
         if let signature {
-            try FileAccess.writeAtomically(parsed.signature.withSignatureBytes { Array($0) }, to: signature)
+            try FileIO.write(parsed.signature.withSignatureBytes { Array($0) }, to: signature)
         }
     }
 }

@@ -37,10 +37,10 @@ struct Report: ParsableCommand {
         builder.devices = fleet
         builder.pricePerMB = pricePerMb
         builder.currency = currency
-        if let base { builder.base = (base, try FileAccess.read(base)) }
-        builder.targets = try target.map { ($0, try FileAccess.read($0)) }
+        if let base { builder.base = (base, try FileIO.read(base, limit: .modelOrBundle)) }
+        builder.targets = try target.map { ($0, try FileIO.read($0, limit: .modelOrBundle)) }
         if !key.isEmpty { builder.keys = try TrustedKeys(pemFiles: key) }
-        let inputs = try bundles.map { ReportBuilder.Input(path: $0, bytes: try FileAccess.read($0)) }
+        let inputs = try bundles.map { ReportBuilder.Input(path: $0, bytes: try FileIO.read($0, limit: .modelOrBundle)) }
         let report = try builder.build(inputs)
         if json == "-" {
             print(report.json(), terminator: "")
@@ -48,11 +48,11 @@ struct Report: ParsableCommand {
             print(TerminalTable.render(report), terminator: "")
         }
         if let json, json != "-" {
-            try FileAccess.writeAtomically(report.json(), to: json)
+            try FileIO.write(report.json(), to: json)
             print("wrote \(json)")
         }
         if let html {
-            try FileAccess.writeAtomically(HTMLReport.render(report), to: html)
+            try FileIO.write(HTMLReport.render(report), to: html)
             print("wrote \(html)")
         }
     }

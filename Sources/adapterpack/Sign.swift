@@ -10,8 +10,8 @@ struct Sign: ParsableCommand {
 
     func run() throws {
         let signingKey = try SigningKey(pemFile: key)
-        let signed = try BundleWriter.resign(try FileAccess.read(bundle), key: signingKey)
-        try FileAccess.writeAtomically(signed, to: output)
+        let signed = try BundleWriter.resign(try FileIO.read(bundle, limit: .modelOrBundle), key: signingKey)
+        try FileIO.write(signed, to: output)
         print("wrote \(output): signed with key id \(hexString(signingKey.verifyingKey.keyID))")
     }
 }

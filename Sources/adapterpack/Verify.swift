@@ -14,8 +14,8 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let keys = try TrustedKeys(pemFiles: key)
-        let bytes = try FileAccess.read(bundle)
-        let baseBytes = try base.map(FileAccess.read)
+        let bytes = try FileIO.read(bundle, limit: .modelOrBundle)
+        let baseBytes = try base.map { try FileIO.read($0, limit: .modelOrBundle) }
         let verified = try HostLoader.verify(bundle: bytes, keys: keys, base: baseBytes, minimumSequence: minSequence)
         let h = verified.header
         if json {

@@ -49,8 +49,8 @@ final class ReportOutputTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let full = dir.appendingPathComponent("full.json"), bare = dir.appendingPathComponent("bare.json")
-        try FileAccess.writeAtomically(try ReportFixtures.fullReport().json(), to: full.path)
-        try FileAccess.writeAtomically(try ReportBuilder().build(ReportFixtures.inputs).json(), to: bare.path)
+        try FileIO.write(try ReportFixtures.fullReport().json(), to: full.path)
+        try FileIO.write(try ReportBuilder().build(ReportFixtures.inputs).json(), to: bare.path)
         let script = """
         import json, sys, jsonschema
         schema = json.load(open(sys.argv[1]))
@@ -122,7 +122,7 @@ final class ReportOutputTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let page = dir.appendingPathComponent("report.html"), png = dir.appendingPathComponent("report.png")
-        try FileAccess.writeAtomically(HTMLReport.render(try ReportFixtures.fullReport()), to: page.path)
+        try FileIO.write(HTMLReport.render(try ReportFixtures.fullReport()), to: page.path)
         let result = try ReportCLI.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                                   "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
                                                   "--screenshot=\(png.path)", "--window-size=1200,1600", page.absoluteString])

@@ -443,7 +443,7 @@ final class SigningTests: XCTestCase {
                       keyError({ () throws(KeyError) in try VerifyingKey(pemFile: missing) })] {
             guard case .unreadableFile(let path, let reason)? = error else { XCTFail("\(String(describing: error))"); continue }
             XCTAssertEqual(path, missing)
-            XCTAssertTrue(reason.contains("No such file"), reason)
+            XCTAssertTrue(reason.contains("no such file"), reason)
             XCTAssertTrue(error!.description.contains(missing))
         }
         guard case .unreadableFile(_, let reason)? = keyError({ () throws(KeyError) in try SigningKey(pemFile: dir.path) })

@@ -145,7 +145,7 @@ final class CLIEndToEndTests: XCTestCase {
         for name in ["o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"] {
             XCTAssertFalse(cli.exists(name), "\(name) was written despite the error")
         }
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).filter { $0.hasSuffix(".tmp") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).filter { $0.contains(".tmp") }
         XCTAssertEqual(leftovers, [])
     }
 }

@@ -46,10 +46,13 @@ public struct PEFTAdapter: Sendable {
         let dir = URL(fileURLWithPath: directory)
         let config = try PEFTConfig(contentsOf: dir.appendingPathComponent("adapter_config.json").path)
         let path = dir.appendingPathComponent("adapter_model.safetensors").path
-        guard FileManager.default.fileExists(atPath: path) else {
+        let weights: SafetensorsFile
+        do {
+            weights = try SafetensorsFile(contentsOf: path)
+        } catch FileIOError.missing {
             throw PEFTError.unreadable(path + " (only safetensors adapters are read; convert adapter_model.bin first)")
         }
-        try self.init(config: config, weights: try SafetensorsFile(contentsOf: path))
+        try self.init(config: config, weights: weights)
     }
 
     public init(config: PEFTConfig, weights: SafetensorsFile) throws {

@@ -36,10 +36,10 @@ public struct PEFTConfig: Sendable, Equatable {
         self.alphaPattern = alphaPattern
     }
 
+    /// Reads and parses adapter_config.json at `path`; a file that cannot be read
+    /// throws ``FileIOError`` (which says why).
     public init(contentsOf path: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw PEFTError.unreadable(path) }
-        try self.init(json: data)
+        try self.init(json: Data(try FileIO.read(path, limit: .json)))
     }
 
     public init(json data: Data) throws {

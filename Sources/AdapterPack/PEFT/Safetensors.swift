@@ -30,12 +30,10 @@ public struct SafetensorsFile: Sendable {
     public let tensors: [Tensor]
     public let metadata: [String: String]
 
+    /// Reads and parses the file at `path`. A file that cannot be read throws
+    /// ``FileIOError`` (which says why); a file that does not parse, ``SafetensorsError``.
     public init(contentsOf path: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw SafetensorsError.unreadable(path: path)
-        }
-        try self.init(bytes: [UInt8](data))
+        try self.init(bytes: try FileIO.read(path, limit: .safetensors))
     }
 
     public init(bytes: [UInt8]) throws(SafetensorsError) {
@@ -156,6 +154,8 @@ public struct SafetensorsFile: Sendable {
 
 /// Why a safetensors file was refused.
 public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
+    /// No longer thrown: `init(contentsOf:)` reports read failures as ``FileIOError``,
+    /// which carries the reason. Kept so existing `switch`es still compile.
     case unreadable(path: String)
     case tooShort(Int)
     case headerLength(UInt64, fileLength: Int)

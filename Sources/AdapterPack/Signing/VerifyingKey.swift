@@ -77,7 +77,7 @@ public final class VerifyingKey: @unchecked Sendable, Equatable {
     /// Reads a public key PEM file ("PUBLIC KEY", as `openssl pkey -pubout` writes) or a
     /// private key PEM file, from which the public key is derived.
     public convenience init(pemFile: String) throws(KeyError) {
-        let bytes = try SigningSupport.readFile(pemFile)
+        let bytes = try KeyFiles.read(pemFile)
         try self.init(pem: bytes, path: pemFile)
     }
 
