@@ -324,13 +324,9 @@ private func problem(_ error: FormatError?) -> InflateProblem? {
     return nil
 }
 
+/// A committed model, by file name (`RepoPaths` knows where each one lives).
 private func fixture(_ name: String) throws -> [UInt8] {
-    let url = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("AdapterPackTests/Fixtures")
-        .appendingPathComponent(name)
-    return [UInt8](try Data(contentsOf: url))
+    try RepoPaths.bytes(RepoPaths.model(String(name.dropLast(".tflite".count))))
 }
 
 private let fixtureNames = [
