@@ -22,9 +22,13 @@ final class InflaterVectorTests: XCTestCase {
         }
     }
 
-    func testWorkspaceIsTheWindowPlusTables() {
-        XCTAssertEqual(Inflater<BufferInput>.workspaceSize(windowBits: 8), 256 + 1024)
-        XCTAssertEqual(Inflater<BufferInput>.workspaceSize(windowBits: 15), 32768 + 1024)
+    /// The history window plus the Huffman tables (Spec/FORMAT.md §6).
+    func testWorkspaceSizeFormula() {
+        for bits in 8...15 {
+            XCTAssertEqual(Inflater<BufferInput>.workspaceSize(windowBits: bits), (1 << bits) + 1024)
+        }
+        XCTAssertEqual(Inflater<BufferInput>.workspaceSize(windowBits: 9), 1536)
+        XCTAssertEqual(Inflater<BufferInput>.workspaceSize(windowBits: 15), 33792)
     }
 
     func testEmptyStreams() {
