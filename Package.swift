@@ -30,12 +30,16 @@ let package = Package(
             "AdapterPack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Shared test helpers (a deterministic generator).
+        // Shared test helpers: a deterministic generator, and the paths of the
+        // committed models (one copy each, read in place; no test bundle resources).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AdapterFormatTests", dependencies: ["AdapterFormat", "AdapterPack", "TestSupport"]),
-        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack", "TestSupport"], resources: [.copy("Models")]),
-        .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader", "TestSupport"], resources: [.copy("Fixtures")]),
-        // Runs the built `adapterpack` binary end to end (and `openssl` for interop).
-        .testTarget(name: "CLITests", dependencies: ["adapterpack", "AdapterPack"]),
+        // Format rules on hand-made bytes: the device format module alone, no host encoders.
+        .testTarget(name: "AdapterFormatTests", dependencies: ["AdapterFormat", "TestSupport"]),
+        .testTarget(name: "AdapterLoaderTests", dependencies: ["AdapterLoader", "AdapterFormat", "AdapterPack", "TestSupport"]),
+        // Fixtures/: the TFLM models (read through TestSupport's RepoPaths).
+        .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        // Runs the built `adapterpack` binary end to end (and `openssl`, python3 for interop).
+        .testTarget(name: "CLITests", dependencies: ["adapterpack", "AdapterPack", "TestSupport"]),
     ]
 )

@@ -12,11 +12,19 @@ let runBaselines = !arguments.contains("--no-baselines")
 let repeats = arguments.firstIndex(of: "--repeat").flatMap { i in arguments.dropFirst(i - arguments.startIndex + 1).first }
     .flatMap(Int.init) ?? 5
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let fixtures = root.appendingPathComponent("Tests/AdapterPackTests/Fixtures")
+
+/// Where each model is committed (one copy each; the tests read the same files
+/// through Tests/TestSupport/RepoPaths.swift).
+func modelURL(_ name: String) -> URL {
+    switch name {
+    case "base", "full-ft", "head-ft", "lora": return root.appendingPathComponent("Examples/digits/\(name).tflite")
+    case "hello_world_int8": return root.appendingPathComponent("Spec/vectors/hello_world_base.tflite")
+    default: return root.appendingPathComponent("Tests/AdapterPackTests/Fixtures/\(name).tflite")
+    }
+}
 
 func model(_ name: String) -> [UInt8] {
-    let path = fixtures.appendingPathComponent("\(name).tflite").path
-    do { return try FileIO.read(path, limit: .modelOrBundle) } catch { fatalError("\(error)") }
+    do { return try FileIO.read(modelURL(name).path, limit: .modelOrBundle) } catch { fatalError("\(error)") }
 }
 
 /// Best existing tool per digits pair in ../shared/corpus/BASELINES.md.
@@ -26,7 +34,7 @@ let publishedBest: [String: (tool: String, bytes: Int)] = [
     "digits/lora": ("detools_hdiffpatch_lzma", 19_170),
 ]
 
-/// The synthetic fine-tune of Tests/AdapterPackTests/Fixtures.swift: every int8
+/// The synthetic fine-tune of Tests/AdapterPackTests/Fixtures.swift (`Fixtures.perturbed`): every int8
 /// weight nudged by -2…2 with probability 1/4, one scale bit flipped per tensor.
 func perturbed(_ bytes: [UInt8], seed: UInt64) -> [UInt8] {
     var out = bytes

@@ -4,7 +4,7 @@
 /// before it changes anything; `adapterpack diff --without …` makes bundles
 /// that do not use it.
 public enum LoaderFeature: UInt8, Sendable, CaseIterable {
-    /// Deflated sections (FORMAT.md §3.2).
+    /// Deflated sections (FORMAT.md §3, codec 1).
     case deflate = 1
     /// `loraWeights` and `loraBias` operations (§4.2–4.3).
     case lora = 2

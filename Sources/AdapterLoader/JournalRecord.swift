@@ -4,8 +4,9 @@ import AdapterFormat
 
 /// One 48-byte journal record (Spec/LOADER.md §2): "the old bytes of unit U
 /// are saved in the scratch area for step S of this operation".
-struct JournalRecord: Equatable {
-    static let size = 48
+public struct JournalRecord: Equatable {
+    /// Bytes of a record; its slot is this rounded up to the flash program size.
+    public static let size = 48
     static let magic: UInt32 = 0x314A_5041  // "APJ1"
     static let saved: UInt8 = 1
 

@@ -6,7 +6,7 @@ set -euo pipefail
 swift build --product adapterpack >/dev/null
 bin=$(swift build --show-bin-path)/adapterpack
 v=Spec/vectors
-fx=Tests/AdapterPackTests/Fixtures
+digits=Examples/digits
 key=Keys/dev-ed25519.pem
 
 make_vector() { # name base target sequence
@@ -15,7 +15,7 @@ make_vector() { # name base target sequence
     echo "$v/$1.apb: $(wc -c < "$v/$1.apb") bytes"
 }
 
-make_vector digits-head-ft "$fx/base.tflite" "$fx/head-ft.tflite" 1
+make_vector digits-head-ft "$digits/base.tflite" "$digits/head-ft.tflite" 1
 make_vector hello-world-tuned "$v/hello_world_base.tflite" "$v/hello_world_tuned.tflite" 2
 make_vector hello-world-grown "$v/hello_world_base.tflite" "$v/hello_world_grown.tflite" 3
 # hello_world_finetuned.tflite: `swift run adapterpack-bench --perturb $v/hello_world_base.tflite 1 $v/hello_world_finetuned.tflite`

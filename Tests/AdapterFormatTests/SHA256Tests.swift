@@ -137,14 +137,10 @@ final class SHA256Tests: XCTestCase {
     // MARK: Corpus file vs sha256sum
 
     func testFixtureMatchesSha256sum() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("AdapterPackTests/Fixtures/base.tflite")
-        let data = try Data(contentsOf: url)
+        let data = try Data(contentsOf: RepoPaths.model("base"))
         XCTAssertEqual(data.count, 37128)
         let digest = data.withUnsafeBytes { SHA256.hash($0) }
-        // `sha256sum Tests/AdapterPackTests/Fixtures/base.tflite`
+        // `sha256sum Examples/digits/base.tflite`
         XCTAssertEqual(hex(digest), "70fdd24d70b90e9e193bc7d5903b7e5be86ad9e1f4fde1ded3fda66a5eeaa0a1")
 
         var hasher = SHA256()

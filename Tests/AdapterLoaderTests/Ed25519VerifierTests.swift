@@ -3,6 +3,7 @@ import AdapterFormat
 import AdapterPack
 import Foundation
 import XCTest
+import TestSupport
 
 final class Ed25519VerifierTests: XCTestCase {
     // MARK: - Helpers
@@ -152,12 +153,7 @@ final class Ed25519VerifierTests: XCTestCase {
     // MARK: - Wycheproof
 
     func testWycheproof() throws {
-        let repoRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // AdapterLoaderTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // repository root
-        let url = repoRoot.deletingLastPathComponent()
-            .appendingPathComponent("shared/reference/wycheproof/ed25519_test.json")
+        let url = RepoPaths.shared.appendingPathComponent("reference/wycheproof/ed25519_test.json")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("Wycheproof vectors not found at \(url.path)")
         }

@@ -3,6 +3,7 @@ import XCTest
 import AdapterFormat
 import AdapterLoader
 import AdapterPack
+import TestSupport
 
 /// Runs the device loader directly on a RAM store so tests can see every
 /// byte of the store after a refusal.
@@ -11,10 +12,7 @@ enum LoaderHarness {
     static let stranger: SigningKey = try! SigningKey.generate(.ed25519)
     static var keys: TrustedKeys { TrustedKeys([key.verifyingKey]) }
 
-    static func model(_ name: String) -> [UInt8] {
-        let url = Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Models")!
-        return [UInt8](try! Data(contentsOf: url))
-    }
+    static func model(_ name: String) -> [UInt8] { RepoPaths.modelBytes(name) }
 
     static func bundle(_ base: [UInt8], _ target: [UInt8], sequence: UInt64 = 1) -> [UInt8] {
         var options = BundleOptions()

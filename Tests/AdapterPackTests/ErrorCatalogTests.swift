@@ -4,6 +4,7 @@ import AdapterFormat
 @testable import AdapterLoader
 import CAdapterLoader
 @testable import AdapterPack
+import TestSupport
 
 /// The error catalogs (FormatError.swift, LoaderError.swift) and the files
 /// Scripts/generate-errors.py derives from them: the Embedded variants, the

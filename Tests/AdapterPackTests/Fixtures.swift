@@ -2,15 +2,9 @@ import Foundation
 import AdapterPack
 import TestSupport
 
-/// Test inputs: corpus models copied into the test bundle, and keys made once.
+/// Test inputs: the committed models (read where `RepoPaths` finds them), and keys made once.
 enum Fixtures {
-    static func model(_ name: String) -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Fixtures"),
-              let data = try? Data(contentsOf: url) else {
-            fatalError("missing fixture \(name).tflite")
-        }
-        return [UInt8](data)
-    }
+    static func model(_ name: String) -> [UInt8] { RepoPaths.modelBytes(name) }
 
     static let ed25519Key: SigningKey = try! SigningKey.generate(.ed25519)
     static let otherKey: SigningKey = try! SigningKey.generate(.ed25519)
@@ -19,7 +13,7 @@ enum Fixtures {
     static var trusted: TrustedKeys { TrustedKeys([ed25519Key.verifyingKey, p256Key.verifyingKey]) }
 
     static let digitsVariants = ["full-ft", "head-ft", "lora"]
-    static let tflmModels = ["hello_world_int8", "micro_speech_quantized", "keyword_scrambled_8bit", "trained_lstm_int8"]
+    static let tflmModels = RepoPaths.tflmModels
 
     /// A deterministic fine-tune-like change: nudges int8 weights of every
     /// other constant int8 tensor and flips one scale, with a fixed seed.

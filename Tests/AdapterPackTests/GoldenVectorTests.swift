@@ -2,6 +2,7 @@ import XCTest
 import AdapterFormat
 import AdapterLoader
 @testable import AdapterPack
+import TestSupport
 
 /// Spec/vectors: each bundle's `inspect --json` equals its .json file, it
 /// verifies and applies, and the writer reproduces it byte for byte.
@@ -14,11 +15,10 @@ final class GoldenVectorTests: XCTestCase {
     }
 
     static var vectors: [Vector] {
-        let fx = RepoPaths.root.appendingPathComponent("Tests/AdapterPackTests/Fixtures")
         let v = RepoPaths.vectors
         return [
-            Vector(name: "digits-head-ft", base: fx.appendingPathComponent("base.tflite"),
-                   target: fx.appendingPathComponent("head-ft.tflite"), sequence: 1),
+            Vector(name: "digits-head-ft", base: RepoPaths.model("base"),
+                   target: RepoPaths.model("head-ft"), sequence: 1),
             Vector(name: "hello-world-tuned", base: v.appendingPathComponent("hello_world_base.tflite"),
                    target: v.appendingPathComponent("hello_world_tuned.tflite"), sequence: 2),
             Vector(name: "hello-world-grown", base: v.appendingPathComponent("hello_world_base.tflite"),

@@ -2,11 +2,12 @@ import XCTest
 import AdapterFormat
 import AdapterLoader
 @testable import AdapterPack
+import TestSupport
 
 /// `adapterpack build` on the corpus adapter: size, exactness through the
 /// device loader, refusals, power cuts, and the integer-only device code.
 final class LoRABundleTests: XCTestCase {
-    static let digits = RepoPaths.root.appendingPathComponent("Examples/digits")
+    static let digits = RepoPaths.digits
 
     func corpus() throws -> (base: [UInt8], adapter: PEFTAdapter, map: Data) {
         let dir = Self.digits.appendingPathComponent("lora-adapter")

@@ -1,5 +1,6 @@
 import XCTest
 @testable import AdapterPack
+import TestSupport
 
 /// adapter_config.json: ranks, alphas, patterns, rsLoRA and refusals.
 final class PEFTConfigTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import AdapterPack
+import TestSupport
 
 /// The JSON output against Spec/report-schema.json, and the HTML page.
 final class ReportOutputTests: XCTestCase {
@@ -42,8 +43,8 @@ final class ReportOutputTests: XCTestCase {
 
     /// Validated with Python's jsonschema (Draft 2020-12) when it is installed.
     func testJSONMatchesSchemaWithPythonJSONSchema() throws {
-        guard let python = ReportCLI.which("python3") else { throw XCTSkip("python3 not installed") }
-        let probe = try ReportCLI.run(python, ["-c", "import jsonschema"])
+        guard let python = Subprocess.which("python3") else { throw XCTSkip("python3 not installed") }
+        let probe = try Subprocess.run(python, ["-c", "import jsonschema"])
         guard probe.status == 0 else { throw XCTSkip("python3 jsonschema not installed") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-json-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -63,7 +64,7 @@ final class ReportOutputTests: XCTestCase {
                 print(path, list(e.absolute_path), e.message)
         sys.exit(1 if bad else 0)
         """
-        let result = try ReportCLI.run(python, ["-c", script, Self.schemaURL.path, full.path, bare.path])
+        let result = try Subprocess.run(python, ["-c", script, Self.schemaURL.path, full.path, bare.path])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
     }
 
@@ -115,7 +116,7 @@ final class ReportOutputTests: XCTestCase {
     /// checks a non-trivial PNG came out. (Looking at it is a human's job:
     /// see the check command in the report issue.)
     func testHTMLRendersInHeadlessChromium() throws {
-        guard let chromium = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap(ReportCLI.which).first else {
+        guard let chromium = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap(Subprocess.which).first else {
             throw XCTSkip("headless Chromium not installed")
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-html-\(UUID().uuidString)")
@@ -123,7 +124,7 @@ final class ReportOutputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let page = dir.appendingPathComponent("report.html"), png = dir.appendingPathComponent("report.png")
         try FileIO.write(HTMLReport.render(try ReportFixtures.fullReport()), to: page.path)
-        let result = try ReportCLI.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        let result = try Subprocess.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                                   "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
                                                   "--screenshot=\(png.path)", "--window-size=1200,1600", page.absoluteString])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import AdapterPack
+import TestSupport
 
 /// The strict safetensors reader: every malformed header gets its own error.
 final class SafetensorsTests: XCTestCase {

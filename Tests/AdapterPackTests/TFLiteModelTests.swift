@@ -10,9 +10,7 @@ final class TFLiteModelTests: XCTestCase {
     ]
 
     func fixture(_ name: String) throws -> [UInt8] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Fixtures"),
-                                "missing fixture \(name).tflite")
-        return [UInt8](try Data(contentsOf: url))
+        try RepoPaths.bytes(RepoPaths.model(name))
     }
 
     func model(_ name: String) throws -> TFLiteModel {
@@ -521,7 +519,7 @@ final class TFLiteModelTests: XCTestCase {
                 print(s, i, (t.Name() or b"").decode(), t.Type(), shape, t.Buffer(), start, b.DataLength() if o else 0)
         """
         for name in Self.fixtureNames {
-            let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Fixtures"))
+            let url = RepoPaths.model(name)
             let out = try XCTUnwrap(runPython(script, args: [url.path]))
             XCTAssertEqual(out.status, 0, name)
             let m = try model(name)

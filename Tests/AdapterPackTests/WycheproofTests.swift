@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import AdapterPack
+import TestSupport
 
 /// Runs Project Wycheproof's Ed25519 and ECDSA P-256/SHA-256 verification vectors
 /// against VerifyingKey. Every "valid" vector must verify, every "invalid" one must
@@ -49,15 +50,9 @@ final class WycheproofTests: XCTestCase {
         }
     }
 
-    /// /work/shared/reference/wycheproof: the repository root is three levels above this
-    /// file, and shared/ is the root's sibling.
+    /// shared/reference/wycheproof: shared/ is the repository root's sibling.
     private func vectorsDirectory() throws -> URL {
-        let repoRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // AdapterPackTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // repository root
-        let dir = repoRoot.deletingLastPathComponent()
-            .appendingPathComponent("shared/reference/wycheproof", isDirectory: true)
+        let dir = RepoPaths.shared.appendingPathComponent("reference/wycheproof", isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw XCTSkip("Wycheproof vectors not found at \(dir.path)")

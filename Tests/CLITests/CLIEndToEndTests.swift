@@ -5,7 +5,7 @@ import AdapterPack
 /// The CLI end to end on the digits and TFLM models: keygen → diff → verify →
 /// inspect → apply → unapply, OpenSSL interop, and refusals with exit codes.
 final class CLIEndToEndTests: XCTestCase {
-    func corpus(_ name: String) -> String { CLIRunner.corpus.appendingPathComponent("\(name).tflite").path }
+    func corpus(_ name: String) -> String { CLIRunner.model(name) }
 
     func testDiffVerifyApplyForEveryDigitsVariant() throws {
         let cli = try CLIRunner()

@@ -1,13 +1,10 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Runs the built `adapterpack` binary and other commands in a scratch folder.
 struct CLIRunner {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = Subprocess.Output
 
     let directory: URL
 
@@ -16,9 +13,8 @@ struct CLIRunner {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static var corpus: URL { root.appendingPathComponent("Tests/AdapterPackTests/Fixtures") }
+    /// The path of the committed model `name` (without `.tflite`).
+    static func model(_ name: String) -> String { RepoPaths.model(name).path }
 
     /// The folder holding the test bundle holds the built products too.
     static var binary: URL {
@@ -26,9 +22,15 @@ struct CLIRunner {
             let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("adapterpack")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
+        // Linux: the test runner is an executable in the products folder.
         let fallback = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
         return fallback
     }
+
+    static var binaryIsBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
+
+    /// Deletes the scratch folder.
+    func remove() { try? FileManager.default.removeItem(at: directory) }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -40,26 +42,8 @@ struct CLIRunner {
     }
 
     func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        try Subprocess.run(executable, arguments, in: directory)
     }
 
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func which(_ tool: String) -> String? { Subprocess.which(tool) }
 }

@@ -96,7 +96,7 @@ public struct FlashLayout: Sendable {
         let unitPages = unitSize / pageSize
         modelPages = ((capacity + unitSize - 1) / unitSize) * unitPages
         // One slot per step plus spares; at least one page.
-        let slotSize = (48 + programSize - 1) / programSize * programSize
+        let slotSize = (JournalRecord.size + programSize - 1) / programSize * programSize
         let steps = 2 * (capacity / unitSize + 2) + 16
         journalPages = max(1, (steps * slotSize + pageSize - 1) / pageSize)
     }

@@ -2,77 +2,22 @@ import Foundation
 import XCTest
 import AdapterPack
 
-/// Runs processes for the report tests: the built `adapterpack` binary,
-/// python3 and Chromium.
-enum ReportCLI {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// `swift build`/`swift test` put the executable next to the test bundle.
-    static var binary: URL? {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("adapterpack")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        // Linux: the test runner is an executable in the products folder.
-        let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
-        return FileManager.default.isExecutableFile(atPath: sibling.path) ? sibling : nil
-    }
-
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read stderr on another thread so neither pipe can fill and block.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
-    }
-}
-
 /// `adapterpack report` end to end: table, JSON, HTML, and refusals.
 final class ReportCLITests: XCTestCase {
-    var dir: URL!
+    var cli: CLIRunner!
 
     override func setUpWithError() throws {
-        guard ReportCLI.binary != nil else { throw XCTSkip("adapterpack binary not built next to the tests") }
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        guard CLIRunner.binaryIsBuilt else { throw XCTSkip("adapterpack binary not built next to the tests") }
+        cli = try CLIRunner()
     }
 
-    override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
+    override func tearDownWithError() throws { cli?.remove() }
 
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { cli.path(name) }
 
-    func fixture(_ name: String) throws -> String {
-        try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "tflite", subdirectory: "Fixtures")).path
-    }
+    func fixture(_ name: String) throws -> String { CLIRunner.model(name) }
 
-    func adapterpack(_ arguments: [String]) throws -> ReportCLI.Output {
-        try ReportCLI.run(ReportCLI.binary!.path, arguments, in: dir)
-    }
+    func adapterpack(_ arguments: [String]) throws -> CLIRunner.Output { try cli.adapterpack(arguments) }
 
     /// keygen → diff the three digits variants → report with table, JSON and HTML.
     func testReportOverTheDigitsBundles() throws {

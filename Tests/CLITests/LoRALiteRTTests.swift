@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// Runs Tests/python/lora_accuracy.py: `adapterpack build` → `apply` → the
 /// LiteRT interpreter on eval.npz, compared with eval.json; then `unapply`
@@ -11,11 +12,12 @@ final class LoRALiteRTTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw XCTSkip("no LiteRT venv at \(python): run .ci/python-env.sh")
         }
-        let corpus = RepoPaths.root.appendingPathComponent("Examples/digits")
+        let corpus = RepoPaths.digits
         guard FileManager.default.fileExists(atPath: corpus.appendingPathComponent("eval.npz").path) else {
             throw XCTSkip("Examples/digits/eval.npz not present")
         }
-        let binary = try XCTUnwrap(Self.adapterpackBinary(), "built adapterpack binary not found next to the test bundle")
+        guard CLIRunner.binaryIsBuilt else { return XCTFail("built adapterpack binary not found next to the test bundle") }
+        let binary = CLIRunner.binary
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [RepoPaths.root.appendingPathComponent("Tests/python/lora_accuracy.py").path, binary.path,
@@ -28,14 +30,5 @@ final class LoRALiteRTTests: XCTestCase {
         process.waitUntilExit()
         print(text.split(separator: "\n").filter { !$0.hasPrefix("INFO:") }.joined(separator: "\n"))
         XCTAssertEqual(process.terminationStatus, 0, "LiteRT accuracy check failed:\n\(text)")
-    }
-
-    static func adapterpackBinary() -> URL? {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("adapterpack")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
-        return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : nil
     }
 }
