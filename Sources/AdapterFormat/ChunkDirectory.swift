@@ -17,8 +17,14 @@ public struct ContentChunk: Equatable, Sendable {
     /// The chunk as a stored range with its section's kind and codec, so the
     /// same stream machinery runs it.
     public func asEntry(of section: SectionEntry) -> SectionEntry {
-        SectionEntry(kind: section.kind, codec: section.codec, offset: offset, storedLength: storedLength,
-                     decodedLength: decodedLength, digest: section.digest)
+        asEntry(kind: section.kind, codec: section.codec)
+    }
+
+    /// The same from the section's kind and codec (the digest is the section's
+    /// business, checked before any chunk runs; it is left zero here).
+    public func asEntry(kind: SectionKind, codec: SectionCodec) -> SectionEntry {
+        SectionEntry(kind: kind, codec: codec, offset: offset, storedLength: storedLength,
+                     decodedLength: decodedLength, digest: .zero)
     }
 }
 
@@ -28,8 +34,13 @@ public struct ContentChunk: Equatable, Sendable {
 /// length, varint decoded length. Chunk data follows the directory in order.
 public struct ChunkDirectoryReader<Input: ByteInput> {
     private var input: Input
-    /// The content section whose directory this is.
-    public let section: SectionEntry
+    /// Kind and codec of the content section whose directory this is.
+    public let kind: SectionKind
+    public let codec: SectionCodec
+    // The section's place and lengths (its digest is not needed here).
+    private let sectionOffset: UInt32
+    private let storedLength: UInt32
+    private let decodedLength: UInt32
     private let segmentCount: UInt32
     private var consumed = 0
     private var directoryEnd = 0
@@ -48,29 +59,33 @@ public struct ChunkDirectoryReader<Input: ByteInput> {
     }
 
     /// Like `init(input:section:segmentCount:)`, but reads nothing until the
-    /// first `next()`. A section of stored length 0 (one the bundle does not
-    /// have) yields no chunks.
-    public init(deferred input: Input, section: SectionEntry, segmentCount: UInt32) {
+    /// first `next()`; a section that is not `present` (the bundle has none
+    /// of this kind) yields no chunks.
+    public init(deferred input: Input, section: SectionEntry, present: Bool = true, segmentCount: UInt32) {
         self.input = input
-        self.section = section
+        kind = section.kind
+        codec = section.codec
+        sectionOffset = section.offset
+        storedLength = section.storedLength
+        decodedLength = section.decodedLength
         self.segmentCount = segmentCount
+        started = !present
     }
 
     private mutating func start() throws(FormatError) {
         started = true
-        guard section.storedLength > 0 else { return }
         let length = try varint()
-        guard UInt64(consumed) + UInt64(length) <= UInt64(section.storedLength) else { throw bad() }
+        guard UInt64(consumed) + UInt64(length) <= UInt64(storedLength) else { throw bad() }
         directoryEnd = consumed + Int(length)
-        nextOffset = UInt64(section.offset) + UInt64(directoryEnd)
+        nextOffset = UInt64(sectionOffset) + UInt64(directoryEnd)
     }
 
     /// The next chunk, or nil after the last (when the totals are checked).
     public mutating func next() throws(FormatError) -> ContentChunk? {
         if !started { try start() }
         if consumed == directoryEnd {
-            guard storedTotal == UInt64(section.storedLength) - UInt64(directoryEnd),
-                  decodedTotal == UInt64(section.decodedLength) else { throw bad() }
+            guard storedTotal == UInt64(storedLength) - UInt64(directoryEnd),
+                  decodedTotal == UInt64(decodedLength) else { throw bad() }
             return nil
         }
         let gap = Int64(try varint())
@@ -84,16 +99,16 @@ public struct ChunkDirectoryReader<Input: ByteInput> {
         nextOffset += UInt64(stored)
         storedTotal += UInt64(stored)
         decodedTotal += UInt64(decoded)
-        guard nextOffset <= UInt64(section.offset) + UInt64(section.storedLength) else { throw bad() }
-        if case .stored = section.codec, stored != decoded { throw bad() }
+        guard nextOffset <= UInt64(sectionOffset) + UInt64(storedLength) else { throw bad() }
+        if case .stored = codec, stored != decoded { throw bad() }
         return chunk
     }
 
     private func bad() -> FormatError {
-        .malformedRecord(section: section.kind.rawValue, offset: consumed, .badChunkDirectory)
+        .malformedRecord(section: kind.rawValue, offset: consumed, .badChunkDirectory)
     }
 
     private mutating func varint() throws(FormatError) -> UInt32 {
-        try LEB128Decoder.read(&input, consumed: &consumed, section: section.kind.rawValue)
+        try LEB128Decoder.read(&input, consumed: &consumed, section: kind.rawValue)
     }
 }

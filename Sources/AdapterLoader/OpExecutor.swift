@@ -63,11 +63,11 @@ struct OpExecutor<Store: ModelStore> {
     }
 
     /// Decodes one chunk of a content section; its operations must lie in its segment.
-    mutating func run<S: BundleSource>(_ chunk: ContentChunk, of section: SectionEntry, segmentSize: UInt32,
+    mutating func run<S: BundleSource>(_ chunk: ContentChunk, kind: SectionKind, codec: SectionCodec, segmentSize: UInt32,
                                        source: S, window: RAMWindow, mode: ExecutionMode) throws(LoaderError) {
         let lower = UInt64(chunk.segment) * UInt64(segmentSize)
         bounds = (lower, min(lower + UInt64(segmentSize), UInt64(limit)), chunk.segment)
-        try runStored(chunk.asEntry(of: section), source: source, window: window, mode: mode)
+        try runStored(chunk.asEntry(kind: kind, codec: codec), source: source, window: window, mode: mode)
     }
 
     private mutating func runStored<S: BundleSource>(_ entry: SectionEntry, source: S, window: RAMWindow,

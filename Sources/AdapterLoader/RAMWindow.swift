@@ -15,6 +15,7 @@ public struct RAMWindow {
     }
     /// Half `index` (0 or 1) of the directory buffer: the scales and the
     /// payload directory are read side by side, each once.
+    @inline(__always)
     func directoryBuffer(_ index: Int) -> UnsafeMutableRawBufferPointer {
         let half = WindowLayout.directoryBuffer / 2, start = WindowLayout.sourceBuffer + index * half
         return UnsafeMutableRawBufferPointer(rebasing: memory[start ..< start + half])
