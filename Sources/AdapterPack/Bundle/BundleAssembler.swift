@@ -44,22 +44,24 @@ public enum BundleAssembler {
     /// in the bundle's declared window; throws `BundleBuildError.selfCheck` naming what failed.
     public static func selfCheck(_ bytes: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey) throws {
         let keys = TrustedKeys([key.verifyingKey])
-        let applied: [UInt8], restored: [UInt8]
-        do {
-            applied = try HostLoader.apply(bundle: bytes, base: base, keys: keys).model
-        } catch {
-            throw BundleBuildError.selfCheck("the device loader refused to apply the bundle: \(error)")
+        let applied = try loaderStep("apply", expected: target, result: "the planned target") {
+            try HostLoader.apply(bundle: bytes, base: base, keys: keys).model
         }
-        guard applied == target else {
-            throw BundleBuildError.selfCheck("applying the bundle does not give the planned target")
+        _ = try loaderStep("unapply", expected: base, result: "the base") {
+            try HostLoader.unapply(bundle: bytes, target: applied, keys: keys).model
         }
-        do {
-            restored = try HostLoader.unapply(bundle: bytes, target: applied, keys: keys).model
-        } catch {
-            throw BundleBuildError.selfCheck("the device loader refused to unapply the bundle: \(error)")
+    }
+
+    /// One direction of the self-check: the loader must run and give `expected`.
+    private static func loaderStep(_ name: String, expected: [UInt8], result: String,
+                                   _ run: () throws -> [UInt8]) throws -> [UInt8] {
+        let model: [UInt8]
+        do { model = try run() } catch {
+            throw BundleBuildError.selfCheck("the device loader refused to \(name) the bundle: \(error)")
         }
-        guard restored == base else {
-            throw BundleBuildError.selfCheck("unapplying the bundle does not restore the base")
+        guard model == expected else {
+            throw BundleBuildError.selfCheck("the device loader's \(name) of the bundle does not give \(result)")
         }
+        return model
     }
 }
