@@ -86,7 +86,7 @@ public struct BundleHeader: Equatable, Sendable {
         targetSHA256 = bytes.digest(96)
         // Every length must fit a 32-bit device's Int (checked before any conversion).
         guard bundleLength <= Self.maxLength else { throw .invalidHeaderField(.bundleLength, value: UInt32(bundleLength)) }
-        guard windowSize <= Self.maxLength else { throw .invalidHeaderField(.windowSize, value: UInt32(windowSize)) }
+        guard windowSize <= UInt32(WindowLayout.maximum) else { throw .invalidHeaderField(.windowSize, value: UInt32(windowSize)) }
         guard baseLength > 0, baseLength <= Self.maxLength else {
             throw .invalidHeaderField(.baseLength, value: UInt32(baseLength))
         }

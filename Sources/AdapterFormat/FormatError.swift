@@ -96,7 +96,7 @@ public enum RecordProblem: Equatable, Sendable {
     /// - message: "number does not fit in 32 bits"
     case varintOverflow
     /// An operation reaches past the model bytes it may touch.
-    /// - message: "operation on bytes \(offset)..<\(offset + length) reaches past the model limit \(limit)"
+    /// - message: "operation on bytes \(offset)..<\(UInt64(offset) + UInt64(length)) reaches past the model limit \(limit)"
     case outOfModel(offset: UInt32, length: UInt32, limit: UInt32)
     /// The section ended in the middle of a record.
     /// - message: "record cut short"
@@ -108,7 +108,7 @@ public enum RecordProblem: Equatable, Sendable {
     /// - message: "invalid value \(value)"
     case badValue(_ value: UInt32)
     /// A content chunk's operation reaches outside the chunk's segment.
-    /// - message: "operation on bytes \(offset)..<\(offset + length) lies outside its chunk's segment \(segment)"
+    /// - message: "operation on bytes \(offset)..<\(UInt64(offset) + UInt64(length)) lies outside its chunk's segment \(segment)"
     case outsideSegment(segment: UInt32, offset: UInt32, length: UInt32)
     /// Chunk directory: segments not strictly increasing, beyond the model, or
     /// lengths that do not add up to the section's.

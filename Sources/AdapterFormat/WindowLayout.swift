@@ -25,6 +25,11 @@ public enum WindowLayout {
         }
     }
 
+    /// The largest window any bundle can need: the fixed part, the 32 KB
+    /// deflate workspace and the factor buffer. A header declaring more is
+    /// refused, so no reader sizes memory from a larger unverified value.
+    public static var maximum: Int { fixed + Inflater<EmptyInput>.workspaceSize(windowBits: 15) + factorBuffer }
+
     /// The window a bundle with this table needs.
     public static func required(for table: SectionTable) -> Int {
         fixed + table.largestDecoderWorkspace + (table.factors == nil ? 0 : factorBuffer)

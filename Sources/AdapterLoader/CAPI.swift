@@ -12,7 +12,9 @@ import CAdapterLoader
 /// `ap_bundle_source` as a `BundleSource`.
 struct CBundleSource: BundleSource {
     let raw: ap_bundle_source
-    var length: Int { Int(raw.length) }
+    // Clamped, never trapping on a 32-bit Int: a length the loader cannot
+    // address is then refused as a length mismatch (so is every size below).
+    var length: Int { Int(clamping: raw.length) }
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         // Compare in 64 bits: Int is 32 bits on the device, so Int(UInt32.max) would trap.
         guard let read = raw.read, offset >= 0, UInt64(offset) <= UInt64(UInt32.max), !buffer.isEmpty else { return 0 }
@@ -49,9 +51,10 @@ struct CVerifier: SignatureVerifier {
 /// `ap_flash` as a `FlashDevice`.
 struct CFlash: FlashDevice {
     let raw: ap_flash
-    var pageSize: Int { Int(raw.page_size) }
-    var programSize: Int { Int(raw.program_size) }
-    var pageCount: Int { Int(raw.page_count) }
+    // `flashStore` admits only values under 2^31, so these never truncate.
+    var pageSize: Int { Int(truncatingIfNeeded: raw.page_size) }
+    var programSize: Int { Int(truncatingIfNeeded: raw.program_size) }
+    var pageCount: Int { Int(truncatingIfNeeded: raw.page_count) }
 
     func read(at address: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) {
         guard let read = raw.read, !buffer.isEmpty else { return }
@@ -111,7 +114,7 @@ private func runC<Store: ModelStore>(_ call: CCall, _ source: UnsafePointer<ap_b
                   _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
     let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
-                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(windowSize)))
+                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(clamping: windowSize)))
     var store = store
     do throws(LoaderError) {
         let result: LoaderOutcome
@@ -143,12 +146,18 @@ private func flashStore(_ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePoint
     guard let flash, let layout else { return nil }
     let l = layout.pointee
     let device = CFlash(raw: flash.pointee)
-    guard let buffer = l.unit_buffer, device.pageSize > 0, device.programSize > 0, l.unit_size > 0,
-          Int(l.unit_size) % device.pageSize == 0,
-          Int(l.model_pages) * device.pageSize >= Int(length),
-          l.scratch_page >= l.model_pages,
-          Int(l.journal_page) >= Int(l.scratch_page) + Int(l.unit_size) / device.pageSize,
-          Int(l.journal_page) + Int(l.journal_pages) <= device.pageCount else { return nil }
+    // In 32-bit unsigned arithmetic that cannot wrap (divisions and
+    // differences, no products or sums): nothing traps on a 32-bit device,
+    // and every value converted to Int below is under 2^31.
+    let page = flash.pointee.page_size, pages = flash.pointee.page_count, program = flash.pointee.program_size
+    guard let buffer = l.unit_buffer, page > 0, program > 0, l.unit_size > 0,
+          pages <= UInt32(Int32.max), page <= UInt32(Int32.max), program <= UInt32(Int32.max),
+          l.unit_size <= UInt32(Int32.max),
+          l.unit_size % page == 0,
+          length / page + (length % page == 0 ? 0 : 1) <= l.model_pages,
+          l.scratch_page >= l.model_pages, l.journal_page >= l.scratch_page,
+          l.journal_page - l.scratch_page >= l.unit_size / page,
+          l.journal_pages <= pages, l.journal_page <= pages - l.journal_pages else { return nil }
     return FlashStore(
         device: device, modelPages: Int(l.model_pages), scratchPage: Int(l.scratch_page),
         journalPage: Int(l.journal_page), journalPages: Int(l.journal_pages), unitSize: Int(l.unit_size),
@@ -157,7 +166,8 @@ private func flashStore(_ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePoint
 
 private func ramStore(_ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32) -> RAMStore? {
     guard let model, length <= capacity else { return nil }
-    return RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(capacity)), length: Int(length))
+    return RAMStore(memory: UnsafeMutableRawBufferPointer(start: model, count: Int(clamping: capacity)),
+                    length: Int(clamping: length))
 }
 
 @_cdecl("ap_verify")
@@ -165,7 +175,7 @@ public func ap_verify(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: Un
                       _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ minSequence: UInt64) -> Int32 {
     guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
     let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
-                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(windowSize)))
+                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(clamping: windowSize)))
     do throws(LoaderError) {
         _ = try loader.verify(minimumSequence: minSequence)
         return Int32(AP_OK)

@@ -129,9 +129,14 @@ final class BundleHeaderTests: XCTestCase {
         XCTAssertNil(error { $0.bundleLength = 0x7FFF_FFFF })
     }
 
-    func testWindowSizeBelowTwoToThe31() {
-        XCTAssertEqual(error { $0.windowSize = 0x8000_0000 }, .invalidHeaderField(.windowSize, value: 0x8000_0000))
-        XCTAssertNil(error { $0.windowSize = 0x7FFF_FFFF })
+    /// No reader sizes memory from an unverified window beyond the largest any bundle can need.
+    func testWindowSizeAtMostTheLargestWindowABundleCanNeed() {
+        let largest = UInt32(WindowLayout.maximum)
+        XCTAssertEqual(largest, 512 + 32_768 + 1_024 + 512)
+        XCTAssertNil(error { $0.windowSize = largest })
+        for value: UInt32 in [largest + 1, 0x7FFF_FFF0, 0x8000_0000, 0xFFFF_FFFF] {
+            XCTAssertEqual(error { $0.windowSize = value }, .invalidHeaderField(.windowSize, value: value))
+        }
     }
 
     func testBaseAndTargetLengthsArePositiveAndBelowTwoToThe31() {

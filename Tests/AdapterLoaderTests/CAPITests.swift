@@ -133,4 +133,29 @@ final class CAPITests: XCTestCase {
         XCTAssertEqual(run(true), Int32(AP_OK))
         XCTAssertEqual(Array(flash.memory[0 ..< target.count]), target)
     }
+
+    /// Layout values whose products or sums overflow (or, on a 32-bit device,
+    /// do not fit an Int) are refused as arguments, never trapped on.
+    func testHostileFlashLayoutValuesAreRefusedNotTrappedOn() {
+        let bundle = LoaderHarness.bundle(base, target)
+        var unit = [UInt8](repeating: 0, count: 4096)
+        let cases: [(page: UInt32, pages: UInt32, model: UInt32, scratch: UInt32, journal: UInt32, journalPages: UInt32, unit: UInt32)] = [
+            (0x8000_0000, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0x8000_0000),
+            (4096, 0xFFFF_FFFF, 0xFFFF_FFF0, 0xFFFF_FFF0, 0xFFFF_FFF8, 0xFFFF_FFFF, 4096),
+            (4096, 64, 10, 10, 0xFFFF_FFFF, 2, 4096),
+        ]
+        for c in cases {
+            let code = unit.withUnsafeMutableBufferPointer { u -> Int32 in
+                var device = ap_flash(context: nil, page_size: c.page, program_size: 8, page_count: c.pages,
+                                      read: Self.flashRead, erase: Self.flashErase, program: Self.flashProgram)
+                var geometry = ap_flash_layout(model_pages: c.model, scratch_page: c.scratch, journal_page: c.journal,
+                                               journal_pages: c.journalPages, unit_size: c.unit, unit_buffer: u.baseAddress)
+                var outcome = ap_outcome()
+                return self.call(bundle) { source, verifier, window, size in
+                    AdapterLoader.ap_apply_flash(source, verifier, window, size, &device, &geometry, UInt32(self.base.count), 0, &outcome)
+                }
+            }
+            XCTAssertEqual(code, Int32(AP_E_ARGUMENT), "\(c)")
+        }
+    }
 }

@@ -66,7 +66,7 @@ extension RecordProblem: CustomStringConvertible {
         case .varintOverflow:
             return "number does not fit in 32 bits"
         case .outOfModel(let offset, let length, let limit):
-            return "operation on bytes \(offset)..<\(offset + length) reaches past the model limit \(limit)"
+            return "operation on bytes \(offset)..<\(UInt64(offset) + UInt64(length)) reaches past the model limit \(limit)"
         case .unexpectedEnd:
             return "record cut short"
         case .decodedLength(let expected, let actual):
@@ -74,7 +74,7 @@ extension RecordProblem: CustomStringConvertible {
         case .badValue(let value):
             return "invalid value \(value)"
         case .outsideSegment(let segment, let offset, let length):
-            return "operation on bytes \(offset)..<\(offset + length) lies outside its chunk's segment \(segment)"
+            return "operation on bytes \(offset)..<\(UInt64(offset) + UInt64(length)) lies outside its chunk's segment \(segment)"
         case .badChunkDirectory:
             return "chunk directory invalid (segments must increase, stay inside the model, and lengths must add up)"
         case .lora(let problem):

@@ -28,6 +28,9 @@ public enum HostLoader {
             guard digest == verified.header.baseSHA256 else {
                 throw .baseMismatch(expected: verified.header.baseSHA256, actual: digest)
             }
+            // "Applies to base" is only true if the device path gets through:
+            // decode every stream and patch a copy, as `apply` does.
+            _ = try apply(bundle: bundle, base: base, keys: keys, window: window, minimumSequence: minimumSequence)
         }
         return verified
     }
@@ -48,6 +51,9 @@ public enum HostLoader {
         }
     }
 
+    /// The largest model the host loader patches (the CLI reads no larger file).
+    public static let maxModelBytes = 256 << 20
+
     /// The window the bundle declares, or `fixed` when the header is unreadable
     /// (the loader then reports what is wrong with it).
     public static func declaredWindow(_ bundle: [UInt8]) -> Int {
@@ -58,8 +64,14 @@ public enum HostLoader {
     private static func patch(bundle: [UInt8], model: [UInt8], keys: TrustedKeys, window: Int?, maxChunk: Int,
                               _ body: (BundleLoader<MemoryBundleSource, TrustedKeys>, inout RAMStore) throws(LoaderError) -> LoaderOutcome)
         throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
-        let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
-        let capacity = max(model.count, Int(header?.storeCapacityNeeded ?? 0))
+        // Memory is sized from the header only once the signature covers it,
+        // and then within the host's model limit.
+        let header = try withLoader(bundle: bundle, keys: keys, window: window, maxChunk: maxChunk) {
+            loader throws(LoaderError) in try loader.verify().header
+        }
+        let needed = Int(header.storeCapacityNeeded)
+        guard needed <= maxModelBytes else { throw .storeTooSmall(needed: header.storeCapacityNeeded, capacity: maxModelBytes) }
+        let capacity = max(model.count, needed)
         var memory = model + [UInt8](repeating: 0, count: capacity - model.count)
         let result: (Int, LoaderOutcome) = try withLoader(bundle: bundle, keys: keys, window: window, maxChunk: maxChunk) {
             loader throws(LoaderError) in

@@ -1,0 +1,75 @@
+import XCTest
+import AdapterFormat
+import AdapterLoader
+@testable import AdapterPack
+import TestSupport
+
+/// Signed bundles with hostile values: the host refuses them with a message
+/// (never traps while formatting it), sizes memory only from verified
+/// headers within its limit, and `verify --base` decodes what `apply` would.
+final class HostileBundleTests: XCTestCase {
+    var key: SigningKey { get throws { try SigningKey(pemFile: RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path) } }
+    var keys: TrustedKeys { get throws { TrustedKeys([try key.verifyingKey]) } }
+    var base: [UInt8] { get throws { try RepoPaths.bytes(RepoPaths.root.appendingPathComponent("Examples/digits/base.tflite")) } }
+
+    /// A signed bundle whose payload xors 32 bytes at 0xFFFF_FFF0 (far past the model).
+    func farOffsetBundle() throws -> [UInt8] {
+        let base = try base
+        var plan = BundlePlan(target: base, segmentSize: 4096)
+        var op = OpStreamWriter()
+        op.bytesOp(.xor, offset: 0xFFFF_FFF0, data: [UInt8](repeating: 1, count: 32)[...])
+        plan.payload.append(segment: 0, op)
+        return try BundleAssembler.assemble(plan, base: base, key: try key, options: BundleOptions())
+    }
+
+    func testOperationPastTheModelIsRefusedWithAMessageThatDoesNotOverflow() throws {
+        let bundle = try farOffsetBundle()
+        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: try base, keys: try keys)) { error in
+            let text = "\(error)"
+            // 0xFFFF_FFF0 + 32 does not fit in 32 bits: the message computes it in 64.
+            XCTAssertTrue(text.contains("4294967280..<4294967312"), text)
+        }
+    }
+
+    func testVerifyWithBaseDecodesTheStreamsAsApplyDoes() throws {
+        let bundle = try farOffsetBundle()
+        XCTAssertNoThrow(try HostLoader.verify(bundle: bundle, keys: try keys), "structure and signature are fine")
+        XCTAssertThrowsError(try HostLoader.verify(bundle: bundle, keys: try keys, base: try base)) { error in
+            guard case .format(.malformedRecord(_, _, .outOfModel)) = error as? LoaderError else {
+                return XCTFail("\(error)")
+            }
+        }
+    }
+
+    func testMessagesWithExtremeValuesDoNotTrap() {
+        let extremes: [RecordProblem] = [
+            .outOfModel(offset: .max, length: .max, limit: .max),
+            .outsideSegment(segment: .max, offset: .max, length: .max),
+            .decodedLength(expected: .max, actual: .max),
+        ]
+        for problem in extremes { XCTAssertFalse("\(problem)".isEmpty) }
+        XCTAssertTrue("\(SectionProblem.outOfBounds(offset: .max, length: .max, bundleLength: .max))".contains("8589934590"))
+    }
+
+    /// A signed header may declare a target far beyond any model the host
+    /// handles: refused by its size, not allocated.
+    func testHugeSignedTargetLengthIsRefusedBeforeAllocating() throws {
+        let base = try base
+        let bundle = try BundleWriter.write(sections: [.stored(.metadata, [])], sequence: 1, segmentSize: 4096,
+                                            baseLength: base.count, baseSHA256: sha256(base),
+                                            targetLength: 0x7FFF_0000, targetSHA256: .zero, key: try key)
+        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: try keys)) { error in
+            XCTAssertEqual(error as? LoaderError, .storeTooSmall(needed: 0x7FFF_0000, capacity: HostLoader.maxModelBytes))
+        }
+    }
+
+    /// An unsigned change to the header's target length is caught by the
+    /// signature check, which runs before the host sizes any store from it.
+    func testTamperedTargetLengthIsRefusedByVerification() throws {
+        var bundle = try farOffsetBundle()
+        bundle.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(0x7FFF_FFFF).littleEndian, toByteOffset: 36, as: UInt32.self) }
+        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: try base, keys: try keys)) { error in
+            XCTAssertEqual(error as? LoaderError, .signatureInvalid, "\(error)")
+        }
+    }
+}
