@@ -69,7 +69,7 @@ public enum LoRAPlanner {
         // Scale vectors: XOR of the float32 bit patterns (its own inverse).
         for target in targets {
             for range in [target.weight.quantization?.scaleRange, target.bias?.quantization?.scaleRange].compactMap({ $0 }) {
-                for run in changedRuns(base, plan.sections.target, range) {
+                for run in ChangedRuns.find(base: base, target: plan.sections.target, origin: nil, range: range) {
                     let data = run.map { plan.sections.target[$0] ^ base[$0] }
                     plan.sections.scales.bytesOp(.xor, offset: run.lowerBound, data: data[...])
                 }
@@ -187,19 +187,6 @@ public enum LoRAPlanner {
         let region = ModelRegion(range: tensor.dataRange!, content: role == .weights ? .int8Weights : .int32Values,
                                  tensor: tensor)
         return region.mapEntry()
-    }
-
-    /// Byte runs in `range` where `a` and `b` differ, joined across gaps under 8 bytes.
-    static func changedRuns(_ a: [UInt8], _ b: [UInt8], _ range: Range<Int>) -> [Range<Int>] {
-        var runs: [Range<Int>] = []
-        for i in range where a[i] != b[i] {
-            if let last = runs.last, i - last.upperBound < 8 {
-                runs[runs.count - 1] = last.lowerBound ..< i + 1
-            } else {
-                runs.append(i ..< i + 1)
-            }
-        }
-        return runs
     }
 
     /// Sorted, merged ranges (neighbours closer than `gap` bytes join).

@@ -110,7 +110,7 @@ public enum ModelDiffer {
 
     /// Bytes outside any known tensor: XOR runs, literal runs as `write`.
     static func emitUntyped(_ plan: inout DeltaPlan, base: [UInt8], target: [UInt8], origin: [Int], range: Range<Int>) {
-        for run in changedRuns(base: base, target: target, origin: origin, range: range) {
+        for run in ChangedRuns.find(base: base, target: target, origin: origin, range: range) {
             emitXorOrWrite(&plan.sections.payload, base: base, target: target, origin: origin, range: run)
         }
     }
@@ -119,13 +119,13 @@ public enum ModelDiffer {
                            lowRank: TensorPair? = nil) {
         let range = region.range
         let hasLiteral = range.contains { origin[$0] < 0 }
-        let runs = changedRuns(base: base, target: target, origin: origin, range: range, joinGap: Int.max)
+        let runs = ChangedRuns.find(base: base, target: target, origin: origin, range: range, joinGap: Int.max)
         guard let span = runs.first.map({ $0.lowerBound ..< runs.last!.upperBound }) else { return }
         // Quantization vectors are listed by the scales section's operations;
         // the map names the weight and bias tensors (32 bytes an entry).
         if case .quantization = region.content {} else { plan.sections.tensorMap.append(region.mapEntry()) }
         if hasLiteral {
-            for run in changedRuns(base: base, target: target, origin: origin, range: range) {
+            for run in ChangedRuns.find(base: base, target: target, origin: origin, range: range) {
                 emitXorOrWrite(&plan.sections.payload, base: base, target: target, origin: origin, range: run)
             }
             return
@@ -163,7 +163,7 @@ public enum ModelDiffer {
             let data = (first ..< last).map { target[$0] ^ base[origin[$0]] }
             plan.sections.scales.smallestBytes(xor: true, offset: first, values: data[...], laneBits: 2)
         case .otherTensor, .int32Values:
-            for run in runs.flatMap({ changedRuns(base: base, target: target, origin: origin, range: $0) }) {
+            for run in runs.flatMap({ ChangedRuns.find(base: base, target: target, origin: origin, range: $0) }) {
                 emitXorOrWrite(&plan.sections.payload, base: base, target: target, origin: origin, range: run)
             }
         }
@@ -212,30 +212,5 @@ public enum ModelDiffer {
             }
             i = j
         }
-    }
-
-    /// Ranges of changed (or literal) bytes, joined across short unchanged gaps.
-    static func changedRuns(base: [UInt8], target: [UInt8], origin: [Int], range: Range<Int>,
-                            joinGap: Int = ModelDiffer.joinGap) -> [Range<Int>] {
-        var runs: [Range<Int>] = []
-        var i = range.lowerBound
-        while i < range.upperBound {
-            let o = origin[i]
-            if o >= 0, base[o] == target[i] { i += 1; continue }
-            var end = i + 1
-            var j = i + 1
-            while j < range.upperBound, j - end < joinGap {
-                let oj = origin[j]
-                if oj < 0 || base[oj] != target[j] { end = j + 1 }
-                j += 1
-            }
-            if let last = runs.last, i - last.upperBound < joinGap {
-                runs[runs.count - 1] = last.lowerBound ..< end
-            } else {
-                runs.append(i ..< end)
-            }
-            i = end
-        }
-        return runs
     }
 }
