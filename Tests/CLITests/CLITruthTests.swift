@@ -105,7 +105,7 @@ final class CLITruthTests: XCTestCase {
         try expectRefusal(["report", path("d.apb"), "--json", path("r.json"), "--html", path("r.html")],
                           message: "d.apb: NOT VERIFIED: section 3 (payload): digest mismatch")
         try expectRefusal(["report", path("h.apb"), "--base", base, "--trusted-key", devPub, "--json", path("r.json")],
-                          message: "h.apb: NOT VERIFIED: signature invalid: the bundle was altered after it was signed")
+                          message: "h.apb: could not apply to the base to reconstruct the target: NOT VERIFIED: signature invalid: the bundle was altered after it was signed")
         let unchecked = try adapterpack(["report", path("h.apb"), "--links", "ble"])
         XCTAssertEqual(unchecked.status, 0, unchecked.stderr)
         XCTAssertTrue(unchecked.stdout.hasPrefix("NOT VERIFIED: signatures of h.apb not checked"), unchecked.stdout)

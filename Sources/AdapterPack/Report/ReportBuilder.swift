@@ -51,7 +51,8 @@ public struct ReportBuilder {
                 throw .notABundle(path: input.path, reason: error.description)
             }
             let header = parsed.header
-            let verification = BundleVerification.check(parsed, keys: keys)
+            // Digests and rules first; the signature is checked with the keys below.
+            var verification = BundleVerification.check(parsed)
             if verification.hasProblems { throw .notVerified(path: input.path, problems: verification.problems) }
             if let base {
                 guard base.bytes.count == Int(header.baseLength), sha256(base.bytes) == header.baseSHA256 else {
@@ -68,9 +69,18 @@ public struct ReportBuilder {
                 do {
                     target = try HostLoader.apply(bundle: input.bytes, base: base.bytes, keys: keys).model
                 } catch {
-                    throw .applyFailed(bundle: input.path, reason: error.description)
+                    let signature: Bool
+                    switch error {
+                    case .signatureInvalid, .unknownKey, .unsupportedAlgorithm: signature = true
+                    default: signature = false
+                    }
+                    throw .applyFailed(bundle: input.path, reason: (signature ? "NOT VERIFIED: " : "") + error.description)
                 }
                 targetSource = "applied (--key)"
+            }
+            if let keys {
+                verification = BundleVerification.check(parsed, keys: keys)
+                if verification.hasProblems { throw .notVerified(path: input.path, problems: verification.problems) }
             }
             let comparison = ModelComparison(bundleBytes: input.bytes.count, targetLength: Int(header.targetLength),
                                              base: base?.bytes, target: target, targetSource: targetSource,
