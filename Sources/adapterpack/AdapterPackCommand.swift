@@ -27,7 +27,7 @@ struct AdapterPackCommand: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "help" {
             var command: any ParsableCommand.Type = AdapterPackCommand.self
-            for name in arguments.dropFirst() where !name.hasPrefix("-") {
+            for name in arguments.dropFirst() where !name.hasPrefix("-") && name != "help" {
                 let subcommands = command.configuration.subcommands
                 guard let next = subcommands.first(where: { $0._commandName == name }) else {
                     let names = subcommands.map { $0._commandName }

@@ -66,7 +66,10 @@ struct Report: ParsableCommand {
             throw error
         }
         print(stdout, terminator: "")
-        for file in files { print("wrote \(file.path)") }
+        for file in files {
+            // With --json -, stdout is the JSON alone.
+            if json == "-" { FileHandle.standardError.write(Data("wrote \(file.path)\n".utf8)) } else { print("wrote \(file.path)") }
+        }
     }
 }
 

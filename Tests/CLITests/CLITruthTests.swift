@@ -248,4 +248,41 @@ final class CLITruthTests: XCTestCase {
             print("note: subcommands whose --help has no Example line yet: \(missing.joined(separator: ", "))")
         }
     }
+
+    // MARK: item 9: README drift
+
+    /// Every option of every subcommand's usage line is in README's CLI summary,
+    /// and the sizes README quotes are what the main job's commands make.
+    func testREADMEMatchesTheCLI() throws {
+        let readme = try String(contentsOf: RepoPaths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let summaryStart = try XCTUnwrap(readme.range(of: "adapterpack keygen -o Keys/NAME.pem"))
+        let summary = String(readme[summaryStart.lowerBound...].prefix { $0 != "`" })
+        var missing: [String] = []
+        for name in Self.subcommands {
+            let help = try adapterpack([name, "--help"]).stdout
+            let usage = help.split(separator: "\n").first { $0.hasPrefix("USAGE:") } ?? ""
+            for word in usage.split(separator: " ") {
+                let option = word.trimmingCharacters(in: CharacterSet(charactersIn: "[]."))
+                guard option.hasPrefix("--"), option != "--output" else { continue }
+                if !summary.contains("adapterpack \(name)") || !summary.contains(option) { missing.append("\(name) \(option)") }
+            }
+        }
+        XCTAssertEqual(missing, [], "options missing from README's CLI summary")
+        for expected in ["PATH=/opt/swift/usr/bin", "3 skip without the LiteRT venv, Chromium or ../shared",
+                         "Exit codes", "**64** usage error", "--signing-key", "--trusted-key"] {
+            XCTAssertTrue(readme.contains(expected), "README lacks \(expected)")
+        }
+        XCTAssertFalse(readme.contains("lets `resume` finish"), "resume is not a CLI command")
+        // The sizes quoted, made as Examples/run-digits.sh makes them.
+        let adapter = RepoPaths.digits.appendingPathComponent("lora-adapter")
+        XCTAssertEqual(try adapterpack(["build", "--base", base, "--adapter", adapter.path, "--map",
+                                        adapter.appendingPathComponent("tensor_map.json").path, "--key", devKey,
+                                        "--name", "digits-lora-adapter", "-o", path("la.apb")]).status, 0)
+        XCTAssertEqual(try adapterpack(["diff", "--base", base, "--target", CLIRunner.model("lora"), "--key", devKey,
+                                        "--name", "digits-lora", "-o", path("lora.apb")]).status, 0)
+        let adapterBytes = ReportFormat.bytes(try RepoPaths.bytes(URL(fileURLWithPath: path("la.apb"))).count)
+        let loraBytes = ReportFormat.bytes(try RepoPaths.bytes(URL(fileURLWithPath: path("lora.apb"))).count)
+        XCTAssertTrue(readme.contains("digits/lora-adapter is a\n  \(adapterBytes)-byte bundle"), "README's lora-adapter size is not \(adapterBytes)")
+        XCTAssertTrue(readme.contains("(digits/lora: \(loraBytes)\n"), "README's digits/lora size is not \(loraBytes)")
+    }
 }
