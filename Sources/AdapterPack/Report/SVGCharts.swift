@@ -112,9 +112,11 @@ public enum SVGCharts {
                 body += "<rect x=\"\(n(labelWidth))\" y=\"\(n(y))\" width=\"\(n(xOf(t.wallTimeSeconds) - labelWidth))\" height=\"\(n(barH))\" fill=\"\(color)\" fill-opacity=\"0.28\"><title>\(escape(shortName(b.file))) on \(link.id): wall time \(ReportFormat.duration(t.wallTimeSeconds))</title></rect>\n"
                 body += rect(labelWidth, y, xOf(t.timeOnAirSeconds) - labelWidth, barH, color,
                              title: "\(shortName(b.file)) on \(link.id): time on air \(ReportFormat.duration(t.timeOnAirSeconds))")
-                body += text(xOf(t.wallTimeSeconds) + 6, y + barH - 1,
-                             "air \(ReportFormat.duration(t.timeOnAirSeconds)) · wall \(ReportFormat.duration(t.wallTimeSeconds))",
-                             fill: "#374151", size: 10)
+                let label = "air \(ReportFormat.duration(t.timeOnAirSeconds)) · wall \(ReportFormat.duration(t.wallTimeSeconds))"
+                let labelX = xOf(t.wallTimeSeconds) + 6
+                // About 5.5 units per character at size 10: keep the label inside the chart.
+                let fits = labelX + Double(label.count) * 5.5 <= width
+                body += text(fits ? labelX : width - 2, y + barH - 1, label, anchor: fits ? "start" : "end", fill: "#374151", size: 10)
             }
         }
         // Legend: per bundle its own colour, dark for time on air, light for wall time.
