@@ -8,8 +8,9 @@ struct Sign: ParsableCommand {
         discussion: """
         The bundle's section digests and header rules are checked first: a bundle whose sections do not match \
         its table is refused (naming the section), and nothing is written. With --trusted-key the signature \
-        being replaced must verify too, so an altered header is not re-signed; without it, sign says whose \
-        (unchecked) signature it replaces.
+        being replaced must verify too, so an altered header is not re-signed; without it, a header that \
+        declares more RAM window than its sections need is refused, and sign says whose (unchecked) signature \
+        it replaces.
 
         Example:
           adapterpack sign out.apb --signing-key Keys/release.pem --trusted-key Keys/dev-ed25519.pub.pem -o release.apb
@@ -31,6 +32,12 @@ struct Sign: ParsableCommand {
         let check = BundleVerification.check(parsed, keys: keys)
         if check.hasProblems {
             throw BundleNotVerified(path: bundle, problems: check.problems + ["not re-signed, nothing was written"])
+        }
+        if !check.verified, let note = check.notes.first {
+            // Legal, but not what adapterpack writes: the header may have been altered.
+            throw BundleNotVerified(path: bundle, problems: [
+                note, "the header may have been altered; give --trusted-key OLD.pub.pem to check the signature before re-signing",
+                "not re-signed, nothing was written"])
         }
         let old = parsed.signature
         let oldAlgorithm = old.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256"

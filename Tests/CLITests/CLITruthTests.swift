@@ -125,6 +125,9 @@ final class CLITruthTests: XCTestCase {
                           message: "section 3 (payload): digest mismatch")
         try expectRefusal(["sign", path("d.apb"), "--signing-key", path("new.pem"), "-o", path("d.apb")],
                           message: "not re-signed, nothing was written")
+        // The altered window is refused even without a key (adapterpack writes exactly what the sections need).
+        try expectRefusal(["sign", path("h.apb"), "--signing-key", path("new.pem"), "-o", path("out.apb")],
+                          message: "its sections need 2560 (adapterpack writes exactly what is needed); the header may have been altered")
         // An altered header under the old key's id: refused when the old signature is checked.
         try expectRefusal(["sign", path("h.apb"), "--signing-key", path("new.pem"), "--trusted-key", devPub, "-o", path("out.apb")],
                           message: "signature invalid: the bundle was altered after it was signed")
