@@ -54,7 +54,7 @@ public enum LoaderError: Error, Equatable, Sendable {
     /// - code: AP_E_FORMAT
     case sourceLengthMismatch(headerLength: UInt32, sourceLength: Int)
     /// The signature does not verify with the key the key id names.
-    /// - message: "signature invalid: the bundle was altered or signed with another key"
+    /// - message: "signature invalid: the bundle was altered after it was signed (its key id is a trusted key's, but the signature does not match its content)"
     /// - code: AP_E_SIGNATURE
     case signatureInvalid
     /// No trusted key has this key id.

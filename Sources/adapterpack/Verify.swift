@@ -4,10 +4,18 @@ import Foundation
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a bundle's structure, digests and signature with the device loader.")
+        abstract: "Check a bundle's structure, digests and signature with the device loader.",
+        discussion: """
+        Exits 0 only if the signature verifies against one of the trusted keys and every digest matches.
+
+        Example:
+          adapterpack verify out.apb --trusted-key Keys/dev-ed25519.pub.pem --base Examples/digits/base.tflite
+        """)
 
     @Argument(help: "Bundle to check.") var bundle: String
-    @Option(help: "Trusted public key(s), PEM; repeat for several.") var key: [String]
+    @Option(name: [.customLong("trusted-key"), .customLong("key")],
+            help: "Trusted public key(s), PEM; repeat for several (--key is an alias).")
+    var key: [String]
     @Option(help: "Also check that the bundle applies to this model.") var base: String?
     @Option(help: "Device's stored sequence number: older bundles are refused.") var minSequence: UInt64 = 0
     @Flag(help: "Print the result as JSON.") var json = false

@@ -62,8 +62,14 @@ public enum BundleWriter {
     }
 
     /// Replaces a bundle's signature with one made by `key` (`adapterpack sign`).
-    public static func resign(_ bundle: [UInt8], key: SigningKey) throws -> [UInt8] {
+    /// Refuses (`BundleNotVerified`, naming the section) a bundle whose sections do
+    /// not match their digests or that breaks the header and table rules; with
+    /// `trusted`, also one whose current signature does not verify.
+    public static func resign(_ bundle: [UInt8], key: SigningKey, trusted: TrustedKeys? = nil,
+                              path: String = "bundle") throws -> [UInt8] {
         let parsed = try ParsedBundle(bytes: bundle)
+        let check = BundleVerification.check(parsed, keys: trusted)
+        guard !check.hasProblems else { throw BundleNotVerified(path: path, problems: check.problems) }
         return try appendSignature(to: Array(bundle[0 ..< parsed.table.signedLength]), key: key)
     }
 

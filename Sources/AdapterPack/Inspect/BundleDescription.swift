@@ -46,8 +46,13 @@ public struct BundleDescription: Codable, Equatable, Sendable {
     public var metadata: [String: String]
     public var tensorMap: [Tensor]
     public var signature: Signature
+    /// What was checked: digests, header and table rules, and the signature
+    /// when trusted keys were given (`BundleVerification`).
+    public var verification: BundleVerification
 
-    public init(_ bundle: ParsedBundle) throws(FormatError) {
+    /// Describes `bundle`; `verification` defaults to the checks that need no key.
+    public init(_ bundle: ParsedBundle, verification: BundleVerification? = nil) throws(FormatError) {
+        self.verification = verification ?? BundleVerification.check(bundle)
         let h = bundle.header
         formatVersion = "\(h.major).\(h.minor)"
         bundleLength = h.bundleLength

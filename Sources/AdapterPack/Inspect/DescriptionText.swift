@@ -1,7 +1,9 @@
 /// The person-readable form of `inspect`, in the spirit of `imgtool dumpinfo`.
 extension BundleDescription {
     public func text() -> String {
-        var out: [String] = []
+        var out: [String] = [verification.summary]
+        for problem in verification.problems.dropFirst() { out.append("NOT VERIFIED: \(problem)") }
+        for note in verification.notes { out.append("note: \(note)") }
         out.append("adapterpack bundle, format \(formatVersion)")
         out.append("  bundle length   \(bundleLength) bytes")
         out.append("  RAM window      \(windowSize) bytes")
@@ -29,6 +31,8 @@ extension BundleDescription {
         out.append("  algorithm       \(signature.algorithm)")
         out.append("  key id          \(signature.keyID)")
         out.append("  covers bytes    0..<\(signature.signedLength)")
+        out.append("  checked         " + (verification.verified ? "yes, with a trusted key"
+                                           : verification.signatureChecked ? "FAILED" : "no (give --trusted-key PUB.pem)"))
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -132,7 +132,7 @@ extension LoaderError: CustomStringConvertible {
         case .sourceLengthMismatch(let headerLength, let sourceLength):
             return "bundle is \(sourceLength) bytes but its header says \(headerLength): trailing bytes after the signature"
         case .signatureInvalid:
-            return "signature invalid: the bundle was altered or signed with another key"
+            return "signature invalid: the bundle was altered after it was signed (its key id is a trusted key's, but the signature does not match its content)"
         case .unknownKey(let keyID):
             return "key id unknown: the bundle is signed by key \(keyID.hex), which is not among the trusted keys"
         case .unsupportedAlgorithm(let algorithm):

@@ -35,6 +35,9 @@ public enum HTMLReport {
     ul { margin: 6px 0; padding-left: 20px; font-size: 13px; }
     li { margin: 3px 0; }
     code { font-size: 12px; }
+    .verify { font-weight: 600; padding: 8px 12px; border-radius: 6px; margin: 0 0 12px; }
+    .verify.no { background: #fee2e2; color: #991b1b; border: 1px solid #fca5a5; }
+    .verify.yes { background: #dcfce7; color: #166534; border: 1px solid #86efac; }
     """
 
     public static func render(_ report: OTAReport) -> String {
@@ -51,26 +54,32 @@ public enum HTMLReport {
         </style>
         </head>
         <body><main>
+        <p class="verify \(report.signaturesVerified ? "yes" : "no")">\(e(report.verificationSummary))</p>
         <h1>OTA bandwidth report</h1>
+        <p class="sub">Base model: \(report.baseModel.map { "\(e($0.file)) (\(F.bytes($0.bytes)) bytes, SHA-256 <code>\($0.sha256)</code>)" } ?? "not given (<code>--base</code>): comparisons with the compressed model and a byte delta are left out")</p>
         <p class="sub">\(report.bundles.count) bundle(s), fleet of \(F.bytes(report.fleet.devices)) device(s) · \(e(report.tool)) · schema <code>\(e(report.schema))</code></p>
         <div class="cards">
 
         """
         for b in report.bundles {
             let c = b.comparison
-            var lines = "full model \(F.bytes(c.fullModelRawBytes)) B: saves \(F.percent(c.savingVsFullRaw))"
-            if let s = c.savingVsFullZlib9 { lines += "<br>vs zlib-9 model: saves \(F.percent(s))" }
-            if let s = c.savingVsByteDelta { lines += "<br>vs byte delta: saves \(F.percent(s))" }
+            var lines = "vs the \(F.bytes(c.fullModelRawBytes)) B model the device runs: \(F.saving(c.savingVsFullRaw))"
+            if let s = c.savingVsFullZlib9 { lines += "<br>vs zlib-9 model: \(F.saving(s))" }
+            if let s = c.savingVsByteDelta { lines += "<br>vs byte delta: \(F.saving(s))" }
+            lines += "<br>signature: " + (b.verification.verified ? "verified" : "NOT VERIFIED")
             h += "<div class=\"card\"><div class=\"muted\">\(e(TerminalTable.fileName(b.file)))</div><div class=\"big\">\(F.bytes(b.bundleBytes)) bytes</div><div class=\"muted\">\(lines)</div></div>\n"
         }
         h += "</div>\n"
-        h += "<h2>Bytes per section</h2>\n<div class=\"panel\">\(SVGCharts.sectionBytes(report))</div>\n"
-        h += "<h2>Air time per link</h2>\n<div class=\"panel\">\(SVGCharts.airTime(report))</div>\n"
-        h += "<h2>Savings vs the full model</h2>\n<div class=\"panel\">\(SVGCharts.savings(report))</div>\n"
+        h += "<h2>Bytes per section (stored), per bundle</h2>\n<div class=\"panel\">\(SVGCharts.sectionBytes(report))</div>\n"
+        h += "<h2>Air time per link: time on air (dark) and wall time under duty cycle (light), one device</h2>\n<div class=\"panel\">\(SVGCharts.airTime(report))</div>\n"
+        h += "<h2>Savings vs the full model the device runs, and vs a byte delta (bytes)</h2>\n<div class=\"panel\">\(SVGCharts.savings(report))</div>\n"
 
         for b in report.bundles {
             h += "<h2>\(e(b.file))\(b.name.map { " — " + e($0) } ?? "")</h2>\n"
-            h += "<p class=\"muted\">\(F.bytes(b.bundleBytes)) bytes · model \(F.bytes(b.baseBytes)) → \(F.bytes(b.targetBytes)) bytes · sequence \(b.sequence) · RAM window \(F.bytes(b.windowBytes)) bytes · target SHA-256 <code>\(b.targetSHA256)</code></p>\n"
+            let kept = b.comparison.keptForUnapplyBytes.map { " (the device runs \(F.bytes(b.comparison.fullModelRawBytes)); \(F.bytes($0)) bytes of base rows kept for unapply)" } ?? ""
+            let signature = b.verification.verified ? "signature verified (key <code>\(b.verification.keyID ?? "")</code>)" : "<strong>signature NOT VERIFIED</strong> (not checked)"
+            h += "<p class=\"muted\">\(signature)\(b.verification.notes.map { " · " + e($0) }.joined())</p>\n"
+            h += "<p class=\"muted\">\(F.bytes(b.bundleBytes)) bytes · model \(F.bytes(b.baseBytes)) → \(F.bytes(b.targetBytes)) bytes\(kept) · sequence \(b.sequence) · RAM window \(F.bytes(b.windowBytes)) bytes · target SHA-256 <code>\(b.targetSHA256)</code></p>\n"
             let s = b.sizes
             h += "<h3>Sections</h3><div class=\"panel\">"
             h += table(["part", "codec", "stored", "decoded", "ratio", "share"],
@@ -80,12 +89,13 @@ public enum HTMLReport {
                        numeric: [2, 3, 4, 5])
             h += "<p class=\"muted\">Op streams: \(F.bytes(s.opStreamDecodedBytes)) bytes decoded from \(F.bytes(s.opStreamStoredBytes)) stored (\(F.ratio(s.opStreamCompressionRatio))).</p></div>\n"
             let c = b.comparison
-            var rows = [["full model, raw", F.bytes(c.fullModelRawBytes), F.percent(c.savingVsFullRaw)]]
+            var rows = [["full model, raw", F.bytes(c.fullModelRawBytes), F.saving(c.savingVsFullRaw)]]
             if let z = c.fullModelZlib9Bytes, let sv = c.savingVsFullZlib9 {
-                rows.append([c.fullModelZlib9Of == "target" ? "full model, zlib-9" : "base model zlib-9 (proxy for the target)", F.bytes(z), F.percent(sv)])
+                rows.append([c.fullModelZlib9Of == "target" ? "full model, zlib-9" : "base model zlib-9 (proxy for the target)", F.bytes(z), F.saving(sv)])
             }
-            if let d = c.byteDeltaZlib9Bytes, let sv = c.savingVsByteDelta { rows.append(["byte-level delta + zlib-9", F.bytes(d), F.percent(sv)]) }
-            h += "<h3>Compared with</h3><div class=\"panel\">" + table(["instead of sending", "bytes", "bundle saves"], rows, numeric: [1, 2])
+            if let d = c.byteDeltaZlib9Bytes, let sv = c.savingVsByteDelta { rows.append(["byte-level delta + zlib-9", F.bytes(d), F.saving(sv)]) }
+            h += "<h3>Compared with</h3><div class=\"panel\">" + table(["instead of sending", "bytes", "the bundle"], rows, numeric: [1])
+            for note in TerminalTable.largerNotes(c) { h += "<p class=\"muted\">Note: \(e(note)).</p>" }
             if let m = c.byteDeltaMethod { h += "<p class=\"muted\">Byte-level delta: \(e(m)). Target \(e(c.targetSource ?? "")).</p>" }
             else { h += "<p class=\"muted\">Byte-level delta not computed: needs <code>--base</code> and the target (<code>--target</code> or <code>--key</code>).</p>" }
             h += "</div>\n<h3>Per link (one device)</h3><div class=\"panel\">"
@@ -97,20 +107,21 @@ public enum HTMLReport {
             h += "</div>\n"
         }
 
-        let t = report.fleetTotals
-        h += "<h2>Fleet: every bundle to \(F.bytes(t.devices)) device(s)</h2>\n<div class=\"panel\">"
-        var summary = "Bytes: \(F.volume(t.bytes))"
-        if let cost = t.cost, let price = report.fleet.pricePerMB {
-            summary += " · cost \(F.money(cost, report.fleet.currency)) at \(F.money(price, report.fleet.currency)) per MB (10<sup>6</sup> bytes)"
-        } else { summary += " · no price given (<code>--price-per-mb</code>)" }
-        h += "<p>\(summary)</p>"
-        h += table(["bundle", "bytes", "cost"], report.bundles.map { b in
+        h += "<h2>Fleet: each bundle to \(F.bytes(report.fleet.devices)) device(s), on its own (alternatives, not added up)</h2>\n<div class=\"panel\">"
+        if let price = report.fleet.pricePerMB {
+            h += "<p>Cost at \(F.money(price, report.fleet.currency)) per MB (10<sup>6</sup> bytes).</p>"
+        } else { h += "<p>No price given (<code>--price-per-mb</code>).</p>" }
+        h += table(["bundle", "fleet bytes", "cost"], report.bundles.map { b in
             [TerminalTable.fileName(b.file), F.volume(b.fleet.bytes), b.fleet.cost.map { F.money($0, report.fleet.currency) } ?? "—"]
         }, numeric: [1, 2])
-        h += "<h3>Per link, all devices</h3>"
-        h += table(["link", "frames", "link bytes", "time on air", "device energy"],
-                   t.links.map { [$0.link, F.bytes($0.frames), F.volume($0.linkBytes), F.duration($0.timeOnAirSeconds), F.joules($0.energyJoules)] },
-                   numeric: [1, 2, 3, 4])
+        let names = report.bundles.map { TerminalTable.fileName($0.file) }
+        for (title, value) in [("Fleet time on air per link", { (l: FleetTotals.Link) in F.duration(l.timeOnAirSeconds) }),
+                               ("Fleet device radio energy per link", { (l: FleetTotals.Link) in F.joules(l.energyJoules) })] {
+            h += "<h3>\(title), each bundle to every device</h3>"
+            h += table(["link"] + names, report.links.map { link in
+                [link.id] + report.bundles.map { b in b.fleet.links.first { $0.link == link.id }.map(value) ?? "—" }
+            }, numeric: Set(1 ... max(1, names.count)))
+        }
         h += "</div>\n"
 
         h += "<h2>Link parameters and sources</h2>\n"

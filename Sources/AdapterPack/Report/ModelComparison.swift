@@ -2,8 +2,12 @@
 /// (raw or zlib-9) and a byte-level delta (`ByteDelta`).
 public struct ModelComparison: Codable, Equatable, Sendable {
     public var bundleBytes: Int
-    /// The target model's length, from the bundle header.
+    /// The length of the model the device runs: the target's length from the
+    /// header, less `keptForUnapplyBytes`.
     public var fullModelRawBytes: Int
+    /// Bytes after the model the device runs that only keep base rows for
+    /// unapply (LoRA bundles whose layout appends them); not counted as model.
+    public var keptForUnapplyBytes: Int?
     /// zlib level 9 of the target, or of the base when the target is unknown.
     public var fullModelZlib9Bytes: Int?
     /// `target`, `base (proxy: target not available)`, or nil.
@@ -17,8 +21,15 @@ public struct ModelComparison: Codable, Equatable, Sendable {
     public var savingVsFullZlib9: Double?
     public var savingVsByteDelta: Double?
 
-    public init(bundleBytes: Int, targetLength: Int, base: [UInt8]?, target: [UInt8]?, targetSource: String?) {
+    /// `keptBytes`: how many bytes at the end of the target are kept base rows
+    /// (see `keptForUnapplyBytes`); the comparisons use the target without them.
+    public init(bundleBytes: Int, targetLength: Int, base: [UInt8]?, target fullTarget: [UInt8]?, targetSource: String?,
+                keptBytes: Int = 0) {
         self.bundleBytes = bundleBytes
+        let kept = max(0, min(keptBytes, targetLength))
+        keptForUnapplyBytes = kept > 0 ? kept : nil
+        let targetLength = targetLength - kept
+        let target = fullTarget.map { Array($0.prefix(targetLength)) }
         fullModelRawBytes = targetLength
         savingVsFullRaw = Self.saving(bundleBytes, targetLength)
         if let target {

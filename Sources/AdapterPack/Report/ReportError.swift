@@ -7,6 +7,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case targetMatchesNoBundle(path: String)
     case targetMismatch(target: String, bundle: String)
     case invalidOption(String)
+    /// A section digest, header rule or the signature failed (`BundleVerification`).
+    case notVerified(path: String, problems: [String])
 
     public var description: String {
         switch self {
@@ -24,6 +26,9 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
             return "\(target) is not the target model of \(bundle)"
         case .invalidOption(let message):
             return message
+        case .notVerified(let path, let problems):
+            return "\(path): NOT VERIFIED: \(problems.joined(separator: "; ")); no report was made"
+
         }
     }
 }

@@ -42,6 +42,12 @@ public enum ReportFormat {
     /// 0.3217 → "32.2 %".
     public static func percent(_ fraction: Double) -> String { String(format: "%.1f %%", fraction * 100) }
 
+    /// A saving against an alternative, said as a saving or as how much larger
+    /// the bundle is: 0.967 → "saves 96.7 %", −0.655 → "larger by 65.5 %".
+    public static func saving(_ fraction: Double) -> String {
+        fraction >= 0 ? "saves " + percent(fraction) : "larger by " + percent(-fraction)
+    }
+
     public static func ratio(_ r: Double) -> String { String(format: "%.2f×", r) }
 
     public static func money(_ amount: Double, _ currency: String) -> String {

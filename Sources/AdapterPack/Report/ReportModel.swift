@@ -13,6 +13,13 @@ public struct OTAReport: Codable, Equatable, Sendable {
         public var bytesPerMB: Int
     }
 
+    /// The base model the comparisons used (`--base`).
+    public struct BaseModel: Codable, Equatable, Sendable {
+        public var file: String
+        public var bytes: Int
+        public var sha256: String
+    }
+
     public struct Bundle: Codable, Equatable, Sendable {
         public var file: String
         public var name: String?
@@ -26,7 +33,10 @@ public struct OTAReport: Codable, Equatable, Sendable {
         public var sizes: BundleSizeAnalysis
         public var comparison: ModelComparison
         public var links: [LinkTransfer]
+        /// This bundle alone sent to every device of the fleet.
         public var fleet: FleetTotals
+        /// Digests, header rules and (with keys) the signature.
+        public var verification: BundleVerification
     }
 
     /// Always `adapterpack-report/1` for this layout.
@@ -36,8 +46,24 @@ public struct OTAReport: Codable, Equatable, Sendable {
     public var links: [LinkDescription]
     public var assumptions: [String]
     public var bundles: [Bundle]
-    /// Every bundle sent once to every device.
+    /// Every bundle sent once to every device: the rollout that installs all of
+    /// them (e.g. in turn). When the bundles are alternatives, each one's cost is
+    /// its own `bundles[].fleet`; the renderers show those, not this sum.
     public var fleetTotals: FleetTotals
+    /// The base model the comparisons used, or nil without `--base`.
+    public var baseModel: BaseModel?
+    /// True when every bundle's signature verified against a trusted key.
+    public var signaturesVerified: Bool
+
+    /// The report's first line: whether the signatures were verified.
+    public var verificationSummary: String {
+        if signaturesVerified {
+            let ids = Set(bundles.compactMap(\.verification.keyID)).sorted()
+            return "verified: every bundle signed by a trusted key (key \(ids.joined(separator: ", ")))"
+        }
+        let unchecked = bundles.filter { !$0.verification.verified }.map { TerminalTable.fileName($0.file) }
+        return "NOT VERIFIED: signatures of \(unchecked.joined(separator: ", ")) not checked (give --base and --trusted-key PUB.pem)"
+    }
 
     /// Pretty, key-sorted JSON with a final newline.
     public func json() -> String {

@@ -77,7 +77,7 @@ public enum SVGCharts {
             body += text(lx + 17, legendY, name, size: 12)
             lx += itemWidth
         }
-        return svg(height: legendY + 12, title: "Bytes per section", body)
+        return svg(height: legendY + 12, title: "Stored bytes per section, per bundle", body)
     }
 
     /// Human ticks for the log time axis (placed at their true positions).
@@ -112,22 +112,26 @@ public enum SVGCharts {
                 body += "<rect x=\"\(n(labelWidth))\" y=\"\(n(y))\" width=\"\(n(xOf(t.wallTimeSeconds) - labelWidth))\" height=\"\(n(barH))\" fill=\"\(color)\" fill-opacity=\"0.28\"><title>\(escape(shortName(b.file))) on \(link.id): wall time \(ReportFormat.duration(t.wallTimeSeconds))</title></rect>\n"
                 body += rect(labelWidth, y, xOf(t.timeOnAirSeconds) - labelWidth, barH, color,
                              title: "\(shortName(b.file)) on \(link.id): time on air \(ReportFormat.duration(t.timeOnAirSeconds))")
-                body += text(xOf(t.wallTimeSeconds) + 6, y + barH - 1, ReportFormat.duration(t.wallTimeSeconds), fill: "#374151", size: 10)
+                let label = "air \(ReportFormat.duration(t.timeOnAirSeconds)) · wall \(ReportFormat.duration(t.wallTimeSeconds))"
+                let labelX = xOf(t.wallTimeSeconds) + 6
+                // About 5.5 units per character at size 10: keep the label inside the chart.
+                let fits = labelX + Double(label.count) * 5.5 <= width
+                body += text(fits ? labelX : width - 2, y + barH - 1, label, anchor: fits ? "start" : "end", fill: "#374151", size: 10)
             }
         }
-        var lx = labelWidth, ly = axisBottom + 16
+        // Legend: per bundle its own colour, dark for time on air, light for wall time.
+        var ly = axisBottom + 16
         for (bi, b) in report.bundles.enumerated() {
-            body += rect(lx, ly - 10, 12, 12, bundleColor(bi))
-            body += text(lx + 17, ly, shortName(b.file), size: 12)
-            lx += 40 + Double(shortName(b.file).count) * 7
+            let color = bundleColor(bi)
+            body += rect(labelWidth, ly - 10, 12, 12, color)
+            body += text(labelWidth + 17, ly, "time on air", size: 12)
+            body += "<rect x=\"\(n(labelWidth + 100))\" y=\"\(n(ly - 10))\" width=\"12\" height=\"12\" fill=\"\(color)\" fill-opacity=\"0.28\"/>\n"
+            body += text(labelWidth + 117, ly, "wall time (with duty cycle)", size: 12)
+            body += text(labelWidth + 300, ly, shortName(b.file), weight: "600", size: 12)
+            ly += 18
         }
-        body += rect(lx, ly - 10, 24, 12, "#6b7280")
-        body += text(lx + 29, ly, "time on air", size: 12)
-        lx += 110
-        body += "<rect x=\"\(n(lx))\" y=\"\(n(ly - 10))\" width=\"24\" height=\"12\" fill=\"#6b7280\" fill-opacity=\"0.28\"/>\n"
-        body += text(lx + 29, ly, "wall time", size: 12)
-        body += text(width - 10, ly, "log time scale", anchor: "end", fill: "#6b7280", size: 11)
-        return svg(height: ly + 10, title: "Air time per link", body)
+        body += text(width - 10, ly - 18, "log time scale", anchor: "end", fill: "#6b7280", size: 11)
+        return svg(height: ly, title: "Time on air and wall time per link, one device", body)
     }
 
     /// Per bundle: the bundle next to the full model (raw, zlib-9) and the
@@ -140,7 +144,7 @@ public enum SVGCharts {
         var y = top
         for (bi, b) in report.bundles.enumerated() {
             let c = b.comparison
-            var rows: [(String, Int, String, Double?)] = [("full model raw", c.fullModelRawBytes, "#9ca3af", nil)]
+            var rows: [(String, Int, String, Double?)] = [("model the device runs", c.fullModelRawBytes, "#9ca3af", nil)]
             if let z = c.fullModelZlib9Bytes {
                 rows.append((c.fullModelZlib9Of == "target" ? "full model zlib-9" : "base zlib-9 (proxy)", z, "#6b7280", nil))
             }
@@ -154,13 +158,13 @@ public enum SVGCharts {
                 body += rect(labelWidth, y, w, barH, color, title: "\(label): \(ReportFormat.bytes(bytes)) bytes")
                 var value = "\(ReportFormat.bytes(bytes)) B"
                 if label != "bundle" && bytes > 0 {
-                    value += "  (bundle saves \(ReportFormat.percent(1 - Double(b.bundleBytes) / Double(bytes))))"
+                    value += "  (bundle \(ReportFormat.saving(1 - Double(b.bundleBytes) / Double(bytes))))"
                 }
                 body += text(labelWidth + w + 6, y + barH - 2, value, fill: "#111827", size: 12)
                 y += barH + gap
             }
             y += groupGap
         }
-        return svg(height: y, title: "Savings vs the full model", body)
+        return svg(height: y, title: "Bundle size vs the model the device runs and a byte delta", body)
     }
 }
