@@ -14,7 +14,7 @@ struct Apply: ParsableCommand {
     @Option(parsing: .unconditional, help: "RAM window for the loader, \(Ranges.window.allowed) (default: the bundle's declared size).",
             transform: Ranges.window.parse)
     var window: Int?
-    @Option(parsing: .unconditional, help: "Device's stored sequence number: older bundles are refused.",
+    @Option(parsing: .unconditional, help: "Device's stored sequence number: older bundles are refused (default 0).",
             transform: Ranges.minSequence.parse)
     var minSequence: UInt64 = 0
     @OptionGroup var flash: FlashOptions
@@ -59,7 +59,7 @@ struct FlashOptions: ParsableArguments {
             help: "Apply on simulated flash with this erase-page size (a power of two, \(Ranges.flashPage.allowed)), journaled and power-fail safe.",
             transform: Ranges.flashPage.parse)
     var flashPage: Int?
-    @Option(parsing: .unconditional, help: "Flash program granularity in bytes (with --flash-page, which it must divide).",
+    @Option(parsing: .unconditional, help: "Flash program granularity in bytes (with --flash-page, which it must divide; default 8).",
             transform: Ranges.programSize.parse)
     var programSize: Int = 8
     @Option(parsing: .unconditional,

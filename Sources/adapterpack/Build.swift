@@ -16,10 +16,10 @@ struct Build: ParsableCommand {
     @Option(help: "tensor_map.json: which base tensor each module adapts.") var map: String?
     @Option(help: "Private key that signs the bundle (PEM).") var key: String
     @Option(name: .shortAndLong, help: "Bundle file to write (never one of the inputs).") var output: String
-    @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed)).",
+    @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
             transform: Ranges.maxBytes.parse)
     var maxBytes: Int = 102_400
-    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.buildMaxWindow.allowed)).",
+    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.buildMaxWindow.allowed); default 4096).",
             transform: Ranges.buildMaxWindow.parse)
     var maxWindow: Int = 4096
     @Option(parsing: .unconditional,
@@ -27,10 +27,10 @@ struct Build: ParsableCommand {
             transform: Ranges.rank.parse)
     var rank: Int?
     @Option(parsing: .unconditional,
-            help: "Merge backups of rescaled rows closer than this many bytes (fewer bundle bytes, more flash; \(Ranges.backupMergeGap.allowed)).",
+            help: "Merge backups of rescaled rows closer than this many bytes (fewer bundle bytes, more flash; \(Ranges.backupMergeGap.allowed); default \(LoRAPlanner.defaultMergeGap)).",
             transform: Ranges.backupMergeGap.parse)
     var backupMergeGap: Int = LoRAPlanner.defaultMergeGap
-    @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed)).",
+    @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed); default 1).",
             transform: Ranges.sequence.parse)
     var sequence: UInt64 = 1
     @Option(help: "Name stored in the bundle's metadata.") var name: String?

@@ -18,14 +18,14 @@ struct Diff: ParsableCommand {
     @Option(help: "Public key(s) that --from/--to bundles must be signed with.") var trusted: [String] = []
     @Option(help: "Private key that signs the bundle (PEM).") var key: String
     @Option(name: .shortAndLong, help: "Bundle file to write (never one of the inputs).") var output: String
-    @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed)).",
+    @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed); default 1).",
             transform: Ranges.sequence.parse)
     var sequence: UInt64 = 1
     @Option(help: "Name stored in the bundle's metadata.") var name: String?
-    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.diffMaxWindow.allowed)).",
+    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.diffMaxWindow.allowed); default 4096).",
             transform: Ranges.diffMaxWindow.parse)
     var maxWindow: Int = 4096
-    @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed)).",
+    @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
             transform: Ranges.maxBytes.parse)
     var maxBytes: Int = 102_400
     @Flag(help: ArgumentHelp("Allow inputs that are not TFLite models: a byte-level bundle of any two files.",
