@@ -6,22 +6,40 @@ struct Apply: ParsableCommand {
         abstract: "Apply a bundle to a base model with the device loader and write the result.")
 
     @Argument(help: "Bundle to apply.") var bundle: String
-    @Option(help: "Base model (.tflite); it is never modified.") var base: String
+    @Option(help: "Base model (.tflite); it is never modified unless --in-place.") var base: String
     @Option(help: "Trusted public key(s), PEM.") var key: [String]
-    @Option(name: .shortAndLong, help: "Model file to write.") var output: String
-    @Option(help: "RAM window for the loader in bytes (default: the bundle's declared size).") var window: Int?
-    @Option(help: "Device's stored sequence number: older bundles are refused.") var minSequence: UInt64 = 0
+    @Option(name: .shortAndLong, help: "Model file to write (not one of the inputs; with --in-place it may be --base, the default).")
+    var output: String?
+    @Flag(help: "Write the result over --base (atomically: after a failure --base is as it was).") var inPlace = false
+    @Option(parsing: .unconditional, help: "RAM window for the loader, \(Ranges.window.allowed) (default: the bundle's declared size).",
+            transform: Ranges.window.parse)
+    var window: Int?
+    @Option(parsing: .unconditional, help: "Device's stored sequence number: older bundles are refused (default 0).",
+            transform: Ranges.minSequence.parse)
+    var minSequence: UInt64 = 0
     @OptionGroup var flash: FlashOptions
 
+    func validate() throws {
+        if output == nil && !inPlace { throw ValidationError("give -o OUTPUT, or --in-place to write the result over --base") }
+        try Ranges.window.check(window)
+        try Ranges.minSequence.check(minSequence)
+    }
+
     func run() throws {
+        let output = output ?? base
+        try OutputPath.check(output, against: [InputFile(option: "the bundle", path: bundle), InputFile(option: "--base", path: base)]
+                                 + key.map { InputFile(option: "--key", path: $0) },
+                             command: "apply", inPlace: ("--base", inPlace))
         let keys = try TrustedKeys(pemFiles: key)
         let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
         let model: [UInt8], sequence: UInt64, digest: String
         if let pageSize = flash.flashPage {
-            let report = try HostLoader.runOnFlash(bundle: bundleBytes, model: baseBytes, keys: keys, pageSize: pageSize,
-                                                   programSize: flash.programSize, window: window,
-                                                   minimumSequence: minSequence, powerCutAt: flash.powerCutAt)
+            let report = try flash.run { cut throws in
+                try HostLoader.runOnFlash(bundle: bundleBytes, model: baseBytes, keys: keys, pageSize: pageSize,
+                                          programSize: flash.programSize, window: window,
+                                          minimumSequence: minSequence, powerCutAt: cut)
+            }
             flash.describe(report)
             (model, sequence, digest) = (report.model, report.outcome.sequence, report.outcome.modelSHA256.hex)
         } else {
@@ -37,19 +55,44 @@ struct Apply: ParsableCommand {
 
 /// Runs the loader on simulated page-erased flash instead of RAM.
 struct FlashOptions: ParsableArguments {
-    @Option(help: "Apply on simulated flash with this erase-page size (bytes), journaled and power-fail safe.")
+    @Option(parsing: .unconditional,
+            help: "Apply on simulated flash with this erase-page size (a power of two, \(Ranges.flashPage.allowed)), journaled and power-fail safe.",
+            transform: Ranges.flashPage.parse)
     var flashPage: Int?
-    @Option(help: "Flash program granularity in bytes (with --flash-page).") var programSize: Int = 8
-    @Option(help: "Cut power at this flash operation (0-based), then resume (with --flash-page).") var powerCutAt: Int?
+    @Option(parsing: .unconditional, help: "Flash program granularity in bytes (with --flash-page, which it must divide; default 8).",
+            transform: Ranges.programSize.parse)
+    var programSize: Int = 8
+    @Option(parsing: .unconditional,
+            help: "Cut power at this flash operation (0-based, before the run's last one), then resume (with --flash-page).",
+            transform: Ranges.powerCutAt.parse)
+    var powerCutAt: Int?
 
     func validate() throws {
-        if let page = flashPage, page < 256 || page & (page - 1) != 0 {
-            throw ValidationError("--flash-page must be a power of two of at least 256 bytes")
+        try Ranges.flashPage.check(flashPage)
+        if let page = flashPage, page & (page - 1) != 0 {
+            throw ValidationError("--flash-page must be a power of two in \(Ranges.flashPage.allowed); got \(page)")
         }
-        if programSize < 1 || (flashPage ?? 4096) % programSize != 0 {
-            throw ValidationError("--program-size must divide --flash-page")
+        let page = flashPage ?? 4096
+        if programSize < 1 || programSize > page || page % programSize != 0 {
+            throw ValidationError("--program-size must divide --flash-page (\(page)): a power of two 1…\(page); got \(programSize)")
         }
+        try Ranges.powerCutAt.check(powerCutAt)
         if powerCutAt != nil && flashPage == nil { throw ValidationError("--power-cut-at needs --flash-page") }
+    }
+
+    /// Runs `body` (a `HostLoader.runOnFlash` call given the cut point). With
+    /// --power-cut-at, a run without a cut first counts the flash operations, so a cut
+    /// point at or past the end is refused instead of reported as a cut that never happened.
+    func run(_ body: (Int?) throws -> FlashRunReport) throws -> FlashRunReport {
+        guard let cut = powerCutAt else { return try body(nil) }
+        let whole = try body(nil)
+        let operations = whole.erases + whole.programs
+        guard cut < operations else {
+            throw CLIError("--power-cut-at \(cut) is past the end: this run on \(whole.layout.pageSize)-byte pages has "
+                + "\(operations) flash operations (\(whole.erases) erases, \(whole.programs) programs), so a cut point "
+                + "must be 0…\(operations - 1); no power cut was simulated and nothing was written")
+        }
+        return try body(cut)
     }
 
     func describe(_ report: FlashRunReport) {
@@ -69,19 +112,34 @@ struct Unapply: ParsableCommand {
         abstract: "Remove a bundle from the model it produced, restoring the base byte for byte.")
 
     @Argument(help: "Bundle to remove.") var bundle: String
-    @Option(help: "The model the bundle produced.") var target: String
+    @Option(help: "The model the bundle produced; it is never modified unless --in-place.") var target: String
     @Option(help: "Trusted public key(s), PEM.") var key: [String]
-    @Option(name: .shortAndLong, help: "Model file to write.") var output: String
-    @Option(help: "RAM window for the loader in bytes (default: the bundle's declared size).") var window: Int?
+    @Option(name: .shortAndLong, help: "Model file to write (not one of the inputs; with --in-place it may be --target, the default).")
+    var output: String?
+    @Flag(help: "Write the result over --target (atomically: after a failure --target is as it was).") var inPlace = false
+    @Option(parsing: .unconditional, help: "RAM window for the loader, \(Ranges.window.allowed) (default: the bundle's declared size).",
+            transform: Ranges.window.parse)
+    var window: Int?
     @OptionGroup var flash: FlashOptions
 
+    func validate() throws {
+        if output == nil && !inPlace { throw ValidationError("give -o OUTPUT, or --in-place to write the result over --target") }
+        try Ranges.window.check(window)
+    }
+
     func run() throws {
+        let output = output ?? target
+        try OutputPath.check(output, against: [InputFile(option: "the bundle", path: bundle), InputFile(option: "--target", path: target)]
+                                 + key.map { InputFile(option: "--key", path: $0) },
+                             command: "unapply", inPlace: ("--target", inPlace))
         let keys = try TrustedKeys(pemFiles: key)
         let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let targetBytes = try FileIO.read(target, limit: .modelOrBundle)
         if let pageSize = flash.flashPage {
-            let report = try HostLoader.runOnFlash(bundle: bundleBytes, model: targetBytes, keys: keys, unapply: true,
-                                                   pageSize: pageSize, programSize: flash.programSize, window: window, powerCutAt: flash.powerCutAt)
+            let report = try flash.run { cut throws in
+                try HostLoader.runOnFlash(bundle: bundleBytes, model: targetBytes, keys: keys, unapply: true,
+                                          pageSize: pageSize, programSize: flash.programSize, window: window, powerCutAt: cut)
+            }
             flash.describe(report)
             try FileIO.write(report.model, to: output)
             print("wrote \(output): \(report.model.count) bytes, sha256 \(report.outcome.modelSHA256.hex) (base verified)")

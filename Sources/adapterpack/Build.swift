@@ -15,25 +15,51 @@ struct Build: ParsableCommand {
     @Option(help: "PEFT adapter directory (adapter_config.json, adapter_model.safetensors).") var adapter: String
     @Option(help: "tensor_map.json: which base tensor each module adapts.") var map: String?
     @Option(help: "Private key that signs the bundle (PEM).") var key: String
-    @Option(name: .shortAndLong, help: "Bundle file to write.") var output: String
-    @Option(help: "Refuse bundles larger than this (bytes).") var maxBytes: Int = 102_400
-    @Option(help: "Largest RAM window the device gives the loader (bytes).") var maxWindow: Int = 4096
-    @Option(help: "Truncate every module to this rank (best low-rank approximation) before quantizing.") var rank: Int?
-    @Option(help: "Merge backups of rescaled rows closer than this many bytes (fewer bundle bytes, more flash).")
+    @Option(name: .shortAndLong, help: "Bundle file to write (never one of the inputs).") var output: String
+    @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
+            transform: Ranges.maxBytes.parse)
+    var maxBytes: Int = 102_400
+    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.buildMaxWindow.allowed); default 4096).",
+            transform: Ranges.buildMaxWindow.parse)
+    var maxWindow: Int = 4096
+    @Option(parsing: .unconditional,
+            help: "Truncate every module to this rank (best low-rank approximation) before quantizing; 1 up to the adapter's rank.",
+            transform: Ranges.rank.parse)
+    var rank: Int?
+    @Option(parsing: .unconditional,
+            help: "Merge backups of rescaled rows closer than this many bytes (fewer bundle bytes, more flash; \(Ranges.backupMergeGap.allowed); default \(LoRAPlanner.defaultMergeGap)).",
+            transform: Ranges.backupMergeGap.parse)
     var backupMergeGap: Int = LoRAPlanner.defaultMergeGap
-    @Option(help: "Anti-rollback sequence number.") var sequence: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed); default 1).",
+            transform: Ranges.sequence.parse)
+    var sequence: UInt64 = 1
     @Option(help: "Name stored in the bundle's metadata.") var name: String?
+    @Flag(help: "Build even though --base's file name is not the base model adapter_config.json names (base_model_name_or_path).")
+    var ignoreBaseName = false
 
     func validate() throws {
-        if maxWindow < 512 + 512 { throw ValidationError("--max-window must be at least 1024 bytes (fixed buffers and the LoRA factor buffer)") }
-        if let rank, rank < 1 { throw ValidationError("--rank must be at least 1") }
-        if backupMergeGap < 0 { throw ValidationError("--backup-merge-gap must not be negative") }
+        try Ranges.maxBytes.check(maxBytes)
+        try Ranges.buildMaxWindow.check(maxWindow)
+        try Ranges.rank.check(rank)
+        try Ranges.backupMergeGap.check(backupMergeGap)
+        try Ranges.sequence.check(sequence)
     }
 
     func run() throws {
+        var inputs = [InputFile(option: "--base", path: base), InputFile(option: "--key", path: key),
+                      InputFile(option: "--adapter", path: adapter + "/adapter_config.json"),
+                      InputFile(option: "--adapter", path: adapter + "/adapter_model.safetensors")]
+        if let map { inputs.append(InputFile(option: "--map", path: map)) }
+        try OutputPath.check(output, against: inputs, command: "build")
+
         let signingKey = try SigningKey(pemFile: key)
         let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
         let peft = try PEFTAdapter(directory: adapter)
+        try checkBaseName(peft.config)
+        if let rank, let top = peft.modules.map(\.rank).max(), rank > top {
+            let ranks = peft.modules.map { "\($0.name) \($0.rank)" }.joined(separator: ", ")
+            throw CLIError("--rank \(rank) is above the adapter's rank \(top) (\(ranks)); --rank can only lower it: give 1…\(top)")
+        }
         let mapData = try map.map { Data(try FileIO.read($0, limit: .json)) }
         var options = BundleOptions()
         options.sequence = sequence
@@ -43,7 +69,7 @@ struct Build: ParsableCommand {
         options.maxWindow = maxWindow
         options.backupMergeGap = backupMergeGap
         let result = try LoRABundler.build(base: baseBytes, adapter: peft, map: mapData, key: signingKey,
-                                           options: options, rank: rank)
+                                           options: options, rank: rank, mapName: map ?? "tensor_map.json")
         try FileIO.write(result.bundle, to: output)
         for m in result.plan.modules {
             print("module \(m.module): rank \(m.rank), \(m.rows)×\(m.columns), matched by \(m.matchedBy); "
@@ -53,5 +79,16 @@ struct Build: ParsableCommand {
         print("sections: \(sections)")
         print("wrote \(output): \(result.bundle.count) bytes for \(result.factorValues) factor values, window \(result.window) bytes; "
             + "target \(result.target.count) bytes (base \(baseBytes.count) + \(result.plan.backupBytes) bytes of rescaled rows kept for unapply)")
+    }
+
+    /// A PEFT adapter only fits the model it was trained on. When adapter_config.json
+    /// names a .tflite file as its base, --base must be a file of that name
+    /// (--ignore-base-name when it is the same model under another name).
+    func checkBaseName(_ config: PEFTConfig) throws {
+        guard !ignoreBaseName, let named = config.baseModel, named.lowercased().hasSuffix(".tflite") else { return }
+        guard fileName(named) != fileName(base) else { return }
+        throw CLIError("adapter_config.json in \(adapter) names base model '\(named)' (base_model_name_or_path), but --base is "
+            + "\(base); an adapter only fits the model it was trained on. Give that model, or --ignore-base-name if "
+            + "\(fileName(base)) is the same model under another name")
     }
 }

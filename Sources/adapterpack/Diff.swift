@@ -17,11 +17,20 @@ struct Diff: ParsableCommand {
     @Option(help: "Bundle whose target is the goal (bundle-vs-bundle form).") var to: String?
     @Option(help: "Public key(s) that --from/--to bundles must be signed with.") var trusted: [String] = []
     @Option(help: "Private key that signs the bundle (PEM).") var key: String
-    @Option(name: .shortAndLong, help: "Bundle file to write.") var output: String
-    @Option(help: "Anti-rollback sequence number.") var sequence: UInt64 = 1
+    @Option(name: .shortAndLong, help: "Bundle file to write (never one of the inputs).") var output: String
+    @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed); default 1).",
+            transform: Ranges.sequence.parse)
+    var sequence: UInt64 = 1
     @Option(help: "Name stored in the bundle's metadata.") var name: String?
-    @Option(help: "Largest RAM window the device gives the loader (bytes).") var maxWindow: Int = 4096
-    @Option(help: "Refuse bundles larger than this (bytes).") var maxBytes: Int = 102_400
+    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.diffMaxWindow.allowed); default 4096).",
+            transform: Ranges.diffMaxWindow.parse)
+    var maxWindow: Int = 4096
+    @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
+            transform: Ranges.maxBytes.parse)
+    var maxBytes: Int = 102_400
+    @Flag(help: ArgumentHelp("Allow inputs that are not TFLite models: a byte-level bundle of any two files.",
+                             discussion: "Without it, a --base or --target the TFLite reader refuses is an error."))
+    var raw = false
     @Option(help: ArgumentHelp("A codec the device's loader was built without (deflate, low-rank, layout); repeatable.",
                                discussion: "Matches a loader compiled with -D ADAPTERPACK_NO_DEFLATE, ADAPTERPACK_NO_LOW_RANK or ADAPTERPACK_NO_LAYOUT."))
     var without: [OptionalCodec] = []
@@ -36,26 +45,32 @@ struct Diff: ParsableCommand {
         if from != nil && trusted.isEmpty {
             throw ValidationError("--from/--to bundles are verified before use: give --trusted PUBLIC.pem")
         }
-        if maxWindow < 512 { throw ValidationError("--max-window must be at least 512 bytes (the loader's fixed buffers)") }
+        try Ranges.sequence.check(sequence)
+        try Ranges.diffMaxWindow.check(maxWindow)
+        try Ranges.maxBytes.check(maxBytes)
     }
 
     func run() throws {
+        var inputs = [InputFile(option: "--base", path: base), InputFile(option: "--key", path: key)]
+        if let target { inputs.append(InputFile(option: "--target", path: target)) }
+        if let from { inputs.append(InputFile(option: "--from", path: from)) }
+        if let to { inputs.append(InputFile(option: "--to", path: to)) }
+        inputs += trusted.map { InputFile(option: "--trusted", path: $0) }
+        try OutputPath.check(output, against: inputs, command: "diff")
+
         let signingKey = try SigningKey(pemFile: key)
         let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
+        try checkModel(baseBytes, "--base \(base)")
         var start = baseBytes, goal: [UInt8]
         if let target {
             goal = try FileIO.read(target, limit: .modelOrBundle)
+            try checkModel(goal, "--target \(target)")
         } else {
             let keys = try TrustedKeys(pemFiles: trusted)
             start = try HostLoader.apply(bundle: try FileIO.read(from!, limit: .modelOrBundle), base: baseBytes, keys: keys).model
+            try checkModel(start, "the model --from \(from!) makes")
             goal = try HostLoader.apply(bundle: try FileIO.read(to!, limit: .modelOrBundle), base: baseBytes, keys: keys).model
-        }
-        // A file that is not a TFLite model still diffs exactly, byte by byte;
-        // say so, since the tensor-aware coding is then off.
-        for (name, bytes) in [(from ?? base, start), (to ?? target!, goal)] {
-            do throws(TFLiteError) { _ = try TFLiteModel(bytes: bytes) } catch {
-                FileHandle.standardError.write(Data("note: \(name) is not a readable TFLite model (\(error)); using a byte-level delta\n".utf8))
-            }
+            try checkModel(goal, "the model --to \(to!) makes")
         }
         var options = BundleOptions()
         options.sequence = sequence
@@ -71,6 +86,18 @@ struct Diff: ParsableCommand {
         for note in plan.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         try FileIO.write(bundle, to: output)
         print("wrote \(output): \(bundle.count) bytes (model \(goal.count) bytes, \(plan.sections.tensorMap.count) changed regions, window \(HostLoader.declaredWindow(bundle)) bytes)")
+    }
+
+    /// Refuses a model the TFLite reader cannot read, unless --raw asks for a byte-level
+    /// bundle; then it says so, since the tensor-aware coding is off.
+    func checkModel(_ bytes: [UInt8], _ what: String) throws {
+        do throws(TFLiteError) { _ = try TFLiteModel(bytes: bytes) } catch {
+            guard raw else {
+                throw CLIError("\(what) is not a valid TFLite model (\(error)); nothing was written. "
+                    + "Pass --raw to make a byte-level bundle of files that are not models")
+            }
+            FileHandle.standardError.write(Data("note: \(what) is not a readable TFLite model (\(error)); using a byte-level delta (--raw)\n".utf8))
+        }
     }
 }
 

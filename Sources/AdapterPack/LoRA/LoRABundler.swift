@@ -37,12 +37,21 @@ public enum LoRABuildError: Error, CustomStringConvertible {
 /// `LoRAPlanner` plans, `BundleAssembler` writes and self-checks.
 public enum LoRABundler {
     public static func build(base: [UInt8], adapter: PEFTAdapter, map: Data?, key: SigningKey,
-                             options: BundleOptions = BundleOptions(), rank: Int? = nil) throws -> LoRABuildResult {
+                             options: BundleOptions = BundleOptions(), rank: Int? = nil,
+                             mapName: String = "tensor_map.json") throws -> LoRABuildResult {
         guard !base.isEmpty else { throw BundleBuildError.emptyModel(which: "base") }
         let model = try TFLiteModel(bytes: base)
         var modules = adapter.modules
         if let rank { modules = modules.map { RankReduction.truncate($0, to: rank) } }
-        let targets = try LoRATargetResolver.resolve(modules, in: model, map: map)
+        // The map file's own errors first, so they are not read as a wrong base.
+        if let map { _ = try LoRATargetResolver.parseMap(map, name: mapName) }
+        let targets: [LoRATarget]
+        do {
+            targets = try LoRATargetResolver.resolve(modules, in: model, map: map, mapName: mapName)
+        } catch PEFTError.map(let why) where adapter.config.baseModel != nil {
+            // The tensors do not fit: say which model the adapter was trained on.
+            throw PEFTError.map(why + " (adapter_config.json names the base model '\(adapter.config.baseModel!)': is --base that model?)")
+        }
         let (plan, bytes) = try assemble(base: base, targets: targets, adapter: adapter, key: key, options: options)
         if bytes.count > options.maxBytes {
             let current = modules.map(\.rank).max() ?? 1

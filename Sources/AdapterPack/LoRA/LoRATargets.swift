@@ -15,9 +15,11 @@ public struct LoRATarget: Sendable {
 /// from a `tensor_map.json` when given, else by the unique int8 constant of
 /// shape [out, in]; refuses ambiguity instead of guessing.
 public enum LoRATargetResolver {
-    public static func resolve(_ modules: [LoRAModule], in model: TFLiteModel, map: Data?) throws -> [LoRATarget] {
+    /// `mapName` is the map's path, for messages about the file itself.
+    public static func resolve(_ modules: [LoRAModule], in model: TFLiteModel, map: Data?,
+                               mapName: String = "tensor_map.json") throws -> [LoRATarget] {
         guard let graph = model.subgraphs.first else { throw PEFTError.map("the base model has no subgraph") }
-        let entries = try map.map(parseMap) ?? [:]
+        let entries = try map.map { try parseMap($0, name: mapName) } ?? [:]
         var targets: [LoRATarget] = []
         for module in modules {
             let weight: TFLiteTensor
@@ -31,6 +33,10 @@ public enum LoRATargetResolver {
                     throw PEFTError.map("module \(module.name): tensor index \(entry.index) is not in subgraph 0 (\(graph.tensors.count) tensors)")
                 }
                 weight = graph.tensors[entry.index]
+                if let name = entry.tensorName, name != weight.name {
+                    throw PEFTError.map("module \(module.name): \(mapName) names tensor \(entry.index) '\(name)', the base model's "
+                        + "tensor \(entry.index) is '\(weight.name)': the map was made for another model")
+                }
                 if let shape = entry.shape, shape != [module.outFeatures, module.inFeatures] {
                     throw PEFTError.map("module \(module.name): map says shape \(shape), the adapter's B·A is [\(module.outFeatures), \(module.inFeatures)]")
                 }
@@ -74,24 +80,28 @@ public enum LoRATargetResolver {
 
     struct MapEntry {
         var index: Int
+        /// The tensor's name in the model the map was made for ("tensor").
+        var tensorName: String?
         var shape: [Int]?
         var layout: String?
         var biasIndex: Int?
     }
 
-    static func parseMap(_ data: Data) throws -> [String: MapEntry] {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw PEFTError.map("tensor_map.json is not a JSON object")
+    static func parseMap(_ data: Data, name: String = "tensor_map.json") throws -> [String: MapEntry] {
+        let object: [String: Any]
+        switch JSONObject.parse(data) {
+        case .success(let parsed): object = parsed
+        case .failure(let error): throw PEFTError.map("\(name) \(error.reason)")
         }
         var result: [String: MapEntry] = [:]
         for (key, value) in object {
             guard let item = value as? [String: Any], let index = (item["index"] as? NSNumber)?.intValue else {
-                throw PEFTError.map("entry \(key) has no integer \"index\"")
+                throw PEFTError.map("\(name): entry \(key) has no integer \"index\"")
             }
             if let subgraph = (item["subgraph"] as? NSNumber)?.intValue, subgraph != 0 {
-                throw PEFTError.map("entry \(key): subgraph \(subgraph) (only subgraph 0 is supported)")
+                throw PEFTError.map("\(name): entry \(key): subgraph \(subgraph) (only subgraph 0 is supported)")
             }
-            result[key] = MapEntry(index: index, shape: (item["shape"] as? [NSNumber])?.map(\.intValue),
+            result[key] = MapEntry(index: index, tensorName: item["tensor"] as? String, shape: (item["shape"] as? [NSNumber])?.map(\.intValue),
                                    layout: item["layout"] as? String, biasIndex: (item["bias_index"] as? NSNumber)?.intValue)
         }
         return result
@@ -99,11 +109,15 @@ public enum LoRATargetResolver {
 
     static func checkWeight(_ t: TFLiteTensor, _ module: LoRAModule) throws {
         let name = "module \(module.name): tensor \(t.index) '\(t.name)'"
-        guard t.type == .int8, let range = t.dataRange, !t.isSparse else {
-            throw PEFTError.map("\(name) is not a dense int8 constant (\(t.type))")
-        }
-        guard t.shape == [Int32(module.outFeatures), Int32(module.inFeatures)], range.count == module.outFeatures * module.inFeatures else {
+        // The shape first: on the wrong base model it is what differs.
+        guard t.shape == [Int32(module.outFeatures), Int32(module.inFeatures)] else {
             throw PEFTError.map("\(name) has shape \(t.shape), the adapter's B·A is [\(module.outFeatures), \(module.inFeatures)]")
+        }
+        guard t.type == .int8, let range = t.dataRange, !t.isSparse else {
+            throw PEFTError.map("\(name) is not a dense int8 constant (\(t.type)\(t.dataRange == nil ? ", no constant data" : t.isSparse ? ", sparse" : ""))")
+        }
+        guard range.count == module.outFeatures * module.inFeatures else {
+            throw PEFTError.map("\(name) holds \(range.count) bytes of data, the adapter's B·A needs \(module.outFeatures * module.inFeatures)")
         }
         guard module.outFeatures <= Int(UInt16.max), module.inFeatures <= Int(UInt16.max) else {
             throw PEFTError.map("\(name): dimensions over 65535 are not supported")

@@ -24,9 +24,12 @@ public struct PEFTConfig: Sendable, Equatable {
     public var fanInFanOut: Bool
     public var rankPattern: [String: Int]
     public var alphaPattern: [String: Double]
+    /// `base_model_name_or_path`: the model the adapter was trained on, when named.
+    public var baseModel: String?
 
     public init(r: Int, loraAlpha: Double, useRSLoRA: Bool = false, targets: Targets = .allLinear,
-                fanInFanOut: Bool = false, rankPattern: [String: Int] = [:], alphaPattern: [String: Double] = [:]) {
+                fanInFanOut: Bool = false, rankPattern: [String: Int] = [:], alphaPattern: [String: Double] = [:],
+                baseModel: String? = nil) {
         self.r = r
         self.loraAlpha = loraAlpha
         self.useRSLoRA = useRSLoRA
@@ -34,17 +37,26 @@ public struct PEFTConfig: Sendable, Equatable {
         self.fanInFanOut = fanInFanOut
         self.rankPattern = rankPattern
         self.alphaPattern = alphaPattern
+        self.baseModel = baseModel
     }
 
     /// Reads and parses adapter_config.json at `path`; a file that cannot be read
-    /// throws ``FileIOError`` (which says why).
+    /// throws ``FileIOError`` (which says why), one that is wrong throws
+    /// `PEFTError.configFile` naming `path`.
     public init(contentsOf path: String) throws {
-        try self.init(json: Data(try FileIO.read(path, limit: .json)))
+        let data = Data(try FileIO.read(path, limit: .json))
+        do {
+            try self.init(json: data)
+        } catch PEFTError.config(let why) {
+            throw PEFTError.configFile(path: path, why)
+        }
     }
 
     public init(json data: Data) throws {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw PEFTError.config("adapter_config.json is not a JSON object")
+        let object: [String: Any]
+        switch JSONObject.parse(data) {
+        case .success(let parsed): object = parsed
+        case .failure(let error): throw PEFTError.config(error.reason)
         }
         func number(_ key: String) -> Double? {
             guard let n = object[key] as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
@@ -96,6 +108,7 @@ public struct PEFTConfig: Sendable, Equatable {
             guard let n = value as? NSNumber else { throw PEFTError.config("alpha_pattern[\"\(key)\"] must be a number") }
             alphaPattern[key] = n.doubleValue
         }
+        baseModel = (object["base_model_name_or_path"] as? String).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Whether `module` (its path without `base_model.model.`) is targeted.
@@ -145,6 +158,8 @@ public struct PEFTConfig: Sendable, Equatable {
 public enum PEFTError: Error, Equatable, CustomStringConvertible {
     case unreadable(String)
     case config(String)
+    /// A config error in the file at `path`.
+    case configFile(path: String, String)
     case tensors(String)
     case map(String)
 
@@ -152,6 +167,7 @@ public enum PEFTError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unreadable(let path): return "cannot read \(path)"
         case .config(let why): return "adapter_config.json: \(why)"
+        case .configFile(let path, let why): return "\(path): \(why)"
         case .tensors(let why): return "adapter_model.safetensors: \(why)"
         case .map(let why): return "tensor map: \(why)"
         }
