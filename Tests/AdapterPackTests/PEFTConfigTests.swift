@@ -47,7 +47,7 @@ final class PEFTConfigTests: XCTestCase {
             do { _ = try config(json); return "" } catch { return "\(error)" }
         }
         XCTAssertTrue(message(#"{"peft_type": "IA3", "r": 4}"#).contains("only LORA"))
-        XCTAssertTrue(message(#"{"r": 0}"#).contains("r must be a positive integer"))
+        XCTAssertTrue(message(#"{"r": 0}"#).contains("r must be an integer in 1…255"))
         XCTAssertTrue(message(#"{"r": 4, "use_dora": true}"#).contains("DoRA"))
         XCTAssertTrue(message(#"{"r": 4, "bias": "all"}"#).contains("trained biases"))
         XCTAssertTrue(message(#"{"r": 4, "modules_to_save": ["classifier"]}"#).contains("modules_to_save"))

@@ -33,6 +33,7 @@ public enum FixedPoint {
     /// nil when `real` is too large for n ≥ 1.
     public static func multiplier(_ real: Double) -> LoRARowMultiplier? {
         guard real > 0 else { return LoRARowMultiplier(multiplier: 0, shift: 1) }
+        guard real.isFinite else { return nil }
         var n = 15 - Int(Foundation.floor(Foundation.log2(real)))
         if n > LoRAExpansion.maxShift {
             let m = (real * Foundation.pow(2, Double(LoRAExpansion.maxShift))).rounded()
@@ -64,6 +65,15 @@ public enum LoRAQuantizer {
     /// row by row (Â = dequantized A), so B absorbs part of A's rounding error.
     public static func quantize(_ module: LoRAModule, weightScales: [Double], refit: Bool = true) throws -> QuantizedFactors {
         let r = module.rank, rows = module.outFeatures, columns = module.inFeatures
+        // Hostile or broken inputs are refused here, before any arithmetic
+        // converts them: a scale of 0, ∞ or NaN, or factors that are not finite.
+        for (o, w) in weightScales.enumerated() where !(w.isFinite && w > 0) {
+            throw PEFTError.tensors("module \(module.name): the weight tensor's quantization scale \(o) is \(w), "
+                + "not a positive finite number")
+        }
+        guard module.scaling.isFinite, module.a.allSatisfy(\.isFinite), module.b.allSatisfy(\.isFinite) else {
+            throw PEFTError.tensors("module \(module.name): the adapter's factors or scaling are not all finite numbers")
+        }
         var aScale = [Double](repeating: 1, count: r)
         var aT = [Int8](repeating: 0, count: columns * r)
         for k in 0 ..< r {
@@ -88,14 +98,18 @@ public enum LoRAQuantizer {
             // Row o of B in int8 units of W per unit of Aq.
             let folded = (0 ..< r).map { scaledB[o * r + $0] * aScale[$0] / w }
             let largest = folded.map(abs).max() ?? 0
-            guard largest > 0, largest.isFinite else {
+            guard largest > 0 else {
                 multipliers.append(LoRARowMultiplier(multiplier: 0, shift: 1))
                 continue
+            }
+            guard largest.isFinite else {
+                throw PEFTError.tensors("module \(module.name): the change of row \(o) overflows (factors × scaling / weight scale is not finite)")
             }
             let rowScale = largest / 127
             for k in 0 ..< r { b[o * r + k] = quantize(folded[k] / rowScale) }
             guard let m = FixedPoint.multiplier(rowScale) else {
-                throw PEFTError.tensors("module \(module.name): the change of row \(o) is too large for int8 weights (\(Int(largest * 127)) steps)")
+                throw PEFTError.tensors("module \(module.name): the change of row \(o) is too large for int8 weights "
+                    + "(\(largest * 127) steps)")
             }
             multipliers.append(m)
         }

@@ -52,6 +52,11 @@ public struct PEFTConfig: Sendable, Equatable {
         }
     }
 
+    /// The largest rank a factor block can carry (its rank field is one byte).
+    public static let maxRank = 255
+    /// Larger scalings (α / r) than this saturate every weight; refused as a mistake.
+    public static let maxAlpha = 1_000_000.0
+
     public init(json data: Data) throws {
         let object: [String: Any]
         switch JSONObject.parse(data) {
@@ -72,11 +77,16 @@ public struct PEFTConfig: Sendable, Equatable {
         if let type = object["peft_type"] as? String, type.uppercased() != "LORA" {
             throw PEFTError.config("peft_type is \(type); only LORA adapters can be built")
         }
-        guard let rank = number("r"), rank == rank.rounded(), rank >= 1 else {
-            throw PEFTError.config("r must be a positive integer")
+        // Bounded before any conversion: a rank that does not fit an Int
+        // (1e300) would trap; factor blocks store it in one byte anyway.
+        guard let rank = number("r"), rank == rank.rounded(), rank >= 1, rank <= Double(Self.maxRank) else {
+            throw PEFTError.config("r must be an integer in 1…\(Self.maxRank)")
         }
         r = Int(rank)
         loraAlpha = number("lora_alpha") ?? Double(r)
+        guard loraAlpha.isFinite, loraAlpha.magnitude <= Self.maxAlpha else {
+            throw PEFTError.config("lora_alpha must be a finite number of magnitude at most \(Int(Self.maxAlpha))")
+        }
         useRSLoRA = try flag("use_rslora")
         fanInFanOut = try flag("fan_in_fan_out")
         if try flag("use_dora") {
