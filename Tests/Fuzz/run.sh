@@ -29,7 +29,7 @@ mapfile -t device_sources < <(find Sources/AdapterFormat Sources/AdapterLoader -
 device_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/BundleLoadCheck.swift
                Tests/Fuzz/Checks/VerifyCheck.swift Tests/Fuzz/Checks/DecoderChecks.swift)
 mapfile -t host_sources < <(find Sources/AdapterPack/TFLite Sources/AdapterPack/Files -name '*.swift' | sort)
-host_sources+=(Sources/AdapterPack/PEFT/Safetensors.swift Sources/AdapterPack/PEFT/PEFTConfig.swift)
+host_sources+=(Sources/AdapterPack/PEFT/Safetensors.swift Sources/AdapterPack/PEFT/PEFTConfig.swift Sources/AdapterPack/PEFT/JSONObject.swift)
 host_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/HostParserChecks.swift)
 
 # Seeds: the golden vectors and the corpus models and adapters.
@@ -70,6 +70,8 @@ for t in "${targets[@]}"; do
     corpus=$out/$t/corpus
     mkdir -p "$corpus"
     log=$out/$t/run.log
+    # Findings of an earlier run were moved to regressions/ or are stale.
+    rm -f "$out/$t"/crash-* "$out/$t"/leak-* "$out/$t"/timeout-* "$out/$t"/oom-*
     status=0
     # -rss_limit_mb and -timeout make huge allocations and hangs findings too.
     "$out/$t/fuzz" "$corpus" "$out/$t/seeds" -max_total_time="$seconds" -print_final_stats=1 \
