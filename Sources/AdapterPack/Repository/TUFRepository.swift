@@ -1,0 +1,204 @@
+import AdapterFormat
+import AdapterLoader
+import Foundation
+
+/// A directory of TUF metadata and bundles that any TUF 1.0 client can read: what the
+/// `adapterpack repo` commands do.
+///
+/// Every command checks everything first (keys, bundles, sequences) and only then writes,
+/// in an order that keeps the repository loadable after a crash at any point: bundles and
+/// versioned metadata first (new names, not yet referred to), `timestamp.json` last. Each
+/// write is atomic (`FileIOWriter`), so clients and `RepositoryState.load` see either the
+/// old consistent state or the new one.
+public enum TUFRepository {
+    /// Creates a repository: root version 1 (signed by `rootKeys`, listing them and
+    /// `rootPublicKeys`), empty targets, snapshot and timestamp version 1.
+    @discardableResult
+    public static func create(at directory: String, rootKeys: [RoleSigningKey], rootPublicKeys: [(path: String, key: VerifyingKey)] = [],
+                              rootThreshold: Int, targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey,
+                              timestampKey: RoleSigningKey, expiry: RepositoryExpiry = RepositoryExpiry(),
+                              now: Date = Date(), writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> RepositoryState
+    {
+        let layout = RepositoryLayout(directory)
+        if RepositoryIO.exists(layout.timestamp) { throw .alreadyARepository(path: directory) }
+        var rootTUF: [TUFKey] = rootKeys.map(\.tufKey)
+        for (path, key) in rootPublicKeys { rootTUF.append(try TUFKey(key, path: path)) }
+        var rootIDs: [String] = []
+        for key in rootTUF where !rootIDs.contains(key.keyID) { rootIDs.append(key.keyID) }
+        guard rootThreshold >= 1 else { throw .badArgument("--root-threshold must be at least 1, got \(rootThreshold)") }
+        guard rootThreshold <= rootIDs.count else {
+            throw .badArgument("--root-threshold \(rootThreshold) is more than the \(rootIDs.count) distinct root key(s) given")
+        }
+        let signingIDs = Set(rootKeys.map(\.tufKey.keyID))
+        guard signingIDs.count >= rootThreshold else {
+            throw .belowThreshold(role: "root", given: signingIDs.count, threshold: rootThreshold)
+        }
+        let now = TUFTime.whole(now)
+        var keys: [String: TUFKey] = [:]
+        for key in rootTUF + [targetsKey.tufKey, snapshotKey.tufKey, timestampKey.tufKey] { keys[key.keyID] = key }
+        let roles: [String: RoleKeys] = [
+            "root": RoleKeys(keyids: rootIDs, threshold: rootThreshold),
+            "targets": RoleKeys(keyids: [targetsKey.tufKey.keyID], threshold: 1),
+            "snapshot": RoleKeys(keyids: [snapshotKey.tufKey.keyID], threshold: 1),
+            "timestamp": RoleKeys(keyids: [timestampKey.tufKey.keyID], threshold: 1),
+        ]
+        var root = Signed(Root(version: 1, expires: now + expiry.root, keys: keys, roles: roles))
+        try root.sign(with: rootKeys.map(\.key))
+        var targets = Signed(Targets(version: 1, expires: now + expiry.targets, targets: [:]))
+        try targets.sign(with: [targetsKey.key])
+        let targetsBytes = targets.fileBytes
+        var snapshot = Signed(Snapshot(version: 1, expires: now + expiry.snapshot,
+                                       meta: ["targets.json": MetaFile(version: 1)]))
+        try snapshot.sign(with: [snapshotKey.key])
+        let snapshotBytes = snapshot.fileBytes
+        var timestamp = Signed(Timestamp(version: 1, expires: now + expiry.timestamp,
+                                         snapshot: MetaFile(version: 1, bytes: snapshotBytes)))
+        try timestamp.sign(with: [timestampKey.key])
+
+        try RepositoryIO.makeDirectory(layout.metadata)
+        try RepositoryIO.makeDirectory(layout.targets)
+        try writer.write(root.fileBytes, to: layout.versioned(1, "root"))
+        try writer.write(root.fileBytes, to: layout.metadata("root.json"))
+        try writer.write(targetsBytes, to: layout.versioned(1, "targets"))
+        try writer.write(snapshotBytes, to: layout.versioned(1, "snapshot"))
+        try writer.write(timestamp.fileBytes, to: layout.timestamp)
+        return RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets)
+    }
+
+    /// A bundle to publish: its file name (the target path's last part) and bytes.
+    public struct BundleInput: Sendable {
+        public var path: String
+        public var bytes: [UInt8]
+        public init(path: String, bytes: [UInt8]) {
+            self.path = path
+            self.bytes = bytes
+        }
+    }
+
+    /// What `publish` added.
+    public struct Published: Sendable {
+        public var targetPath: String
+        public var file: String
+        public var info: BundleTargetInfo
+        public var length: Int
+        public var sha256: String
+    }
+
+    /// Adds verified bundles as targets and re-signs targets, snapshot and timestamp.
+    /// Refuses (writing nothing) a bundle that does not verify with `trusted`, whose
+    /// sequence is not above every bundle the repository holds for the same base and
+    /// cohort, or whose target path names a different bundle already.
+    @discardableResult
+    public static func publish(_ bundles: [BundleInput], to directory: String, cohort: String? = nil, deviceClass: String? = nil,
+                               trusted: TrustedKeys, targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey,
+                               timestampKey: RoleSigningKey, expiry: RepositoryExpiry = RepositoryExpiry(), now: Date = Date(),
+                               writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> [Published]
+    {
+        for (what, name) in [("cohort", cohort), ("device class", deviceClass)] {
+            if let name, !BundleTargetInfo.isPlainName(name) { throw .badName(what: what, name: name) }
+        }
+        guard !bundles.isEmpty else { throw .badArgument("no bundles to publish") }
+        let layout = RepositoryLayout(directory)
+        var state = try RepositoryState.load(directory)
+        try checkRoleKeys([targetsKey], role: "targets", root: state.root.signed)
+        try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed)
+        try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
+
+        var published: [Published] = []
+        var targetMap = state.targets.signed.targets
+        for bundle in bundles {
+            let name = bundle.path.split(separator: "/").last.map(String.init) ?? bundle.path
+            guard BundleTargetInfo.isPlainName(name) else { throw .badName(what: "bundle file name", name: name) }
+            let verified: VerifiedBundle
+            do throws(LoaderError) {
+                verified = try HostLoader.verify(bundle: bundle.bytes, keys: trusted)
+            } catch {
+                throw .bundleDoesNotVerify(path: bundle.path, reason: "\(error)")
+            }
+            let h = verified.header
+            guard h.sequence <= UInt64(Int64.max) else {
+                throw .badArgument("\(bundle.path): sequence \(h.sequence) does not fit TUF's integers")
+            }
+            let info = BundleTargetInfo(baseSHA256: h.baseSHA256.hex, targetSHA256: h.targetSHA256.hex, sequence: h.sequence,
+                                        windowSize: h.windowSize, formatVersion: "\(h.major).\(h.minor)",
+                                        cohort: cohort, deviceClass: deviceClass)
+            // Anti-rollback as the device sees it: one sequence line per base model and cohort.
+            var held: (UInt64, String)?
+            for (path, target) in targetMap {
+                guard let other = BundleTargetInfo(custom: target.custom), other.baseSHA256 == info.baseSHA256,
+                      other.cohort == cohort else { continue }
+                if held == nil || other.sequence > held!.0 { held = (other.sequence, path) }
+            }
+            if let held, info.sequence <= held.0 {
+                throw .sequenceNotAbove(path: bundle.path, sequence: info.sequence, held: held.0, heldBy: held.1,
+                                        base: info.baseSHA256, cohort: cohort)
+            }
+            let digest = hexString(sha256(bundle.bytes).bytes)
+            let targetPath = cohort.map { "\($0)/\(name)" } ?? name
+            if let existing = targetMap[targetPath], existing.sha256 != digest {
+                throw .targetPathTaken(path: targetPath, existingSHA256: existing.sha256)
+            }
+            targetMap[targetPath] = TargetFile(length: Int64(bundle.bytes.count), sha256: digest, custom: info.json)
+            published.append(Published(targetPath: targetPath, file: layout.targetFile(path: targetPath, sha256: digest),
+                                       info: info, length: bundle.bytes.count, sha256: digest))
+        }
+
+        let now = TUFTime.whole(now)
+        state.targets.signed.targets = targetMap
+        state.targets.signed.version += 1
+        state.targets.signed.expires = now + expiry.targets
+        try state.targets.sign(with: [targetsKey.key])
+        let targetsBytes = state.targets.fileBytes
+        state.snapshot.signed.version += 1
+        state.snapshot.signed.expires = now + expiry.snapshot
+        state.snapshot.signed.meta["targets.json"] = MetaFile(version: state.targets.signed.version)
+        try state.snapshot.sign(with: [snapshotKey.key])
+        let snapshotBytes = state.snapshot.fileBytes
+        state.timestamp.signed.version += 1
+        state.timestamp.signed.expires = now + expiry.timestamp
+        state.timestamp.signed.snapshot = MetaFile(version: state.snapshot.signed.version, bytes: snapshotBytes)
+        try state.timestamp.sign(with: [timestampKey.key])
+
+        // Bundles (content-addressed names), then the versioned metadata, then timestamp.json.
+        for (item, bundle) in zip(published, bundles) {
+            if let slash = item.file.lastIndex(of: "/") { try RepositoryIO.makeDirectory(String(item.file[..<slash])) }
+            try writer.write(bundle.bytes, to: item.file)
+        }
+        try writer.write(targetsBytes, to: layout.versioned(state.targets.signed.version, "targets"))
+        try writer.write(snapshotBytes, to: layout.versioned(state.snapshot.signed.version, "snapshot"))
+        try writer.write(state.timestamp.fileBytes, to: layout.timestamp)
+        return published
+    }
+
+    /// Re-signs timestamp.json with a new version and expiry, naming the current snapshot.
+    @discardableResult
+    public static func refreshTimestamp(_ directory: String, timestampKey: RoleSigningKey,
+                                        expiry: RepositoryExpiry = RepositoryExpiry(), now: Date = Date(),
+                                        writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> Signed<Timestamp>
+    {
+        let layout = RepositoryLayout(directory)
+        var state = try RepositoryState.load(directory)
+        try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
+        state.timestamp.signed.version += 1
+        state.timestamp.signed.expires = TUFTime.whole(now) + expiry.timestamp
+        try state.timestamp.sign(with: [timestampKey.key])
+        try writer.write(state.timestamp.fileBytes, to: layout.timestamp)
+        return state.timestamp
+    }
+
+    /// Throws unless every key is one of `role`'s and together they reach its threshold.
+    static func checkRoleKeys(_ keys: [RoleSigningKey], role: String, root: Root) throws(RepositoryError) {
+        let expected = root.role(role)
+        var ids = Set<String>()
+        for key in keys {
+            let id = key.tufKey.keyID
+            guard expected.keyids.contains(id) else {
+                throw .wrongKey(role: role, path: key.path, keyID: id, expected: expected.keyids)
+            }
+            ids.insert(id)
+        }
+        guard ids.count >= expected.threshold else {
+            throw .belowThreshold(role: role, given: ids.count, threshold: expected.threshold)
+        }
+    }
+}

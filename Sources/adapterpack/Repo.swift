@@ -1,0 +1,157 @@
+import AdapterPack
+import ArgumentParser
+import Foundation
+
+/// `adapterpack repo …`: a TUF repository of bundles (see README "Deliver to a fleet").
+struct Repo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a TUF repository of bundles that any TUF client (python-tuf, go-tuf, rust-tuf) can update from.",
+        subcommands: [RepoInit.self, RepoPublish.self, RepoTimestamp.self, RepoStatus.self])
+}
+
+/// Expiry periods as the options give them: "90d", "12h", "2w", "3600s" (or plain seconds).
+struct ExpiryOptions: ParsableArguments {
+    @Option(help: "How long root metadata is valid (default 365d).") var rootExpires: String?
+    @Option(help: "How long targets metadata is valid (default 90d).") var targetsExpires: String?
+    @Option(help: "How long snapshot metadata is valid (default 7d).") var snapshotExpires: String?
+    @Option(help: "How long timestamp metadata is valid (default 1d).") var timestampExpires: String?
+
+    func expiry() throws -> RepositoryExpiry {
+        var e = RepositoryExpiry()
+        if let v = rootExpires { e.root = try Self.parse(v, "--root-expires") }
+        if let v = targetsExpires { e.targets = try Self.parse(v, "--targets-expires") }
+        if let v = snapshotExpires { e.snapshot = try Self.parse(v, "--snapshot-expires") }
+        if let v = timestampExpires { e.timestamp = try Self.parse(v, "--timestamp-expires") }
+        return e
+    }
+
+    static func parse(_ text: String, _ option: String) throws -> TimeInterval {
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        var digits = Substring(text)
+        var unit: TimeInterval = 1
+        if let last = text.last, let u = units[last] {
+            unit = u
+            digits = digits.dropLast()
+        }
+        guard let n = Int(digits), n > 0 else {
+            throw ValidationError("\(option) \(text): expected a positive number with s, m, h, d or w (for example 90d)")
+        }
+        return TimeInterval(n) * unit
+    }
+}
+
+struct RoleKeyOptions: ParsableArguments {
+    @Option(help: "Ed25519 private key (PEM) of the targets role.") var targetsKey: String
+    @Option(help: "Ed25519 private key (PEM) of the snapshot role.") var snapshotKey: String
+    @Option(help: "Ed25519 private key (PEM) of the timestamp role.") var timestampKey: String
+
+    func load() throws -> (targets: RoleSigningKey, snapshot: RoleSigningKey, timestamp: RoleSigningKey) {
+        (try RoleSigningKey(pemFile: targetsKey), try RoleSigningKey(pemFile: snapshotKey),
+         try RoleSigningKey(pemFile: timestampKey))
+    }
+}
+
+struct RepoInit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a TUF repository (root, targets, snapshot, timestamp version 1).")
+
+    @Argument(help: "Repository directory (created if needed).") var directory: String
+    @Option(help: "Root private key (PEM, Ed25519) that signs root.json; repeat for several.") var rootKey: [String]
+    @Option(help: "Root public key (PEM) listed in root.json without signing now; repeat for several.") var rootPublicKey: [String] = []
+    @Option(help: "How many root keys must sign root metadata.") var rootThreshold: Int = 1
+    @OptionGroup var keys: RoleKeyOptions
+    @OptionGroup var expires: ExpiryOptions
+
+    func run() throws {
+        let roots = try rootKey.map { path throws -> RoleSigningKey in try RoleSigningKey(pemFile: path) }
+        var publics: [(path: String, key: VerifyingKey)] = []
+        for path in rootPublicKey {
+            do { publics.append((path, try VerifyingKey(pemFile: path))) } catch {
+                throw RepositoryError.key(path: path, reason: "\(error)")
+            }
+        }
+        let k = try keys.load()
+        let state = try TUFRepository.create(
+            at: directory, rootKeys: roots, rootPublicKeys: publics, rootThreshold: rootThreshold,
+            targetsKey: k.targets, snapshotKey: k.snapshot, timestampKey: k.timestamp, expiry: try expires.expiry())
+        print("\(directory): TUF repository created (root threshold \(rootThreshold) of \(state.root.signed.role("root").keyids.count) keys)")
+        print("  serve \(directory)/ over HTTP(S); clients start from metadata/root.json (\(state.root.signed.keys.count) keys)")
+    }
+}
+
+struct RepoPublish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish", abstract: "Add verified bundles as targets and re-sign targets, snapshot and timestamp.")
+
+    @Argument(help: "Bundles (.apb) to publish.") var bundles: [String]
+    @Option(help: "Repository directory.") var repo: String
+    @Option(help: "Cohort the bundles go to (a plain name; also the target path's directory).") var cohort: String?
+    @Option(help: "Device class the bundles are for (a plain name).") var deviceClass: String?
+    @Option(help: "Public key(s) bundles must be signed by (PEM); repeat for several.") var trusted: [String]
+    @OptionGroup var keys: RoleKeyOptions
+    @OptionGroup var expires: ExpiryOptions
+
+    func run() throws {
+        let trustedKeys = try TrustedKeys(pemFiles: trusted)
+        var inputs: [TUFRepository.BundleInput] = []
+        for path in bundles {
+            inputs.append(TUFRepository.BundleInput(path: path, bytes: try FileIO.read(path, limit: .modelOrBundle)))
+        }
+        let k = try keys.load()
+        let published = try TUFRepository.publish(
+            inputs, to: repo, cohort: cohort, deviceClass: deviceClass, trusted: trustedKeys,
+            targetsKey: k.targets, snapshotKey: k.snapshot, timestampKey: k.timestamp, expiry: try expires.expiry())
+        for p in published {
+            print("published \(p.targetPath): sequence \(p.info.sequence), base \(p.info.baseSHA256.prefix(16))…, \(p.length) bytes")
+        }
+        let state = try RepositoryState.load(repo)
+        print("targets v\(state.targets.signed.version), snapshot v\(state.snapshot.signed.version), timestamp v\(state.timestamp.signed.version)")
+    }
+}
+
+struct RepoTimestamp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timestamp", abstract: "Re-sign timestamp.json with a new version and expiry (run it more often than it expires).")
+
+    @Option(help: "Repository directory.") var repo: String
+    @Option(help: "Ed25519 private key (PEM) of the timestamp role.") var timestampKey: String
+    @Option(help: "How long the new timestamp is valid (default 1d).") var timestampExpires: String?
+
+    func run() throws {
+        var expiry = RepositoryExpiry()
+        if let v = timestampExpires { expiry.timestamp = try ExpiryOptions.parse(v, "--timestamp-expires") }
+        let t = try TUFRepository.refreshTimestamp(repo, timestampKey: try RoleSigningKey(pemFile: timestampKey), expiry: expiry)
+        print("timestamp v\(t.signed.version), expires \(TUFTime.string(t.signed.expires))")
+    }
+}
+
+struct RepoStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show each role's version and expiry, and the published bundles.")
+
+    @Argument(help: "Repository directory.") var directory: String
+
+    func run() throws {
+        let s = try RepositoryState.load(directory)
+        let now = Date()
+        func line(_ role: String, _ version: Int64, _ expires: Date) -> String {
+            let left = expires.timeIntervalSince(now)
+            let when = left <= 0 ? "EXPIRED" : left >= 86_400 ? "in \(Int(left / 86_400))d" : "in \(Int(left / 3600))h"
+            return "\(role.padding(toLength: 10, withPad: " ", startingAt: 0)) v\(version)  expires \(TUFTime.string(expires)) (\(when))"
+        }
+        print(line("root", s.root.signed.version, s.root.signed.expires))
+        print(line("targets", s.targets.signed.version, s.targets.signed.expires))
+        print(line("snapshot", s.snapshot.signed.version, s.snapshot.signed.expires))
+        print(line("timestamp", s.timestamp.signed.version, s.timestamp.signed.expires))
+        print("\(s.targets.signed.targets.count) target(s)")
+        for path in s.targets.signed.targets.keys.sorted() {
+            let t = s.targets.signed.targets[path]!
+            if let info = BundleTargetInfo(custom: t.custom) {
+                print("  \(path)  seq \(info.sequence)  base \(info.baseSHA256.prefix(16))…  \(t.length) B"
+                    + (info.deviceClass.map { "  class \($0)" } ?? ""))
+            } else {
+                print("  \(path)  \(t.length) B")
+            }
+        }
+    }
+}
