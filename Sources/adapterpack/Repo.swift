@@ -6,7 +6,7 @@ import Foundation
 struct Repo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a TUF repository of bundles that any TUF client (python-tuf, go-tuf, rust-tuf) can update from.",
-        subcommands: [RepoInit.self, RepoPublish.self, RepoTimestamp.self, RepoStatus.self])
+        subcommands: [RepoInit.self, RepoPublish.self, RepoTimestamp.self, RepoStatus.self, RepoRotate.self, RepoRevoke.self])
 }
 
 /// Expiry periods as the options give them: "90d", "12h", "2w", "3600s" (or plain seconds).
@@ -153,5 +153,55 @@ struct RepoStatus: ParsableCommand {
                 print("  \(path)  \(t.length) B")
             }
         }
+    }
+}
+
+struct RepoRotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Replace the root keys: root version N+1 signed by the current and the new root keys.")
+
+    @Option(help: "Role whose keys change (only root for now).") var role: String
+    @Option(help: "Repository directory.") var repo: String
+    @Option(help: "Current root private key(s) (PEM), at least the current threshold.") var rootKey: [String]
+    @Option(help: "New root private key(s) (PEM) that sign the new root.") var newRootKey: [String]
+    @Option(help: "New root public key(s) (PEM) listed without signing now.") var newRootPublicKey: [String] = []
+    @Option(help: "Threshold of the new root keys.") var rootThreshold: Int = 1
+    @Option(help: "How long the new root metadata is valid (default 365d).") var rootExpires: String?
+
+    func run() throws {
+        guard role == "root" else {
+            throw ValidationError("--role \(role): only root rotation is implemented (targets, snapshot and timestamp keys are fixed at init)")
+        }
+        var expiry = RepositoryExpiry()
+        if let v = rootExpires { expiry.root = try ExpiryOptions.parse(v, "--root-expires") }
+        var publics: [(path: String, key: VerifyingKey)] = []
+        for path in newRootPublicKey {
+            do { publics.append((path, try VerifyingKey(pemFile: path))) } catch {
+                throw RepositoryError.key(path: path, reason: "\(error)")
+            }
+        }
+        let root = try TUFRepository.rotateRoot(
+            repo, currentRootKeys: try rootKey.map { try RoleSigningKey(pemFile: $0) },
+            newRootKeys: try newRootKey.map { try RoleSigningKey(pemFile: $0) }, newRootPublicKeys: publics,
+            threshold: rootThreshold, expiry: expiry)
+        print("root v\(root.signed.version): \(root.signed.role("root").keyids.count) key(s), threshold \(rootThreshold)")
+    }
+}
+
+struct RepoRevoke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Remove targets and re-sign targets, snapshot and timestamp.")
+
+    @Argument(help: "Target paths to remove (as `repo status` lists them).") var targets: [String]
+    @Option(help: "Repository directory.") var repo: String
+    @OptionGroup var keys: RoleKeyOptions
+    @OptionGroup var expires: ExpiryOptions
+
+    func run() throws {
+        let k = try keys.load()
+        try TUFRepository.revoke(targets, in: repo, targetsKey: k.targets, snapshotKey: k.snapshot, timestampKey: k.timestamp,
+                                 expiry: try expires.expiry())
+        let state = try RepositoryState.load(repo)
+        print("revoked \(targets.joined(separator: ", ")); targets v\(state.targets.signed.version), \(state.targets.signed.targets.count) left")
     }
 }

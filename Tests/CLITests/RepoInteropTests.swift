@@ -74,29 +74,46 @@ final class RepoInteropTests: XCTestCase {
         let second = try client(cli, server, ["beta/head-1.apb", "beta/head-2.apb", "full-1.apb"])
         try checkDownloads(second, cli, ["beta/head-1.apb": "head-1.apb", "beta/head-2.apb": "head-2.apb", "full-1.apb": "full-1.apb"])
         XCTAssertEqual(second.versions, ["timestamp": 5, "snapshot": 4, "targets": 4])
+        XCTAssertEqual(second.rootVersion, 1)
+
+        // Root rotated to two new keys (threshold 2) and a bundle revoked: the client walks
+        // 1.root.json → 2.root.json and no longer finds the revoked target.
+        for name in ["root-b", "root-c"] { _ = try ok(["keygen", "-o", "\(name).pem"]) }
+        _ = try ok(["repo", "rotate", "--role", "root", "--repo", "repo", "--root-key", "root.pem",
+                    "--new-root-key", "root-b.pem", "--new-root-key", "root-c.pem", "--root-threshold", "2"])
+        _ = try ok(["repo", "revoke", "full-1.apb", "--repo", "repo"] + roleKeys)
+        let third = try client(cli, server, ["beta/head-1.apb", "beta/head-2.apb"], absent: ["full-1.apb"])
+        try checkDownloads(third, cli, ["beta/head-1.apb": "head-1.apb", "beta/head-2.apb": "head-2.apb"])
+        XCTAssertEqual(third.rootVersion, 2)
+        XCTAssertEqual(third.versions, ["timestamp": 6, "snapshot": 5, "targets": 5])
+        XCTAssertTrue(third.checked.contains("2.root.json"), "\(third.checked)")
 
         // The client fetched versioned metadata and hash-prefixed targets through nginx.
         let log = try String(contentsOfFile: server.accessLog, encoding: .utf8)
         for request in ["GET /metadata/timestamp.json", "GET /metadata/4.snapshot.json", "GET /metadata/4.targets.json",
-                        "GET /metadata/2.root.json", "GET /targets/beta/"] {
+                        "GET /metadata/2.root.json", "GET /metadata/3.root.json", "GET /metadata/5.targets.json",
+                        "GET /targets/beta/"] {
             XCTAssertTrue(log.contains(request), "nginx log lacks \(request):\n\(log)")
         }
 
         let status = try ok(["repo", "status", "repo"])
-        XCTAssertTrue(status.contains("timestamp  v5"), status)
-        XCTAssertTrue(status.contains("3 target(s)"), status)
+        XCTAssertTrue(status.contains("root       v2"), status)
+        XCTAssertTrue(status.contains("timestamp  v6"), status)
+        XCTAssertTrue(status.contains("2 target(s)"), status)
     }
 
     struct ClientResult {
         var checked: [String]
         var targets: [String: [String: Any]]
         var versions: [String: Int]
+        var rootVersion: Int
     }
 
-    func client(_ cli: CLIRunner, _ server: NginxServer, _ targets: [String]) throws -> ClientResult {
+    func client(_ cli: CLIRunner, _ server: NginxServer, _ targets: [String], absent: [String] = []) throws -> ClientResult {
         let script = RepoPaths.root.appendingPathComponent("Tests/python/tuf_client.py").path
         let out = try cli.run(Self.python, [script, "--repo", cli.path("repo"), "--base-url", server.url,
-                                            "--client-dir", cli.path("client"), "--out", cli.path("downloads")] + targets)
+                                            "--client-dir", cli.path("client"), "--out", cli.path("downloads")]
+                                 + absent.flatMap { ["--absent", $0] } + targets)
         guard out.status == 0 else {
             XCTFail("tuf_client.py failed (\(out.status)):\n\(out.stderr)\n\(out.stdout)")
             throw XCTSkip("client failed")
@@ -104,7 +121,8 @@ final class RepoInteropTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         return ClientResult(checked: object["checked"] as? [String] ?? [],
                             targets: object["targets"] as? [String: [String: Any]] ?? [:],
-                            versions: object["versions"] as? [String: Int] ?? [:])
+                            versions: object["versions"] as? [String: Int] ?? [:],
+                            rootVersion: object["root_version"] as? Int ?? 0)
     }
 
     func checkDownloads(_ result: ClientResult, _ cli: CLIRunner, _ expected: [String: String]) throws {

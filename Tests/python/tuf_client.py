@@ -9,7 +9,8 @@
    into OUT/.
 
 Prints one JSON object: {"checked": [metadata files], "targets": {path: {"file",
-"length", "sha256", "custom"}}, "versions": {role: version}}. Exit status 1 on any error.
+"length", "sha256", "custom"}}, "versions": {role: version}, "root_version": N,
+"absent": [paths checked absent]}. Exit status 1 on any error.
 """
 
 import argparse
@@ -66,6 +67,7 @@ def main():
     parser.add_argument("--base-url", required=True, help="URL serving the repository directory")
     parser.add_argument("--client-dir", required=True, help="client's metadata cache (kept between runs)")
     parser.add_argument("--out", required=True, help="where downloaded targets go")
+    parser.add_argument("--absent", action="append", default=[], help="a target path the client must not find")
     parser.add_argument("targets", nargs="*")
     args = parser.parse_args()
 
@@ -88,6 +90,11 @@ def main():
         updater.download_target(info, dest)
         result["targets"][path] = {"file": dest, "length": info.length, "sha256": info.hashes["sha256"],
                                    "custom": info.custom}
+    for path in args.absent:
+        if updater.get_targetinfo(path) is not None:
+            raise SystemExit(f"target {path} should be absent but the client found it")
+    result["absent"] = args.absent
+    result["root_version"] = Metadata.from_file(os.path.join(args.client_dir, "root.json")).signed.version
     ts = Metadata.from_file(os.path.join(args.client_dir, "timestamp.json")).signed
     sn = Metadata.from_file(os.path.join(args.client_dir, "snapshot.json")).signed
     tg = Metadata.from_file(os.path.join(args.client_dir, "targets.json")).signed

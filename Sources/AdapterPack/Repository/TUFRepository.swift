@@ -143,6 +143,19 @@ public enum TUFRepository {
                                        info: info, length: bundle.bytes.count, sha256: digest))
         }
 
+        let files = zip(published, bundles).map { ($0.file, $1.bytes) }
+        try commit(targetMap, to: &state, layout: layout, files: files, targetsKey: targetsKey, snapshotKey: snapshotKey,
+                   timestampKey: timestampKey, expiry: expiry, now: now, writer: writer)
+        return published
+    }
+
+    /// Replaces the targets with `targetMap`, bumps and re-signs targets, snapshot and
+    /// timestamp, and writes `files` (bundles), the versioned metadata, then timestamp.json.
+    static func commit(_ targetMap: [String: TargetFile], to state: inout RepositoryState, layout: RepositoryLayout,
+                       files: [(String, [UInt8])], targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey,
+                       timestampKey: RoleSigningKey, expiry: RepositoryExpiry, now: Date, writer: RepositoryWriter)
+        throws(RepositoryError)
+    {
         let now = TUFTime.whole(now)
         state.targets.signed.targets = targetMap
         state.targets.signed.version += 1
@@ -160,14 +173,13 @@ public enum TUFRepository {
         try state.timestamp.sign(with: [timestampKey.key])
 
         // Bundles (content-addressed names), then the versioned metadata, then timestamp.json.
-        for (item, bundle) in zip(published, bundles) {
-            if let slash = item.file.lastIndex(of: "/") { try RepositoryIO.makeDirectory(String(item.file[..<slash])) }
-            try writer.write(bundle.bytes, to: item.file)
+        for (path, bytes) in files {
+            if let slash = path.lastIndex(of: "/") { try RepositoryIO.makeDirectory(String(path[..<slash])) }
+            try writer.write(bytes, to: path)
         }
         try writer.write(targetsBytes, to: layout.versioned(state.targets.signed.version, "targets"))
         try writer.write(snapshotBytes, to: layout.versioned(state.snapshot.signed.version, "snapshot"))
         try writer.write(state.timestamp.fileBytes, to: layout.timestamp)
-        return published
     }
 
     /// Re-signs timestamp.json with a new version and expiry, naming the current snapshot.

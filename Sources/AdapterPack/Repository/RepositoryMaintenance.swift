@@ -1,0 +1,71 @@
+import Foundation
+
+extension TUFRepository {
+    /// Replaces the root role's keys (and threshold): writes root version N+1, signed by
+    /// a threshold of the current root keys and a threshold of the new ones, then the
+    /// `root.json` copy. Clients walk N.root.json → N+1.root.json and trust the new keys.
+    /// The other roles' keys are unchanged.
+    @discardableResult
+    public static func rotateRoot(_ directory: String, currentRootKeys: [RoleSigningKey], newRootKeys: [RoleSigningKey],
+                                  newRootPublicKeys: [(path: String, key: VerifyingKey)] = [], threshold: Int,
+                                  expiry: RepositoryExpiry = RepositoryExpiry(), now: Date = Date(),
+                                  writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> Signed<Root>
+    {
+        let layout = RepositoryLayout(directory)
+        let state = try RepositoryState.load(directory)
+        let old = state.root.signed
+        try checkRoleKeys(currentRootKeys, role: "root", root: old)
+
+        var listed: [TUFKey] = newRootKeys.map(\.tufKey)
+        for (path, key) in newRootPublicKeys { listed.append(try TUFKey(key, path: path)) }
+        var ids: [String] = []
+        for key in listed where !ids.contains(key.keyID) { ids.append(key.keyID) }
+        guard threshold >= 1, threshold <= ids.count else {
+            throw .badArgument("--root-threshold \(threshold) must be between 1 and the \(ids.count) distinct new root key(s)")
+        }
+        let signingNew = Set(newRootKeys.map(\.tufKey.keyID))
+        guard signingNew.count >= threshold else {
+            throw .belowThreshold(role: "root (new keys)", given: signingNew.count, threshold: threshold)
+        }
+
+        var root = state.root
+        root.signed.version += 1
+        root.signed.expires = TUFTime.whole(now) + expiry.root
+        for id in old.role("root").keyids where !Root.roleNames.dropFirst().contains(where: { old.role($0).keyids.contains(id) }) {
+            root.signed.keys[id] = nil  // keys no other role uses go with the old root role
+        }
+        for key in listed { root.signed.keys[key.keyID] = key }
+        root.signed.roles["root"] = RoleKeys(keyids: ids, threshold: threshold)
+        var signers: [SigningKey] = []
+        var seen = Set<String>()
+        for k in currentRootKeys + newRootKeys where seen.insert(k.tufKey.keyID).inserted { signers.append(k.key) }
+        try root.sign(with: signers)
+        try writer.write(root.fileBytes, to: layout.versioned(root.signed.version, "root"))
+        try writer.write(root.fileBytes, to: layout.metadata("root.json"))
+        return root
+    }
+
+    /// Removes targets (by target path) and re-signs targets, snapshot and timestamp.
+    /// The bundle files stay: older snapshots still name them (consistent snapshots).
+    @discardableResult
+    public static func revoke(_ targetPaths: [String], in directory: String, targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey,
+                              timestampKey: RoleSigningKey, expiry: RepositoryExpiry = RepositoryExpiry(), now: Date = Date(),
+                              writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> [String]
+    {
+        guard !targetPaths.isEmpty else { throw .badArgument("no target paths to revoke") }
+        let layout = RepositoryLayout(directory)
+        var state = try RepositoryState.load(directory)
+        try checkRoleKeys([targetsKey], role: "targets", root: state.root.signed)
+        try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed)
+        try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
+        var targetMap = state.targets.signed.targets
+        for path in targetPaths {
+            guard targetMap.removeValue(forKey: path) != nil else {
+                throw .badArgument("target \(path) is not in the repository (`adapterpack repo status \(directory)` lists them)")
+            }
+        }
+        try commit(targetMap, to: &state, layout: layout, files: [], targetsKey: targetsKey, snapshotKey: snapshotKey,
+                   timestampKey: timestampKey, expiry: expiry, now: now, writer: writer)
+        return targetPaths
+    }
+}
