@@ -329,4 +329,61 @@ final class TUFRepositoryTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("2.targets.json"), "\(error)")
         }
     }
+
+    // MARK: rotation and revocation
+
+    func testRootRotationChainsAndNeedsBothThresholds() throws {
+        let repo = dir("r")
+        try create(repo)
+        let b = RoleSigningKey(path: "b.pem", key: try SigningKey.generate(.ed25519))
+        let c = RoleSigningKey(path: "c.pem", key: try SigningKey.generate(.ed25519))
+        // Signed by a key that is not the current root's: refused.
+        assertRefused(repo, ["b.pem", "not a key of the root role"]) {
+            try TUFRepository.rotateRoot(repo, currentRootKeys: [b], newRootKeys: [b, c], threshold: 2)
+        }
+        // New threshold 2 but only one new key signs: refused.
+        assertRefused(repo, ["root (new keys) role needs 2 signing keys, 1 given"]) {
+            try TUFRepository.rotateRoot(repo, currentRootKeys: [keys.root], newRootKeys: [b],
+                                         newRootPublicKeys: [("c.pub.pem", c.key.verifyingKey)], threshold: 2)
+        }
+        let rotated = try TUFRepository.rotateRoot(repo, currentRootKeys: [keys.root], newRootKeys: [b, c], threshold: 2)
+        XCTAssertEqual(rotated.signed.version, 2)
+        let state = try RepositoryState.load(repo)
+        XCTAssertEqual(state.root.signed.version, 2)
+        XCTAssertEqual(Set(state.root.signed.role("root").keyids), [b.tufKey.keyID, c.tufKey.keyID])
+        XCTAssertNil(state.root.signed.keys[keys.root.tufKey.keyID], "the old root key is gone")
+        // The old root key can no longer sign a rotation; the new pair can.
+        assertRefused(repo, ["root.pem", "not a key of the root role"]) {
+            try TUFRepository.rotateRoot(repo, currentRootKeys: [keys.root], newRootKeys: [keys.root], threshold: 1)
+        }
+        assertRefused(repo, ["root role needs 2 signing keys, 1 given"]) {
+            try TUFRepository.rotateRoot(repo, currentRootKeys: [b], newRootKeys: [keys.root], threshold: 1)
+        }
+        // A 3.root.json signed only by new keys (not by 2's threshold) breaks the chain.
+        var forged = Signed(Root(version: 3, expires: Date() + 1000, keys: state.root.signed.keys, roles: state.root.signed.roles))
+        forged.signed.keys[keys.root.tufKey.keyID] = keys.root.tufKey
+        forged.signed.roles["root"] = RoleKeys(keyids: [keys.root.tufKey.keyID], threshold: 1)
+        try forged.sign(with: [keys.root.key])
+        try FileIO.write(forged.fileBytes, to: repo + "/metadata/3.root.json")
+        XCTAssertThrowsError(try RepositoryState.load(repo)) { error in
+            XCTAssertTrue("\(error)".contains("3.root.json: 0 valid signatures by the root role's keys, its threshold is 2"), "\(error)")
+        }
+        // Publishing still works with the unchanged targets/snapshot/timestamp keys once the forgery is gone.
+        try FileManager.default.removeItem(atPath: repo + "/metadata/3.root.json")
+        try publish([("a.apb", try Self.bundle(sequence: 1))], to: repo)
+    }
+
+    func testRevokeRemovesTargetsAndKeepsFiles() throws {
+        let repo = dir("r")
+        try create(repo)
+        let published = try publish([("a.apb", try Self.bundle(sequence: 1)), ("b.apb", try Self.bundle("full-ft", sequence: 2))], to: repo)
+        assertRefused(repo, ["target nope.apb is not in the repository"]) {
+            try TUFRepository.revoke(["nope.apb"], in: repo, targetsKey: keys.targets, snapshotKey: keys.snapshot, timestampKey: keys.timestamp)
+        }
+        try TUFRepository.revoke(["a.apb"], in: repo, targetsKey: keys.targets, snapshotKey: keys.snapshot, timestampKey: keys.timestamp)
+        let state = try RepositoryState.load(repo)
+        XCTAssertEqual(Array(state.targets.signed.targets.keys), ["b.apb"])
+        XCTAssertEqual(state.targets.signed.version, 3)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: published[0].file), "older snapshots still name the file")
+    }
 }
