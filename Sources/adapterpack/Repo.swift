@@ -59,6 +59,8 @@ struct RepoInit: ParsableCommand {
     @Option(help: "Root private key (PEM, Ed25519) that signs root.json; repeat for several.") var rootKey: [String]
     @Option(help: "Root public key (PEM) listed in root.json without signing now; repeat for several.") var rootPublicKey: [String] = []
     @Option(help: "How many root keys must sign root metadata.") var rootThreshold: Int = 1
+    @Option(help: "Hashed-bin delegation: targets delegates to this many bins (a power of two, 2-4096; 0 = none).")
+    var bins: Int = 0
     @OptionGroup var keys: RoleKeyOptions
     @OptionGroup var expires: ExpiryOptions
 
@@ -73,7 +75,7 @@ struct RepoInit: ParsableCommand {
         let k = try keys.load()
         let state = try TUFRepository.create(
             at: directory, rootKeys: roots, rootPublicKeys: publics, rootThreshold: rootThreshold,
-            targetsKey: k.targets, snapshotKey: k.snapshot, timestampKey: k.timestamp, expiry: try expires.expiry())
+            targetsKey: k.targets, snapshotKey: k.snapshot, timestampKey: k.timestamp, bins: bins, expiry: try expires.expiry())
         print("\(directory): TUF repository created (root threshold \(rootThreshold) of \(state.root.signed.role("root").keyids.count) keys)")
         print("  serve \(directory)/ over HTTP(S); clients start from metadata/root.json (\(state.root.signed.keys.count) keys)")
     }
@@ -143,9 +145,14 @@ struct RepoStatus: ParsableCommand {
         print(line("targets", s.targets.signed.version, s.targets.signed.expires))
         print(line("snapshot", s.snapshot.signed.version, s.snapshot.signed.expires))
         print(line("timestamp", s.timestamp.signed.version, s.timestamp.signed.expires))
-        print("\(s.targets.signed.targets.count) target(s)")
-        for path in s.targets.signed.targets.keys.sorted() {
-            let t = s.targets.signed.targets[path]!
+        if !s.bins.isEmpty {
+            let newest = s.bins.values.map(\.signed.version).max() ?? 1
+            print("\(s.bins.count) hashed bins (targets delegates by SHA-256 prefix of the target path), newest bin v\(newest)")
+        }
+        let all = s.allTargets
+        print("\(all.count) target(s)")
+        for path in all.keys.sorted() {
+            let t = all[path]!
             if let info = BundleTargetInfo(custom: t.custom) {
                 print("  \(path)  seq \(info.sequence)  base \(info.baseSHA256.prefix(16))…  \(t.length) B"
                     + (info.deviceClass.map { "  class \($0)" } ?? ""))
@@ -202,6 +209,6 @@ struct RepoRevoke: ParsableCommand {
         try TUFRepository.revoke(targets, in: repo, targetsKey: k.targets, snapshotKey: k.snapshot, timestampKey: k.timestamp,
                                  expiry: try expires.expiry())
         let state = try RepositoryState.load(repo)
-        print("revoked \(targets.joined(separator: ", ")); targets v\(state.targets.signed.version), \(state.targets.signed.targets.count) left")
+        print("revoked \(targets.joined(separator: ", ")); targets v\(state.targets.signed.version), \(state.allTargets.count) left")
     }
 }

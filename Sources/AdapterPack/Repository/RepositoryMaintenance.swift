@@ -58,13 +58,15 @@ extension TUFRepository {
         try checkRoleKeys([targetsKey], role: "targets", root: state.root.signed)
         try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed)
         try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
-        var targetMap = state.targets.signed.targets
+        let targetMap = state.allTargets
+        var changes: [String: TargetFile?] = [:]
         for path in targetPaths {
-            guard targetMap.removeValue(forKey: path) != nil else {
+            changes[path] = .some(nil)
+            guard targetMap[path] != nil else {
                 throw .badArgument("target \(path) is not in the repository (`adapterpack repo status \(directory)` lists them)")
             }
         }
-        try commit(targetMap, to: &state, layout: layout, files: [], targetsKey: targetsKey, snapshotKey: snapshotKey,
+        try commit(changes, to: &state, layout: layout, files: [], targetsKey: targetsKey, snapshotKey: snapshotKey,
                    timestampKey: timestampKey, expiry: expiry, now: now, writer: writer)
         return targetPaths
     }

@@ -8,12 +8,29 @@ public struct RepositoryState: Sendable {
     public var timestamp: Signed<Timestamp>
     public var snapshot: Signed<Snapshot>
     public var targets: Signed<Targets>
+    /// Delegated targets roles (hashed bins) by name; empty without delegations.
+    public var bins: [String: Signed<Targets>]
 
-    public init(root: Signed<Root>, timestamp: Signed<Timestamp>, snapshot: Signed<Snapshot>, targets: Signed<Targets>) {
+    public init(root: Signed<Root>, timestamp: Signed<Timestamp>, snapshot: Signed<Snapshot>, targets: Signed<Targets>,
+                bins: [String: Signed<Targets>] = [:]) {
         self.root = root
         self.timestamp = timestamp
         self.snapshot = snapshot
         self.targets = targets
+        self.bins = bins
+    }
+
+    /// Every target, from targets.json and every bin.
+    public var allTargets: [String: TargetFile] {
+        var all = targets.signed.targets
+        for bin in bins.values { all.merge(bin.signed.targets) { a, _ in a } }
+        return all
+    }
+
+    /// The bin trusted for `targetPath` (the first delegated role covering it), or nil
+    /// when targets.json holds targets itself.
+    public func bin(for targetPath: String) -> String? {
+        targets.signed.delegations?.roles.first { $0.covers(targetPath) }?.name
     }
 
     /// Loads and checks the repository in `directory`.
@@ -53,7 +70,30 @@ public struct RepositoryState: Sendable {
         guard targets.signed.version == targetsEntry.version else {
             throw .badMetadata(file: targetsFile, reason: "version \(targets.signed.version), the snapshot names \(targetsEntry.version)")
         }
-        return RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets)
+        var bins: [String: Signed<Targets>] = [:]
+        if let delegations = targets.signed.delegations {
+            for role in delegations.roles {
+                guard let entry = snapshot.signed.meta["\(role.name).json"] else {
+                    throw .badMetadata(file: snapshotFile, reason: "meta has no \(role.name).json, which targets delegates to")
+                }
+                let file = layout.versioned(entry.version, role.name)
+                let bytes = try RepositoryIO.read(file)
+                try entry.check(bytes, file: file)
+                let bin = try Signed<Targets>(fileBytes: bytes, file: file)
+                try bin.checkSignatures(by: role.keys, keys: delegations.keys, file: file)
+                guard bin.signed.version == entry.version else {
+                    throw .badMetadata(file: file, reason: "version \(bin.signed.version), the snapshot names \(entry.version)")
+                }
+                guard bin.signed.delegations == nil else {
+                    throw .badMetadata(file: file, reason: "nested delegations are not supported")
+                }
+                for path in bin.signed.targets.keys where !role.covers(path) {
+                    throw .badMetadata(file: file, reason: "lists \(path), which the role is not trusted for")
+                }
+                bins[role.name] = bin
+            }
+        }
+        return RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets, bins: bins)
     }
 
     /// 1.root.json, then each N+1.root.json signed by a threshold of both N's root keys and its own.

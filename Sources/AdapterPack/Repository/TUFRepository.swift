@@ -16,11 +16,14 @@ public enum TUFRepository {
     @discardableResult
     public static func create(at directory: String, rootKeys: [RoleSigningKey], rootPublicKeys: [(path: String, key: VerifyingKey)] = [],
                               rootThreshold: Int, targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey,
-                              timestampKey: RoleSigningKey, expiry: RepositoryExpiry = RepositoryExpiry(),
+                              timestampKey: RoleSigningKey, bins: Int = 0, expiry: RepositoryExpiry = RepositoryExpiry(),
                               now: Date = Date(), writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> RepositoryState
     {
         let layout = RepositoryLayout(directory)
         if RepositoryIO.exists(layout.timestamp) { throw .alreadyARepository(path: directory) }
+        guard bins == 0 || HashedBins.isValidCount(bins) else {
+            throw .badArgument("--bins \(bins): use 0 (no delegation) or a power of two from 2 to 4096")
+        }
         var rootTUF: [TUFKey] = rootKeys.map(\.tufKey)
         for (path, key) in rootPublicKeys { rootTUF.append(try TUFKey(key, path: path)) }
         var rootIDs: [String] = []
@@ -44,11 +47,21 @@ public enum TUFRepository {
         ]
         var root = Signed(Root(version: 1, expires: now + expiry.root, keys: keys, roles: roles))
         try root.sign(with: rootKeys.map(\.key))
-        var targets = Signed(Targets(version: 1, expires: now + expiry.targets, targets: [:]))
+        // Hashed bins are signed with the targets key.
+        let binRoles = bins == 0 ? [] : HashedBins.roles(count: bins, keyid: targetsKey.tufKey.keyID)
+        let delegations = bins == 0 ? nil : Delegations(keys: [targetsKey.tufKey.keyID: targetsKey.tufKey], roles: binRoles)
+        var targets = Signed(Targets(version: 1, expires: now + expiry.targets, targets: [:], delegations: delegations))
         try targets.sign(with: [targetsKey.key])
         let targetsBytes = targets.fileBytes
-        var snapshot = Signed(Snapshot(version: 1, expires: now + expiry.snapshot,
-                                       meta: ["targets.json": MetaFile(version: 1)]))
+        var binFiles: [String: Signed<Targets>] = [:]
+        var meta = ["targets.json": MetaFile(version: 1)]
+        for role in binRoles {
+            var bin = Signed(Targets(version: 1, expires: now + expiry.targets, targets: [:]))
+            try bin.sign(with: [targetsKey.key])
+            binFiles[role.name] = bin
+            meta["\(role.name).json"] = MetaFile(version: 1)
+        }
+        var snapshot = Signed(Snapshot(version: 1, expires: now + expiry.snapshot, meta: meta))
         try snapshot.sign(with: [snapshotKey.key])
         let snapshotBytes = snapshot.fileBytes
         var timestamp = Signed(Timestamp(version: 1, expires: now + expiry.timestamp,
@@ -59,10 +72,11 @@ public enum TUFRepository {
         try RepositoryIO.makeDirectory(layout.targets)
         try writer.write(root.fileBytes, to: layout.versioned(1, "root"))
         try writer.write(root.fileBytes, to: layout.metadata("root.json"))
+        for role in binRoles { try writer.write(binFiles[role.name]!.fileBytes, to: layout.versioned(1, role.name)) }
         try writer.write(targetsBytes, to: layout.versioned(1, "targets"))
         try writer.write(snapshotBytes, to: layout.versioned(1, "snapshot"))
         try writer.write(timestamp.fileBytes, to: layout.timestamp)
-        return RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets)
+        return RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets, bins: binFiles)
     }
 
     /// A bundle to publish: its file name (the target path's last part) and bytes.
@@ -105,7 +119,8 @@ public enum TUFRepository {
         try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
 
         var published: [Published] = []
-        var targetMap = state.targets.signed.targets
+        var targetMap = state.allTargets
+        var changes: [String: TargetFile?] = [:]
         for bundle in bundles {
             let name = bundle.path.split(separator: "/").last.map(String.init) ?? bundle.path
             guard BundleTargetInfo.isPlainName(name) else { throw .badName(what: "bundle file name", name: name) }
@@ -138,33 +153,50 @@ public enum TUFRepository {
             if let existing = targetMap[targetPath], existing.sha256 != digest {
                 throw .targetPathTaken(path: targetPath, existingSHA256: existing.sha256)
             }
-            targetMap[targetPath] = TargetFile(length: Int64(bundle.bytes.count), sha256: digest, custom: info.json)
+            let entry = TargetFile(length: Int64(bundle.bytes.count), sha256: digest, custom: info.json)
+            targetMap[targetPath] = entry
+            changes[targetPath] = entry
             published.append(Published(targetPath: targetPath, file: layout.targetFile(path: targetPath, sha256: digest),
                                        info: info, length: bundle.bytes.count, sha256: digest))
         }
 
         let files = zip(published, bundles).map { ($0.file, $1.bytes) }
-        try commit(targetMap, to: &state, layout: layout, files: files, targetsKey: targetsKey, snapshotKey: snapshotKey,
+        try commit(changes, to: &state, layout: layout, files: files, targetsKey: targetsKey, snapshotKey: snapshotKey,
                    timestampKey: timestampKey, expiry: expiry, now: now, writer: writer)
         return published
     }
 
-    /// Replaces the targets with `targetMap`, bumps and re-signs targets, snapshot and
-    /// timestamp, and writes `files` (bundles), the versioned metadata, then timestamp.json.
-    static func commit(_ targetMap: [String: TargetFile], to state: inout RepositoryState, layout: RepositoryLayout,
+    /// Applies `changes` (target path → new entry, or nil to remove), bumps and re-signs the
+    /// targets metadata that holds them (targets.json, or the bins they hash to), snapshot
+    /// and timestamp, and writes `files` (bundles), the versioned metadata, then timestamp.json.
+    static func commit(_ changes: [String: TargetFile?], to state: inout RepositoryState, layout: RepositoryLayout,
                        files: [(String, [UInt8])], targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey,
                        timestampKey: RoleSigningKey, expiry: RepositoryExpiry, now: Date, writer: RepositoryWriter)
         throws(RepositoryError)
     {
         let now = TUFTime.whole(now)
-        state.targets.signed.targets = targetMap
-        state.targets.signed.version += 1
-        state.targets.signed.expires = now + expiry.targets
-        try state.targets.sign(with: [targetsKey.key])
-        let targetsBytes = state.targets.fileBytes
+        var changedRoles: [String] = []  // "targets" or bin names, in a stable order
+        for path in changes.keys.sorted() {
+            let role = state.bin(for: path) ?? "targets"
+            if role == "targets" {
+                state.targets.signed.targets[path] = changes[path]!
+            } else {
+                state.bins[role]!.signed.targets[path] = changes[path]!
+            }
+            if !changedRoles.contains(role) { changedRoles.append(role) }
+        }
+        var metadataFiles: [(String, [UInt8])] = []
+        for role in changedRoles {
+            var signed = role == "targets" ? state.targets : state.bins[role]!
+            signed.signed.version += 1
+            signed.signed.expires = now + expiry.targets
+            try signed.sign(with: [targetsKey.key])
+            metadataFiles.append((layout.versioned(signed.signed.version, role), signed.fileBytes))
+            state.snapshot.signed.meta["\(role).json"] = MetaFile(version: signed.signed.version)
+            if role == "targets" { state.targets = signed } else { state.bins[role] = signed }
+        }
         state.snapshot.signed.version += 1
         state.snapshot.signed.expires = now + expiry.snapshot
-        state.snapshot.signed.meta["targets.json"] = MetaFile(version: state.targets.signed.version)
         try state.snapshot.sign(with: [snapshotKey.key])
         let snapshotBytes = state.snapshot.fileBytes
         state.timestamp.signed.version += 1
@@ -177,7 +209,7 @@ public enum TUFRepository {
             if let slash = path.lastIndex(of: "/") { try RepositoryIO.makeDirectory(String(path[..<slash])) }
             try writer.write(bytes, to: path)
         }
-        try writer.write(targetsBytes, to: layout.versioned(state.targets.signed.version, "targets"))
+        for (path, bytes) in metadataFiles { try writer.write(bytes, to: path) }
         try writer.write(snapshotBytes, to: layout.versioned(state.snapshot.signed.version, "snapshot"))
         try writer.write(state.timestamp.fileBytes, to: layout.timestamp)
     }

@@ -40,14 +40,21 @@ public struct Targets: TUFRole, Equatable {
     public var version: Int64
     public var expires: Date
     public var targets: [String: TargetFile]
+    /// Roles this one delegates to (hashed bins), if any.
+    public var delegations: Delegations?
 
-    public init(version: Int64, expires: Date, targets: [String: TargetFile]) {
+    public init(version: Int64, expires: Date, targets: [String: TargetFile], delegations: Delegations? = nil) {
         self.version = version
         self.expires = expires
         self.targets = targets
+        self.delegations = delegations
     }
 
-    public func members() -> [String: JSONValue] { ["targets": .object(targets.mapValues { $0.json })] }
+    public func members() -> [String: JSONValue] {
+        var members: [String: JSONValue] = ["targets": .object(targets.mapValues { $0.json })]
+        if let delegations { members["delegations"] = delegations.json }
+        return members
+    }
 
     public init(members: [String: JSONValue], version: Int64, expires: Date, file: String) throws(RepositoryError) {
         self.version = version
@@ -55,9 +62,7 @@ public struct Targets: TUFRole, Equatable {
         guard let entries = members["targets"]?.objectValue else {
             throw .badMetadata(file: file, reason: "targets is missing")
         }
-        if members["delegations"] != nil {
-            throw .badMetadata(file: file, reason: "delegations are not supported by this version of adapterpack")
-        }
+        if let value = members["delegations"] { delegations = try Delegations(json: value, file: file) }
         targets = [:]
         for (path, value) in entries { targets[path] = try TargetFile(json: value, path: path, file: file) }
     }
