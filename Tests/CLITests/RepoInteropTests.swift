@@ -102,6 +102,52 @@ final class RepoInteropTests: XCTestCase {
         XCTAssertTrue(status.contains("2 target(s)"), status)
     }
 
+    /// The same with hashed bins (`repo init --bins 16`): the client follows targets.json's
+    /// delegations to the bin of each target path.
+    func testPythonTUFClientFollowsHashedBins() throws {
+        guard let nginx = Self.nginx else { throw XCTSkip("nginx not installed (Debian package nginx; .ci/run installs it)") }
+        guard FileManager.default.isExecutableFile(atPath: Self.python),
+              (try? Subprocess.run(Self.python, ["-c", "import tuf.ngclient"]))?.status == 0
+        else { throw XCTSkip("no python-tuf in \(Self.python): run .ci/python-env.sh") }
+        guard CLIRunner.binaryIsBuilt else { return XCTFail("built adapterpack binary not found next to the test bundle") }
+
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        func ok(_ arguments: [String]) throws {
+            let out = try cli.adapterpack(arguments)
+            XCTAssertEqual(out.status, 0, "adapterpack \(arguments.joined(separator: " ")):\n\(out.stderr)")
+        }
+        for role in ["root", "targets", "snapshot", "timestamp"] { try ok(["keygen", "-o", "\(role).pem"]) }
+        let bundleKey = RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path
+        let bundlePub = RepoPaths.keys.appendingPathComponent("dev-ed25519.pub.pem").path
+        for (name, target, sequence) in [("head-1.apb", "head-ft", 1), ("full-2.apb", "full-ft", 2)] {
+            try ok(["diff", "--base", CLIRunner.model("base"), "--target", CLIRunner.model(target), "--key", bundleKey,
+                    "--sequence", "\(sequence)", "--max-bytes", "1000000", "-o", name])
+        }
+        let roleKeys = ["--targets-key", "targets.pem", "--snapshot-key", "snapshot.pem", "--timestamp-key", "timestamp.pem"]
+        try ok(["repo", "init", "repo", "--bins", "16", "--root-key", "root.pem"] + roleKeys)
+        var expected: [String: String] = [:]
+        for cohort in ["alpha", "beta", "gamma", "delta"] {
+            try ok(["repo", "publish", "head-1.apb", "--repo", "repo", "--cohort", cohort, "--trusted", bundlePub] + roleKeys)
+            expected["\(cohort)/head-1.apb"] = "head-1.apb"
+        }
+        let server = try NginxServer(nginx: nginx, root: cli.path("repo"), scratch: cli.path("nginx"))
+        defer { server.stop() }
+        let first = try client(cli, server, expected.keys.sorted())
+        try checkDownloads(first, cli, expected)
+        XCTAssertEqual(first.versions["targets"], 1, "targets.json is not re-signed by publishes")
+        XCTAssertTrue(first.checked.contains("1.bins-0.json"), "\(first.checked)")
+
+        try ok(["repo", "publish", "full-2.apb", "--repo", "repo", "--cohort", "beta", "--trusted", bundlePub] + roleKeys)
+        try ok(["repo", "timestamp", "--repo", "repo", "--timestamp-key", "timestamp.pem"])
+        expected["beta/full-2.apb"] = "full-2.apb"
+        let second = try client(cli, server, expected.keys.sorted())
+        try checkDownloads(second, cli, expected)
+        XCTAssertEqual(second.versions["timestamp"], 7)
+        let log = try String(contentsOfFile: server.accessLog, encoding: .utf8)
+        XCTAssertTrue(log.contains("GET /metadata/2.bins-"), "the client fetched no bin:\n\(log)")
+    }
+
     struct ClientResult {
         var checked: [String]
         var targets: [String: [String: Any]]

@@ -44,6 +44,12 @@ def check_metadata(metadata_dir):
         previous = md
         checked.append(f"{version}.root.json")
     newest = previous.signed
+    # Delegated roles (hashed bins) are checked with the keys of the newest targets
+    # metadata that delegates to them.
+    targets_versions = sorted(int(m.group(1)) for m in (re.fullmatch(r"(\d+)\.targets\.json", n) for n in names) if m)
+    delegator = None
+    if targets_versions:
+        delegator = Metadata.from_file(os.path.join(metadata_dir, f"{targets_versions[-1]}.targets.json")).signed
     for name in names:
         if name in checked or name.startswith("."):
             continue
@@ -52,11 +58,16 @@ def check_metadata(metadata_dir):
         if name == "root.json":
             md.signed.verify_delegate(Root.type, md.signed_bytes, md.signatures)
         else:
-            newest.verify_delegate(md.signed.type, md.signed_bytes, md.signatures)
-            m = re.fullmatch(r"(\d+)\.(\w+)\.json", name)
+            m = re.fullmatch(r"(\d+)\.([\w.-]+)\.json", name)
+            role = m.group(2) if m else md.signed.type
+            if role in ("targets", "snapshot", "timestamp"):
+                newest.verify_delegate(md.signed.type, md.signed_bytes, md.signatures)
+                assert role == md.signed.type, f"{name} is {md.signed.type} metadata"
+            else:
+                assert delegator is not None and delegator.delegations is not None, f"{name}: nothing delegates to {role}"
+                delegator.verify_delegate(role, md.signed_bytes, md.signatures)
             if m:
                 assert int(m.group(1)) == md.signed.version, f"{name} has version {md.signed.version}"
-                assert m.group(2) == md.signed.type, f"{name} is {md.signed.type} metadata"
         checked.append(name)
     return checked
 
