@@ -386,4 +386,33 @@ final class TUFRepositoryTests: XCTestCase {
         XCTAssertEqual(state.targets.signed.version, 3)
         XCTAssertTrue(FileManager.default.fileExists(atPath: published[0].file), "older snapshots still name the file")
     }
+
+    func testKillDuringRootRotationLeavesOldOrNewRoot() throws {
+        let b = RoleSigningKey(path: "b.pem", key: try SigningKey.generate(.ed25519))
+        for k in 0 ... 2 {
+            let repo = dir("rotate-\(k)")
+            try create(repo)
+            let writer = CrashingWriter(after: k)
+            if k < 1 {
+                XCTAssertThrowsError(try TUFRepository.rotateRoot(repo, currentRootKeys: [keys.root], newRootKeys: [b], threshold: 1, writer: writer))
+            } else {
+                // 2.root.json in place: the chain already ends at version 2, whether or not
+                // the root.json copy was replaced too.
+                _ = try? TUFRepository.rotateRoot(repo, currentRootKeys: [keys.root], newRootKeys: [b], threshold: 1, writer: writer)
+            }
+            let root = try RepositoryState.load(repo).root.signed
+            XCTAssertEqual(root.version, k < 1 ? 1 : 2, "after \(k) writes")
+            XCTAssertEqual(root.role("root").keyids, [k < 1 ? keys.root.tufKey.keyID : b.tufKey.keyID])
+        }
+    }
+
+    func testRefusesP256RoleKeys() throws {
+        let p256 = try SigningKey(pemFile: RepoPaths.keys.appendingPathComponent("dev-p256.pem").path)
+        XCTAssertThrowsError(try RoleSigningKey(pemFile: RepoPaths.keys.appendingPathComponent("dev-p256.pem").path)) {
+            XCTAssertTrue("\($0)".contains("dev-p256.pem is not an Ed25519 key"), "\($0)")
+        }
+        XCTAssertThrowsError(try TUFKey(p256.verifyingKey, path: "p.pub.pem")) {
+            XCTAssertTrue("\($0)".contains("p.pub.pem is not an Ed25519 key"), "\($0)")
+        }
+    }
 }
