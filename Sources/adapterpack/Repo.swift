@@ -40,6 +40,21 @@ struct ExpiryOptions: ParsableArguments {
     }
 }
 
+/// The expiry options of commands that re-sign targets, snapshot and timestamp (not root).
+struct ResignExpiryOptions: ParsableArguments {
+    @Option(help: "How long the new targets metadata is valid (default 90d).") var targetsExpires: String?
+    @Option(help: "How long the new snapshot metadata is valid (default 7d).") var snapshotExpires: String?
+    @Option(help: "How long the new timestamp metadata is valid (default 1d).") var timestampExpires: String?
+
+    func expiry() throws -> RepositoryExpiry {
+        var e = RepositoryExpiry()
+        if let v = targetsExpires { e.targets = try ExpiryOptions.parse(v, "--targets-expires") }
+        if let v = snapshotExpires { e.snapshot = try ExpiryOptions.parse(v, "--snapshot-expires") }
+        if let v = timestampExpires { e.timestamp = try ExpiryOptions.parse(v, "--timestamp-expires") }
+        return e
+    }
+}
+
 struct RoleKeyOptions: ParsableArguments {
     @Option(help: "Ed25519 private key (PEM) of the targets role.") var targetsKey: String
     @Option(help: "Ed25519 private key (PEM) of the snapshot role.") var snapshotKey: String
@@ -91,7 +106,7 @@ struct RepoPublish: ParsableCommand {
     @Option(help: "Device class the bundles are for (a plain name).") var deviceClass: String?
     @Option(help: "Public key(s) bundles must be signed by (PEM); repeat for several.") var trusted: [String]
     @OptionGroup var keys: RoleKeyOptions
-    @OptionGroup var expires: ExpiryOptions
+    @OptionGroup var expires: ResignExpiryOptions
 
     func run() throws {
         let trustedKeys = try TrustedKeys(pemFiles: trusted)
@@ -202,7 +217,7 @@ struct RepoRevoke: ParsableCommand {
     @Argument(help: "Target paths to remove (as `repo status` lists them).") var targets: [String]
     @Option(help: "Repository directory.") var repo: String
     @OptionGroup var keys: RoleKeyOptions
-    @OptionGroup var expires: ExpiryOptions
+    @OptionGroup var expires: ResignExpiryOptions
 
     func run() throws {
         let k = try keys.load()
