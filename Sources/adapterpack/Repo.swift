@@ -133,12 +133,21 @@ struct RepoTimestamp: ParsableCommand {
     @Option(help: "Repository directory.") var repo: String
     @Option(help: "Ed25519 private key (PEM) of the timestamp role.") var timestampKey: String
     @Option(help: "How long the new timestamp is valid (default 1d).") var timestampExpires: String?
+    @Option(help: "Also re-sign the snapshot with this key (PEM) so it does not expire (default every 7d).") var snapshotKey: String?
+    @Option(help: "How long the new snapshot is valid (default 7d; with --snapshot-key).") var snapshotExpires: String?
 
     func run() throws {
         var expiry = RepositoryExpiry()
         if let v = timestampExpires { expiry.timestamp = try ExpiryOptions.parse(v, "--timestamp-expires") }
-        let t = try TUFRepository.refreshTimestamp(repo, timestampKey: try RoleSigningKey(pemFile: timestampKey), expiry: expiry)
-        print("timestamp v\(t.signed.version), expires \(TUFTime.string(t.signed.expires))")
+        if let v = snapshotExpires { expiry.snapshot = try ExpiryOptions.parse(v, "--snapshot-expires") }
+        let t = try TUFRepository.refreshTimestamp(repo, timestampKey: try RoleSigningKey(pemFile: timestampKey),
+                                                   snapshotKey: try snapshotKey.map { try RoleSigningKey(pemFile: $0) }, expiry: expiry)
+        print("timestamp v\(t.signed.version), expires \(TUFTime.string(t.signed.expires)); snapshot v\(t.signed.snapshot.version)")
+        // Clients refuse expired metadata: say what expires before this timestamp does.
+        for (role, expires) in TUFRepository.expiringBefore(t.signed.expires, try RepositoryState.load(repo)) {
+            let fix = role == "snapshot" ? "pass --snapshot-key" : role == "root" ? "run `repo rotate --role root`" : "publish or revoke to re-sign it"
+            FileHandle.standardError.write(Data("warning: \(role) metadata expires \(TUFTime.string(expires)), before this timestamp; clients will refuse the repository then (\(fix))\n".utf8))
+        }
     }
 }
 

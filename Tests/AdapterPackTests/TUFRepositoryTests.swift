@@ -415,4 +415,20 @@ final class TUFRepositoryTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("p.pub.pem is not an Ed25519 key"), "\($0)")
         }
     }
+
+    func testTimestampWithSnapshotKeyKeepsSnapshotValid() throws {
+        let repo = dir("r")
+        try create(repo)
+        let later = Date() + 6 * 86_400
+        XCTAssertEqual(TUFRepository.expiringBefore(later + 2 * 86_400, try RepositoryState.load(repo)).map(\.role), ["timestamp", "snapshot"])
+        let t = try TUFRepository.refreshTimestamp(repo, timestampKey: keys.timestamp, snapshotKey: keys.snapshot, now: later)
+        let state = try RepositoryState.load(repo)
+        XCTAssertEqual(t.signed.snapshot.version, 2)
+        XCTAssertEqual(state.snapshot.signed.version, 2)
+        XCTAssertGreaterThan(state.snapshot.signed.expires, later + 6 * 86_400)
+        XCTAssertEqual(TUFRepository.expiringBefore(state.timestamp.signed.expires, state).map(\.role), [])
+        assertRefused(repo, ["timestamp.pem", "not a key of the snapshot role"]) {
+            try TUFRepository.refreshTimestamp(repo, timestampKey: keys.timestamp, snapshotKey: keys.timestamp)
+        }
+    }
 }

@@ -215,19 +215,39 @@ public enum TUFRepository {
     }
 
     /// Re-signs timestamp.json with a new version and expiry, naming the current snapshot.
+    /// With `snapshotKey`, the snapshot is re-signed first too (new version and expiry, same
+    /// meta), so a repository without publishes keeps a valid snapshot beyond its 7 days.
     @discardableResult
-    public static func refreshTimestamp(_ directory: String, timestampKey: RoleSigningKey,
+    public static func refreshTimestamp(_ directory: String, timestampKey: RoleSigningKey, snapshotKey: RoleSigningKey? = nil,
                                         expiry: RepositoryExpiry = RepositoryExpiry(), now: Date = Date(),
                                         writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> Signed<Timestamp>
     {
         let layout = RepositoryLayout(directory)
         var state = try RepositoryState.load(directory)
         try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
+        if let snapshotKey { try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed) }
+        let now = TUFTime.whole(now)
+        if let snapshotKey {
+            state.snapshot.signed.version += 1
+            state.snapshot.signed.expires = now + expiry.snapshot
+            try state.snapshot.sign(with: [snapshotKey.key])
+            let bytes = state.snapshot.fileBytes
+            state.timestamp.signed.snapshot = MetaFile(version: state.snapshot.signed.version, bytes: bytes)
+            try writer.write(bytes, to: layout.versioned(state.snapshot.signed.version, "snapshot"))
+        }
         state.timestamp.signed.version += 1
-        state.timestamp.signed.expires = TUFTime.whole(now) + expiry.timestamp
+        state.timestamp.signed.expires = now + expiry.timestamp
         try state.timestamp.sign(with: [timestampKey.key])
         try writer.write(state.timestamp.fileBytes, to: layout.timestamp)
         return state.timestamp
+    }
+
+    /// Roles whose metadata expires before `date` ("snapshot", "bins-3", …), soonest first.
+    public static func expiringBefore(_ date: Date, _ state: RepositoryState) -> [(role: String, expires: Date)] {
+        var all: [(String, Date)] = [("root", state.root.signed.expires), ("targets", state.targets.signed.expires),
+                                     ("snapshot", state.snapshot.signed.expires), ("timestamp", state.timestamp.signed.expires)]
+        for (name, bin) in state.bins { all.append((name, bin.signed.expires)) }
+        return all.filter { $0.1 < date }.sorted { $0.1 < $1.1 }.map { (role: $0.0, expires: $0.1) }
     }
 
     /// Throws unless every key is one of `role`'s and together they reach its threshold.
