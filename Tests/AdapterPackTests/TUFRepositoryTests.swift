@@ -431,4 +431,16 @@ final class TUFRepositoryTests: XCTestCase {
             try TUFRepository.refreshTimestamp(repo, timestampKey: keys.timestamp, snapshotKey: keys.timestamp)
         }
     }
+
+    func testSecondCommandWhileOneHoldsTheLockIsRefused() throws {
+        let repo = dir("r")
+        try create(repo)
+        try withExtendedLifetime(try RepositoryLock(repo)) {
+            assertRefused(repo, ["another adapterpack repo command is changing this repository", ".adapterpack-lock"]) {
+                try publish([("a.apb", try Self.bundle(sequence: 1))], to: repo)
+            }
+            assertRefused(repo, [".adapterpack-lock"]) { try TUFRepository.refreshTimestamp(repo, timestampKey: keys.timestamp) }
+        }
+        try publish([("a.apb", try Self.bundle(sequence: 1))], to: repo)
+    }
 }

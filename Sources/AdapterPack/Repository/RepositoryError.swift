@@ -29,6 +29,8 @@ public enum RepositoryError: Error, CustomStringConvertible, Sendable {
     case badArgument(String)
     /// Producing a signature failed.
     case signing(role: String, reason: String)
+    /// Another command holds the repository's lock.
+    case locked(path: String)
     /// Reading or writing a file failed.
     case io(FileIOError)
 
@@ -64,6 +66,8 @@ public enum RepositoryError: Error, CustomStringConvertible, Sendable {
             return message
         case let .signing(role, reason):
             return "signing \(role) metadata failed: \(reason)"
+        case let .locked(path):
+            return "another adapterpack repo command is changing this repository (it holds \(path)); run this one after it."
         case let .io(error):
             return error.description
         }

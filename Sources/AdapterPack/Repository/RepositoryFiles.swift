@@ -101,3 +101,32 @@ enum RepositoryIO {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive advisory lock (flock) on `DIR/.adapterpack-lock` for the length of one
+/// command, so two commands cannot both build version N+1 from version N.
+public final class RepositoryLock {
+    private let fd: Int32
+
+    /// Takes the lock or throws `.locked` at once (it does not wait).
+    public init(_ directory: String) throws(RepositoryError) {
+        let path = RepositoryLayout(directory).directory + "/.adapterpack-lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .badArgument("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw .locked(path: path)
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        _ = flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

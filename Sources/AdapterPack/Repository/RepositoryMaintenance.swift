@@ -12,6 +12,9 @@ extension TUFRepository {
                                   writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> Signed<Root>
     {
         let layout = RepositoryLayout(directory)
+        _ = try RepositoryState.load(directory)
+        let lock = try RepositoryLock(directory)
+        defer { withExtendedLifetime(lock) {} }
         let state = try RepositoryState.load(directory)
         let old = state.root.signed
         try checkRoleKeys(currentRootKeys, role: "root", root: old)
@@ -54,6 +57,9 @@ extension TUFRepository {
     {
         guard !targetPaths.isEmpty else { throw .badArgument("no target paths to revoke") }
         let layout = RepositoryLayout(directory)
+        _ = try RepositoryState.load(directory)
+        let lock = try RepositoryLock(directory)
+        defer { withExtendedLifetime(lock) {} }
         var state = try RepositoryState.load(directory)
         try checkRoleKeys([targetsKey], role: "targets", root: state.root.signed)
         try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed)

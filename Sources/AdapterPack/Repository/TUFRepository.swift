@@ -70,6 +70,9 @@ public enum TUFRepository {
 
         try RepositoryIO.makeDirectory(layout.metadata)
         try RepositoryIO.makeDirectory(layout.targets)
+        let lock = try RepositoryLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        if RepositoryIO.exists(layout.timestamp) { throw .alreadyARepository(path: directory) }
         try writer.write(root.fileBytes, to: layout.versioned(1, "root"))
         try writer.write(root.fileBytes, to: layout.metadata("root.json"))
         for role in binRoles { try writer.write(binFiles[role.name]!.fileBytes, to: layout.versioned(1, role.name)) }
@@ -113,6 +116,9 @@ public enum TUFRepository {
         }
         guard !bundles.isEmpty else { throw .badArgument("no bundles to publish") }
         let layout = RepositoryLayout(directory)
+        _ = try RepositoryState.load(directory)  // "not a repository" before the lock file is made
+        let lock = try RepositoryLock(directory)
+        defer { withExtendedLifetime(lock) {} }
         var state = try RepositoryState.load(directory)
         try checkRoleKeys([targetsKey], role: "targets", root: state.root.signed)
         try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed)
@@ -223,6 +229,9 @@ public enum TUFRepository {
                                         writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> Signed<Timestamp>
     {
         let layout = RepositoryLayout(directory)
+        _ = try RepositoryState.load(directory)
+        let lock = try RepositoryLock(directory)
+        defer { withExtendedLifetime(lock) {} }
         var state = try RepositoryState.load(directory)
         try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
         if let snapshotKey { try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed) }
