@@ -189,22 +189,42 @@ struct RepoStatus: ParsableCommand {
 
 struct RepoRotate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rotate", abstract: "Replace the root keys: root version N+1 signed by the current and the new root keys.")
+        commandName: "rotate",
+        abstract: "Replace a role's keys: root version N+1 (root: signed by the current and the new root keys).",
+        discussion: """
+            --role root: --root-key (current) and --new-root-key, optionally --new-root-public-key and --root-threshold.
+            --role targets|snapshot|timestamp: --root-key, --new-key, and the current --targets-key, --snapshot-key
+            and --timestamp-key (the rotated role's is its old key); its metadata is re-signed by old and new key.
+            """)
 
-    @Option(help: "Role whose keys change (only root for now).") var role: String
+    @Option(help: "Role whose keys change: root, targets, snapshot or timestamp.") var role: String
     @Option(help: "Repository directory.") var repo: String
     @Option(help: "Current root private key(s) (PEM), at least the current threshold.") var rootKey: [String]
-    @Option(help: "New root private key(s) (PEM) that sign the new root.") var newRootKey: [String]
-    @Option(help: "New root public key(s) (PEM) listed without signing now.") var newRootPublicKey: [String] = []
-    @Option(help: "Threshold of the new root keys.") var rootThreshold: Int = 1
+    @Option(help: "root: new root private key(s) (PEM) that sign the new root.") var newRootKey: [String] = []
+    @Option(help: "root: new root public key(s) (PEM) listed without signing now.") var newRootPublicKey: [String] = []
+    @Option(help: "root: threshold of the new root keys.") var rootThreshold: Int = 1
+    @Option(help: "targets, snapshot, timestamp: the role's new private key (PEM).") var newKey: String?
+    @Option(help: "Current targets key (PEM; not for --role root).") var targetsKey: String?
+    @Option(help: "Current snapshot key (PEM; not for --role root).") var snapshotKey: String?
+    @Option(help: "Current timestamp key (PEM; not for --role root).") var timestampKey: String?
     @Option(help: "How long the new root metadata is valid (default 365d).") var rootExpires: String?
 
     func run() throws {
-        guard role == "root" else {
-            throw ValidationError("--role \(role): only root rotation is implemented (targets, snapshot and timestamp keys are fixed at init)")
-        }
         var expiry = RepositoryExpiry()
         if let v = rootExpires { expiry.root = try ExpiryOptions.parse(v, "--root-expires") }
+        let roots = try rootKey.map { try RoleSigningKey(pemFile: $0) }
+        if role != "root" {
+            guard let newKey, let targetsKey, let snapshotKey, let timestampKey else {
+                throw ValidationError("--role \(role) needs --new-key, --targets-key, --snapshot-key and --timestamp-key")
+            }
+            let root = try TUFRepository.rotateRole(
+                role, in: repo, rootKeys: roots, newKey: try RoleSigningKey(pemFile: newKey),
+                targetsKey: try RoleSigningKey(pemFile: targetsKey), snapshotKey: try RoleSigningKey(pemFile: snapshotKey),
+                timestampKey: try RoleSigningKey(pemFile: timestampKey), expiry: expiry)
+            print("root v\(root.signed.version): \(role) key is now \(root.signed.role(role).keyids[0])")
+            return
+        }
+        guard !newRootKey.isEmpty else { throw ValidationError("--role root needs --new-root-key") }
         var publics: [(path: String, key: VerifyingKey)] = []
         for path in newRootPublicKey {
             do { publics.append((path, try VerifyingKey(pemFile: path))) } catch {
@@ -212,9 +232,8 @@ struct RepoRotate: ParsableCommand {
             }
         }
         let root = try TUFRepository.rotateRoot(
-            repo, currentRootKeys: try rootKey.map { try RoleSigningKey(pemFile: $0) },
-            newRootKeys: try newRootKey.map { try RoleSigningKey(pemFile: $0) }, newRootPublicKeys: publics,
-            threshold: rootThreshold, expiry: expiry)
+            repo, currentRootKeys: roots, newRootKeys: try newRootKey.map { try RoleSigningKey(pemFile: $0) },
+            newRootPublicKeys: publics, threshold: rootThreshold, expiry: expiry)
         print("root v\(root.signed.version): \(root.signed.role("root").keyids.count) key(s), threshold \(rootThreshold)")
     }
 }

@@ -81,24 +81,34 @@ final class RepoInteropTests: XCTestCase {
         for name in ["root-b", "root-c"] { _ = try ok(["keygen", "-o", "\(name).pem"]) }
         _ = try ok(["repo", "rotate", "--role", "root", "--repo", "repo", "--root-key", "root.pem",
                     "--new-root-key", "root-b.pem", "--new-root-key", "root-c.pem", "--root-threshold", "2"])
-        _ = try ok(["repo", "revoke", "full-1.apb", "--repo", "repo"] + roleKeys)
+        // Then the timestamp and targets keys are replaced (root v3, v4; their metadata signed
+        // by old and new key in between), and the revocation is signed with the new keys.
+        for name in ["timestamp-2", "targets-2"] { _ = try ok(["keygen", "-o", "\(name).pem"]) }
+        let newRoots = ["--root-key", "root-b.pem", "--root-key", "root-c.pem"]
+        _ = try ok(["repo", "rotate", "--role", "timestamp", "--repo", "repo", "--new-key", "timestamp-2.pem"] + newRoots + roleKeys)
+        _ = try ok(["repo", "rotate", "--role", "targets", "--repo", "repo", "--new-key", "targets-2.pem"] + newRoots
+                   + ["--targets-key", "targets.pem", "--snapshot-key", "snapshot.pem", "--timestamp-key", "timestamp-2.pem"])
+        let newRoleKeys = ["--targets-key", "targets-2.pem", "--snapshot-key", "snapshot.pem", "--timestamp-key", "timestamp-2.pem"]
+        let stale = try cli.adapterpack(["repo", "revoke", "full-1.apb", "--repo", "repo"] + roleKeys)
+        XCTAssertTrue(stale.status != 0 && stale.stderr.contains("is not a key of the targets role"), stale.stderr)
+        _ = try ok(["repo", "revoke", "full-1.apb", "--repo", "repo"] + newRoleKeys)
         let third = try client(cli, server, ["beta/head-1.apb", "beta/head-2.apb"], absent: ["full-1.apb"])
         try checkDownloads(third, cli, ["beta/head-1.apb": "head-1.apb", "beta/head-2.apb": "head-2.apb"])
-        XCTAssertEqual(third.rootVersion, 2)
-        XCTAssertEqual(third.versions, ["timestamp": 6, "snapshot": 5, "targets": 5])
-        XCTAssertTrue(third.checked.contains("2.root.json"), "\(third.checked)")
+        XCTAssertEqual(third.rootVersion, 4)
+        XCTAssertEqual(third.versions, ["timestamp": 8, "snapshot": 7, "targets": 6])
+        XCTAssertTrue(Set(third.checked).isSuperset(of: ["2.root.json", "3.root.json", "4.root.json"]), "\(third.checked)")
 
         // The client fetched versioned metadata and hash-prefixed targets through nginx.
         let log = try String(contentsOfFile: server.accessLog, encoding: .utf8)
         for request in ["GET /metadata/timestamp.json", "GET /metadata/4.snapshot.json", "GET /metadata/4.targets.json",
-                        "GET /metadata/2.root.json", "GET /metadata/3.root.json", "GET /metadata/5.targets.json",
+                        "GET /metadata/2.root.json", "GET /metadata/4.root.json", "GET /metadata/6.targets.json",
                         "GET /targets/beta/"] {
             XCTAssertTrue(log.contains(request), "nginx log lacks \(request):\n\(log)")
         }
 
         let status = try ok(["repo", "status", "repo"])
-        XCTAssertTrue(status.contains("root       v2"), status)
-        XCTAssertTrue(status.contains("timestamp  v6"), status)
+        XCTAssertTrue(status.contains("root       v4"), status)
+        XCTAssertTrue(status.contains("timestamp  v8"), status)
         XCTAssertTrue(status.contains("2 target(s)"), status)
     }
 

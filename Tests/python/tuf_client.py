@@ -2,8 +2,10 @@
 """A TUF client run against a repository `adapterpack repo` wrote (RepoInteropTests).
 
 1. Loads every file in REPO/metadata with tuf.api.metadata.Metadata.from_file and
-   verifies its signatures with its delegator's keys (root N by root N-1 and itself;
-   targets, snapshot and timestamp by the newest root).
+   verifies its signatures with its delegator's keys: root N by root N-1 and itself;
+   timestamp.json by the newest root; older targets and snapshot versions by some root
+   of the chain (the one of their time: keys rotate); bins by some targets version's
+   delegations.
 2. With tuf.ngclient.Updater, trusting REPO/metadata/1.root.json, refreshes from
    BASE_URL (metadata/ and targets/ under it), gets each TARGET's info and downloads it
    into OUT/.
@@ -43,13 +45,28 @@ def check_metadata(metadata_dir):
             previous.signed.verify_delegate(Root.type, md.signed_bytes, md.signatures)
         previous = md
         checked.append(f"{version}.root.json")
-    newest = previous.signed
-    # Delegated roles (hashed bins) are checked with the keys of the newest targets
-    # metadata that delegates to them.
-    targets_versions = sorted(int(m.group(1)) for m in (re.fullmatch(r"(\d+)\.targets\.json", n) for n in names) if m)
-    delegator = None
-    if targets_versions:
-        delegator = Metadata.from_file(os.path.join(metadata_dir, f"{targets_versions[-1]}.targets.json")).signed
+    # Older versions of the other roles were signed under the root of their time (keys
+    # rotate), so each file must verify under some root of the chain; the files a client
+    # uses now are verified under the newest root by the Updater itself. Delegated roles
+    # (hashed bins) must verify under the delegations of some targets version.
+    chain = [roots[v].signed for v in sorted(roots)]
+    delegators = []
+    for n in names:
+        m = re.fullmatch(r"(\d+)\.targets\.json", n)
+        if m:
+            signed = Metadata.from_file(os.path.join(metadata_dir, n)).signed
+            if signed.delegations is not None:
+                delegators.append(signed)
+
+    def verified_by_some(delegators_, role, md):
+        for d in delegators_:
+            try:
+                d.verify_delegate(role, md.signed_bytes, md.signatures)
+                return True
+            except Exception:
+                continue
+        return False
+
     for name in names:
         if name in checked or name.startswith("."):
             continue
@@ -57,15 +74,18 @@ def check_metadata(metadata_dir):
         md = Metadata.from_file(path)
         if name == "root.json":
             md.signed.verify_delegate(Root.type, md.signed_bytes, md.signatures)
+            assert md.signed.version == chain[-1].version, "root.json is not the newest root"
         else:
             m = re.fullmatch(r"(\d+)\.([\w.-]+)\.json", name)
             role = m.group(2) if m else md.signed.type
             if role in ("targets", "snapshot", "timestamp"):
-                newest.verify_delegate(md.signed.type, md.signed_bytes, md.signatures)
                 assert role == md.signed.type, f"{name} is {md.signed.type} metadata"
-            else:
-                assert delegator is not None and delegator.delegations is not None, f"{name}: nothing delegates to {role}"
-                delegator.verify_delegate(role, md.signed_bytes, md.signatures)
+                if name == "timestamp.json":
+                    chain[-1].verify_delegate(role, md.signed_bytes, md.signatures)
+                elif not verified_by_some(chain, role, md):
+                    raise SystemExit(f"{name}: no root of the chain verifies its signatures")
+            elif not verified_by_some(delegators, role, md):
+                raise SystemExit(f"{name}: no targets version delegating to {role} verifies its signatures")
             if m:
                 assert int(m.group(1)) == md.signed.version, f"{name} has version {md.signed.version}"
         checked.append(name)

@@ -77,3 +77,84 @@ extension TUFRepository {
         return targetPaths
     }
 }
+
+extension TUFRepository {
+    /// Replaces the key of the targets, snapshot or timestamp role.
+    ///
+    /// The metadata of that role (and what refers to it: snapshot, timestamp; with bins,
+    /// every bin, whose delegation moves to the new targets key) is re-signed first, with a
+    /// new version, signed by both the old and the new key so it is valid under the current
+    /// root and the next; then root version N+1 naming the new key is written, then the
+    /// root.json copy. A crash leaves a repository that loads, before or after the rotation.
+    /// `keys` are the current keys of the three roles (the rotated role's is the old key).
+    @discardableResult
+    public static func rotateRole(_ role: String, in directory: String, rootKeys: [RoleSigningKey], newKey: RoleSigningKey,
+                                  targetsKey: RoleSigningKey, snapshotKey: RoleSigningKey, timestampKey: RoleSigningKey,
+                                  expiry: RepositoryExpiry = RepositoryExpiry(), now: Date = Date(),
+                                  writer: RepositoryWriter = FileIOWriter()) throws(RepositoryError) -> Signed<Root>
+    {
+        guard ["targets", "snapshot", "timestamp"].contains(role) else {
+            throw .badArgument("--role \(role): use root, targets, snapshot or timestamp")
+        }
+        let layout = RepositoryLayout(directory)
+        _ = try RepositoryState.load(directory)
+        let lock = try RepositoryLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        var state = try RepositoryState.load(directory)
+        try checkRoleKeys(rootKeys, role: "root", root: state.root.signed)
+        try checkRoleKeys([targetsKey], role: "targets", root: state.root.signed)
+        try checkRoleKeys([snapshotKey], role: "snapshot", root: state.root.signed)
+        try checkRoleKeys([timestampKey], role: "timestamp", root: state.root.signed)
+        let oldKey = role == "targets" ? targetsKey : role == "snapshot" ? snapshotKey : timestampKey
+        let newID = newKey.tufKey.keyID
+        guard newID != oldKey.tufKey.keyID else { throw .badArgument("\(newKey.path) is already the \(role) role's key") }
+        let now = TUFTime.whole(now)
+        var files: [(String, [UInt8])] = []
+
+        if role == "targets" {
+            if var delegations = state.targets.signed.delegations {
+                delegations.keys = [newID: newKey.tufKey]
+                for i in delegations.roles.indices { delegations.roles[i].keys = RoleKeys(keyids: [newID], threshold: 1) }
+                state.targets.signed.delegations = delegations
+                for name in state.bins.keys.sorted() {
+                    var bin = state.bins[name]!
+                    bin.signed.version += 1
+                    bin.signed.expires = now + expiry.targets
+                    try bin.sign(with: [newKey.key])
+                    files.append((layout.versioned(bin.signed.version, name), bin.fileBytes))
+                    state.snapshot.signed.meta["\(name).json"] = MetaFile(version: bin.signed.version)
+                    state.bins[name] = bin
+                }
+            }
+            state.targets.signed.version += 1
+            state.targets.signed.expires = now + expiry.targets
+            try state.targets.sign(with: [targetsKey.key, newKey.key])
+            files.append((layout.versioned(state.targets.signed.version, "targets"), state.targets.fileBytes))
+            state.snapshot.signed.meta["targets.json"] = MetaFile(version: state.targets.signed.version)
+        }
+        state.snapshot.signed.version += 1
+        state.snapshot.signed.expires = now + expiry.snapshot
+        try state.snapshot.sign(with: role == "snapshot" ? [snapshotKey.key, newKey.key] : [snapshotKey.key])
+        let snapshotBytes = state.snapshot.fileBytes
+        files.append((layout.versioned(state.snapshot.signed.version, "snapshot"), snapshotBytes))
+        state.timestamp.signed.version += 1
+        state.timestamp.signed.expires = now + expiry.timestamp
+        state.timestamp.signed.snapshot = MetaFile(version: state.snapshot.signed.version, bytes: snapshotBytes)
+        try state.timestamp.sign(with: role == "timestamp" ? [timestampKey.key, newKey.key] : [timestampKey.key])
+
+        var root = state.root
+        root.signed.version += 1
+        root.signed.expires = now + expiry.root
+        let oldID = oldKey.tufKey.keyID
+        root.signed.roles[role] = RoleKeys(keyids: [newID], threshold: 1)
+        if !root.signed.roles.values.contains(where: { $0.keyids.contains(oldID) }) { root.signed.keys[oldID] = nil }
+        root.signed.keys[newID] = newKey.tufKey
+        try root.sign(with: rootKeys.map(\.key))
+
+        for (path, bytes) in files { try writer.write(bytes, to: path) }
+        try writer.write(state.timestamp.fileBytes, to: layout.timestamp)
+        try writer.write(root.fileBytes, to: layout.versioned(root.signed.version, "root"))
+        try writer.write(root.fileBytes, to: layout.metadata("root.json"))
+        return root
+    }
+}
