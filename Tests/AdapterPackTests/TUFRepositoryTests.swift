@@ -435,7 +435,9 @@ final class TUFRepositoryTests: XCTestCase {
     func testSecondCommandWhileOneHoldsTheLockIsRefused() throws {
         let repo = dir("r")
         try create(repo)
-        try withExtendedLifetime(try RepositoryLock(repo)) {
+        do {
+            let lock = try RepositoryLock(repo)
+            defer { withExtendedLifetime(lock) {} }
             assertRefused(repo, ["another adapterpack repo command is changing this repository", ".adapterpack-lock"]) {
                 try publish([("a.apb", try Self.bundle(sequence: 1))], to: repo)
             }
