@@ -117,4 +117,26 @@ final class TUFBinsTests: XCTestCase {
         }
         print("TUF repository benchmark: " + lines.joined(separator: "; "))
     }
+
+    func testPublishReSignsBinsAndTargetsNearTheirExpiry() throws {
+        let repo = dir("r")
+        let start = Date()
+        try TUFRepository.create(at: repo, rootKeys: [keys.root], rootThreshold: 1, targetsKey: keys.targets,
+                                 snapshotKey: keys.snapshot, timestampKey: keys.timestamp, bins: 4, now: start)
+        let later = start + 50 * 86_400
+        try TUFRepository.publish([TUFRepository.BundleInput(path: "a.apb", bytes: try TUFRepositoryTests.bundle(sequence: 1))],
+                                  to: repo, trusted: TUFRepositoryTests.trusted, targetsKey: keys.targets,
+                                  snapshotKey: keys.snapshot, timestampKey: keys.timestamp, now: later)
+        let state = try RepositoryState.load(repo)
+        XCTAssertGreaterThan(state.targets.signed.expires, later + 89 * 86_400)
+        for (name, bin) in state.bins { XCTAssertGreaterThan(bin.signed.expires, later + 89 * 86_400, name) }
+        // A publish soon after touches only its bin again.
+        try TUFRepository.publish([TUFRepository.BundleInput(path: "b.apb", bytes: try TUFRepositoryTests.bundle(sequence: 2))],
+                                  to: repo, trusted: TUFRepositoryTests.trusted, targetsKey: keys.targets,
+                                  snapshotKey: keys.snapshot, timestampKey: keys.timestamp, now: later + 60)
+        let after = try RepositoryState.load(repo)
+        XCTAssertEqual(after.targets.signed.version, state.targets.signed.version)
+        let touched = after.bins.filter { $0.value.signed.version != state.bins[$0.key]!.signed.version }.map(\.key)
+        XCTAssertEqual(touched, [after.bin(for: "b.apb")!])
+    }
 }

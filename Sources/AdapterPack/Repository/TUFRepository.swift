@@ -191,6 +191,14 @@ public enum TUFRepository {
             }
             if !changedRoles.contains(role) { changedRoles.append(role) }
         }
+        // Targets metadata no change touches still expires (with bins, targets.json and
+        // most bins are not touched by a publish): re-sign any that has less than half of
+        // the targets period left, so regular publishes keep every file valid.
+        let staleBefore = now + expiry.targets / 2
+        if state.targets.signed.expires < staleBefore, !changedRoles.contains("targets") { changedRoles.append("targets") }
+        for name in state.bins.keys.sorted() where state.bins[name]!.signed.expires < staleBefore && !changedRoles.contains(name) {
+            changedRoles.append(name)
+        }
         var metadataFiles: [(String, [UInt8])] = []
         for role in changedRoles {
             var signed = role == "targets" ? state.targets : state.bins[role]!
