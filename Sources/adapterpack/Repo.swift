@@ -156,10 +156,31 @@ struct RepoStatus: ParsableCommand {
         commandName: "status", abstract: "Show each role's version and expiry, and the published bundles.")
 
     @Argument(help: "Repository directory.") var directory: String
+    @Flag(help: "Print the status as JSON (roles with version and expiry, targets with their custom fields).") var json = false
 
     func run() throws {
         let s = try RepositoryState.load(directory)
         let now = Date()
+        if json {
+            func role(_ version: Int64, _ expires: Date) -> JSONValue {
+                .object(["version": .integer(version), "expires": .string(TUFTime.string(expires)), "expired": .bool(expires <= now)])
+            }
+            var roles: [String: JSONValue] = [
+                "root": role(s.root.signed.version, s.root.signed.expires),
+                "targets": role(s.targets.signed.version, s.targets.signed.expires),
+                "snapshot": role(s.snapshot.signed.version, s.snapshot.signed.expires),
+                "timestamp": role(s.timestamp.signed.version, s.timestamp.signed.expires),
+            ]
+            for (name, bin) in s.bins { roles[name] = role(bin.signed.version, bin.signed.expires) }
+            let targets = s.allTargets.mapValues { t -> JSONValue in
+                var members: [String: JSONValue] = ["length": .integer(t.length), "sha256": .string(t.sha256)]
+                if let custom = t.custom { members["custom"] = custom }
+                return .object(members)
+            }
+            print(String(decoding: PrettyJSON.encode(.object(["roles": .object(roles), "targets": .object(targets)])), as: UTF8.self),
+                  terminator: "")
+            return
+        }
         func line(_ role: String, _ version: Int64, _ expires: Date) -> String {
             let left = expires.timeIntervalSince(now)
             let when = left <= 0 ? "EXPIRED" : left >= 86_400 ? "in \(Int(left / 86_400))d" : "in \(Int(left / 3600))h"

@@ -86,4 +86,17 @@ final class RepoCLITests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("(in 29d)"), out.stdout)
         XCTAssertTrue(out.stdout.contains("beta/b.apb  seq 1"), out.stdout)
     }
+
+    func testStatusJSON() throws {
+        XCTAssertEqual(try cli.adapterpack(["repo", "publish", "b.apb", "--repo", "repo", "--cohort", "beta", "--trusted", bundlePub]
+                                           + roleKeys).status, 0)
+        let out = try cli.adapterpack(["repo", "status", "repo", "--json"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let roles = try XCTUnwrap(object["roles"] as? [String: [String: Any]])
+        XCTAssertEqual(roles["targets"]?["version"] as? Int, 2)
+        XCTAssertEqual(roles["timestamp"]?["expired"] as? Bool, false)
+        let target = try XCTUnwrap((object["targets"] as? [String: [String: Any]])?["beta/b.apb"])
+        XCTAssertEqual(((target["custom"] as? [String: Any])?["adapterpack"] as? [String: Any])?["sequence"] as? Int, 1)
+    }
 }
