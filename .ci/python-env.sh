@@ -12,4 +12,6 @@ if ! "$venv/bin/python3" -c 'import ai_edge_litert, numpy, tflite, flatbuffers' 
     "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
         ai-edge-litert==2.3.0 numpy==2.4.6 tflite==2.18.0
 fi
+# python-tuf, the TUF client of the repository interop test (RepoInteropTests, Tests/python/tuf_client.py).
+"$venv/bin/python3" -c 'import tuf.ngclient' >/dev/null 2>&1 || "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check tuf==7.0.1
 "$venv/bin/python3" -c 'import ai_edge_litert, numpy, tflite; print("python env: ai-edge-litert, numpy", numpy.__version__, "and tflite in .build-venv")'
