@@ -3,11 +3,15 @@ import ArgumentParser
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply a bundle to a base model with the device loader and write the result.")
+        abstract: "Apply a bundle to a base model with the device loader and write the result.",
+        discussion: """
+        Example:
+          adapterpack apply head-ft.apb --base Examples/digits/base.tflite --trusted-key Keys/dev-ed25519.pub.pem -o head-ft.tflite
+        """)
 
     @Argument(help: "Bundle to apply.") var bundle: String
     @Option(help: "Base model (.tflite); it is never modified unless --in-place.") var base: String
-    @Option(help: "Trusted public key(s), PEM.") var key: [String]
+    @Option(name: [.customLong("trusted-key"), .customLong("key")], help: "Trusted public key(s), PEM.") var key: [String]
     @Option(name: .shortAndLong, help: "Model file to write (not one of the inputs; with --in-place it may be --base, the default).")
     var output: String?
     @Flag(help: "Write the result over --base (atomically: after a failure --base is as it was).") var inPlace = false
@@ -109,11 +113,15 @@ struct FlashOptions: ParsableArguments {
 
 struct Unapply: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove a bundle from the model it produced, restoring the base byte for byte.")
+        abstract: "Remove a bundle from the model it produced, restoring the base byte for byte.",
+        discussion: """
+        Example:
+          adapterpack unapply head-ft.apb --target head-ft.tflite --trusted-key Keys/dev-ed25519.pub.pem -o base.tflite
+        """)
 
     @Argument(help: "Bundle to remove.") var bundle: String
     @Option(help: "The model the bundle produced; it is never modified unless --in-place.") var target: String
-    @Option(help: "Trusted public key(s), PEM.") var key: [String]
+    @Option(name: [.customLong("trusted-key"), .customLong("key")], help: "Trusted public key(s), PEM.") var key: [String]
     @Option(name: .shortAndLong, help: "Model file to write (not one of the inputs; with --in-place it may be --target, the default).")
     var output: String?
     @Flag(help: "Write the result over --target (atomically: after a failure --target is as it was).") var inPlace = false

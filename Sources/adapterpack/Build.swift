@@ -9,12 +9,16 @@ struct Build: ParsableCommand {
         adapterpack build --base base.tflite --adapter ADAPTER_DIR [--map tensor_map.json] --key K.pem -o out.apb
         ADAPTER_DIR holds adapter_config.json and adapter_model.safetensors (F32, F16 or BF16). Without --map,
         each module is matched to the only int8 tensor of its shape [out, in]; ambiguous shapes are refused.
+
+        Example:
+          adapterpack build --base Examples/digits/base.tflite --adapter Examples/digits/lora-adapter \\
+            --map Examples/digits/lora-adapter/tensor_map.json --signing-key Keys/dev-ed25519.pem -o lora-adapter.apb
         """)
 
     @Option(help: "The model the device has (.tflite).") var base: String
     @Option(help: "PEFT adapter directory (adapter_config.json, adapter_model.safetensors).") var adapter: String
     @Option(help: "tensor_map.json: which base tensor each module adapts.") var map: String?
-    @Option(help: "Private key that signs the bundle (PEM).") var key: String
+    @Option(name: [.customLong("signing-key"), .customLong("key")], help: "Private key that signs the bundle (PEM).") var key: String
     @Option(name: .shortAndLong, help: "Bundle file to write (never one of the inputs).") var output: String
     @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
             transform: Ranges.maxBytes.parse)

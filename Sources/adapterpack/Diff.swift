@@ -9,6 +9,10 @@ struct Diff: ParsableCommand {
         Model vs model:   adapterpack diff --base A.tflite --target B.tflite --key K.pem -o out.apb
         Bundle vs bundle: adapterpack diff --from A.apb --to B.apb --base base.tflite --trusted pub.pem --key K.pem -o out.apb
         (the second form makes a bundle that swaps adapter A's model for adapter B's directly).
+
+        Example:
+          adapterpack diff --base Examples/digits/base.tflite --target Examples/digits/head-ft.tflite \\
+            --signing-key Keys/dev-ed25519.pem -o head-ft.apb
         """)
 
     @Option(help: "The model the device has (.tflite).") var base: String
@@ -16,7 +20,7 @@ struct Diff: ParsableCommand {
     @Option(help: "Bundle whose target is the starting point (bundle-vs-bundle form).") var from: String?
     @Option(help: "Bundle whose target is the goal (bundle-vs-bundle form).") var to: String?
     @Option(help: "Public key(s) that --from/--to bundles must be signed with.") var trusted: [String] = []
-    @Option(help: "Private key that signs the bundle (PEM).") var key: String
+    @Option(name: [.customLong("signing-key"), .customLong("key")], help: "Private key that signs the bundle (PEM).") var key: String
     @Option(name: .shortAndLong, help: "Bundle file to write (never one of the inputs).") var output: String
     @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed); default 1).",
             transform: Ranges.sequence.parse)
