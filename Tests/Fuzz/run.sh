@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of every parser and decoder that reads outside input,
 # with libFuzzer and AddressSanitizer (swiftc -sanitize=fuzzer,address).
 #
-#   bash Tests/Fuzz/run.sh [SECONDS] [TARGET...]
+#   bash Tests/Fuzz/run.sh [SECONDS] [TARGET...]      (FUZZ_SEED=N for a fixed random seed)
 #
 # Runs each target for SECONDS (default 600: a local campaign; CI runs 30) from
 # its seed corpus, then prints one row per target: executions, executions per
@@ -74,7 +74,8 @@ for t in "${targets[@]}"; do
     rm -f "$out/$t"/crash-* "$out/$t"/leak-* "$out/$t"/timeout-* "$out/$t"/oom-*
     status=0
     # -rss_limit_mb and -timeout make huge allocations and hangs findings too.
-    "$out/$t/fuzz" "$corpus" "$out/$t/seeds" -max_total_time="$seconds" -print_final_stats=1 \
+    # FUZZ_SEED fixes libFuzzer's random seed (CI: the same mutations each run); 0 draws one.
+    "$out/$t/fuzz" "$corpus" "$out/$t/seeds" -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -print_final_stats=1 \
         -rss_limit_mb=2048 -timeout=10 -max_len=65536 -artifact_prefix="$out/$t/" > "$log" 2>&1 || status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
