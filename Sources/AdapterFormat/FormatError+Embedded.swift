@@ -13,7 +13,7 @@
 /// documented in FormatError.swift.
 public enum FormatError: Error, Equatable, Sendable {
     case badMagic, unsupportedVersion, truncated, invalidHeaderField, invalidSection, sectionDigestMismatch
-    case malformedRecord, inflate, io
+    case malformedRecord, inflate, malformedBlock, io
 
     @inline(__always) public static func badMagic(found: UInt32) -> FormatError {
         .badMagic
@@ -47,6 +47,12 @@ public enum FormatError: Error, Equatable, Sendable {
 
     @inline(__always) public static func inflate(_ problem: InflateProblem, outputOffset: Int) -> FormatError {
         .inflate
+    }
+
+    @inline(__always) public static func malformedBlock(block: Int,
+                                                        offset: Int,
+                                                        _ problem: BlockProblem) -> FormatError {
+        .malformedBlock
     }
 
     @inline(__always) public static func io(offset: Int) -> FormatError {

@@ -43,6 +43,9 @@ public enum FormatError: Error, Equatable, Sendable {
     /// The deflate stream of a section is invalid.
     /// - message: "invalid deflate stream after \(outputOffset) decoded bytes: \(problem)"
     case inflate(_ problem: InflateProblem, outputOffset: Int)
+    /// A block of a format-2 bundle, or a record in it, is malformed or altered.
+    /// - message: "block \(block), offset \(offset) in the block: \(problem)"
+    case malformedBlock(block: Int, offset: Int, _ problem: BlockProblem)
     /// The bundle source delivered no bytes at this bundle offset.
     /// - message: "could not read bundle bytes at offset \(offset)"
     case io(offset: Int)
@@ -53,6 +56,38 @@ public enum FormatError: Error, Equatable, Sendable {
 public enum HeaderField: UInt8, Sendable {
     case headerSize, sectionCount, flags, bundleLength, windowSize, segmentSize
     case baseLength, targetLength, reserved
+    case algorithm, blockSize, firstBlockLength
+}
+
+/// What is wrong with a block of a format-2 bundle or a record in it.
+public enum BlockProblem: Equatable, Sendable {
+    /// The block's SHA-256 differs from the digest its predecessor (or the signature) commits to.
+    /// - message: "its SHA-256 differs from the digest the previous block commits to: altered or corrupted"
+    case digestMismatch
+    /// A declared block length is 0, over the bundle's block limit, too short for its trailer, or runs past the bundle.
+    /// - message: "block length \(length) is invalid (1 ... the bundle's block limit, room for the 34-byte trailer, inside the bundle)"
+    case badBlockLength(_ length: UInt32)
+    /// The record tag names no record kind, or a codec the kind does not allow.
+    /// - message: "unknown record tag 0x\(String(tag, radix: 16))"
+    case unknownRecord(_ tag: UInt8)
+    /// A record's header (its varints) is cut short or does not fit 32 bits.
+    /// - message: "record header cut short or a number over 32 bits"
+    case badRecordHeader
+    /// A record's stored bytes run past the block's payload.
+    /// - message: "record of \(length) bytes runs past the end of the block's payload"
+    case recordPastBlock(length: UInt32)
+    /// Records out of the format's order (factors, layout, content by ascending segment, undo).
+    /// - message: "record out of order (metadata, tensor map, factors, layout, content by ascending segment, undo)"
+    case recordOrder
+    /// A content record names a segment past the model.
+    /// - message: "content record for segment \(segment), past the model"
+    case segmentOutsideModel(_ segment: UInt32)
+    /// Factor records add up to more or fewer bytes than the header declares.
+    /// - message: "factor records do not add up to the header's factor bytes"
+    case factorBytes
+    /// A deflated record's inflater does not fit the window the header declares.
+    /// - message: "the record's deflate window does not fit the bundle's declared RAM window"
+    case workspace
 }
 
 /// What is wrong with a section-table entry.

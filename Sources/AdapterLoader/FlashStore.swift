@@ -104,7 +104,7 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
         bundleID = id
     }
 
-    public mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool) throws(LoaderError) {
+    public mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool, resume: ResumePoint) throws(LoaderError) {
         let start = unit * stepUnit
         let count = min(stepUnit, capacity - start)
         guard start >= 0, count > 0 else { throw .storeFailed(offset: start) }
@@ -119,7 +119,7 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
             var crc = CRC32()
             crc.update(UnsafeRawBufferPointer(bytes))
             try appendRecord(JournalRecord(operation: operation, step: step, unit: UInt32(unit),
-                                           scratchCRC: crc.checksum, bundleID: bundleID))
+                                           scratchCRC: crc.checksum, bundleID: bundleID, resume: resume))
         }
         activeUnit = unit
     }
@@ -145,7 +145,7 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
             guard slot.contains(where: { $0 != 0xFF }) else { continue }
             used = index + 1
             guard let record = JournalRecord.parse(UnsafeRawBufferPointer(slot)), id.starts(with: record.id) else { continue }
-            cut = InterruptedStep(operation: record.operation, step: record.step, redo: true)
+            cut = InterruptedStep(operation: record.operation, step: record.step, redo: true, resume: record.resume)
             unit = record.unit
             savedCRC = record.scratchCRC
         }

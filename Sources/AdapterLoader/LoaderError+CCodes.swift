@@ -11,6 +11,7 @@ func apCode(_ error: LoaderError) -> Int32 {
     switch error {
     case .format(.unsupportedVersion): return Int32(AP_E_VERSION)
     case .format(.sectionDigestMismatch): return Int32(AP_E_DIGEST)
+    case .format(.malformedBlock): return Int32(AP_E_BLOCK)
     case .format, .sourceLengthMismatch: return Int32(AP_E_FORMAT)
     case .windowTooSmall: return Int32(AP_E_WINDOW)
     case .signatureInvalid: return Int32(AP_E_SIGNATURE)
@@ -26,6 +27,7 @@ func apCode(_ error: LoaderError) -> Int32 {
     case .cannotResume: return Int32(AP_E_CANNOT_RESUME)
     case .flashFailed: return Int32(AP_E_FLASH)
     case .notBuiltIn: return Int32(AP_E_NOT_BUILT_IN)
+    case .streamGap, .streamIncomplete: return Int32(AP_E_STREAM)
     }
 }
 
@@ -53,6 +55,8 @@ public func ap_error_name(_ code: Int32) -> UnsafePointer<CChar>? {
     case Int32(AP_E_UNIT): name = "unit size not a multiple of the segment size"
     case Int32(AP_E_ARGUMENT): name = "invalid argument"
     case Int32(AP_E_NOT_BUILT_IN): name = "codec not built into this loader"
+    case Int32(AP_E_STREAM): name = "stream out of order"
+    case Int32(AP_E_BLOCK): name = "block refused"
     default: name = "unknown error"
     }
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)

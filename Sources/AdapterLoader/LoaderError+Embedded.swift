@@ -21,6 +21,7 @@ public enum LoaderError: Error, Equatable, Sendable {
     case storeTooSmall, modelLengthMismatch, baseMismatch, notTarget, targetMismatch, unapplyMismatch, storeFailed
     case stepUnitMismatch, journalTooSmall, cannotResume, flashFailed
     case notBuiltIn(_ feature: LoaderFeature)
+    case streamGap, streamIncomplete
 
     @inline(__always) public static func windowTooSmall(needed: Int, given: Int) -> LoaderError {
         .windowTooSmall
@@ -80,6 +81,14 @@ public enum LoaderError: Error, Equatable, Sendable {
 
     @inline(__always) public static func flashFailed(address: Int) -> LoaderError {
         .flashFailed
+    }
+
+    @inline(__always) public static func streamGap(needed: Int, given: Int) -> LoaderError {
+        .streamGap
+    }
+
+    @inline(__always) public static func streamIncomplete(needed: Int, length: Int) -> LoaderError {
+        .streamIncomplete
     }
 }
 #endif

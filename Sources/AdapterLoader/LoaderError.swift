@@ -37,12 +37,15 @@ import AdapterFormat
 /// - AP_E_UNIT = -16 "unit size not a multiple of the segment size": unit size not a multiple of the segment size
 /// - AP_E_ARGUMENT = -17 "invalid argument": a NULL pointer or inconsistent argument
 /// - AP_E_NOT_BUILT_IN = -18 "codec not built into this loader": the bundle needs a codec this loader was built without
+/// - AP_E_STREAM = -19 "stream out of order": bytes fed at an offset other than the one the loader asked for, or the stream ended early
+/// - AP_E_BLOCK = -20 "block refused": a streamed block does not match its digest or is malformed; blocks before it stay applied (see resume)
 public enum LoaderError: Error, Equatable, Sendable {
     /// The bundle's bytes break the format (see `FormatError`).
     /// - message: "\(error)"
     /// - code: AP_E_FORMAT
     ///   - unsupportedVersion: AP_E_VERSION
     ///   - sectionDigestMismatch: AP_E_DIGEST
+    ///   - malformedBlock: AP_E_BLOCK
     /// - device: keeps payload (the C code depends on the format error's kind)
     case format(_ error: FormatError)
     /// The caller's RAM window is smaller than the bundle needs.
@@ -120,5 +123,14 @@ public enum LoaderError: Error, Equatable, Sendable {
     /// - code: AP_E_NOT_BUILT_IN
     /// - device: keeps payload (one byte, and the throw sites pass a constant)
     case notBuiltIn(_ feature: LoaderFeature)
+    /// A streamed piece does not start at or before the offset the loader
+    /// needs next (`StreamLoader.nextOffset`): bytes would be missing.
+    /// - message: "stream gap: the loader needs bundle offset \(needed) next, the piece starts at \(given)"
+    /// - code: AP_E_STREAM
+    case streamGap(needed: Int, given: Int)
+    /// The stream was finished before the loader had every block it needs.
+    /// - message: "stream incomplete: the loader still needs bundle offset \(needed) of \(length)"
+    /// - code: AP_E_STREAM
+    case streamIncomplete(needed: Int, length: Int)
 }
 #endif

@@ -21,8 +21,9 @@ public protocol ModelStore {
     /// called once before the first write of a fresh apply or unapply.
     mutating func beginOperation(id: Digest32, operation: JournalOperation, steps: UInt32) throws(LoaderError)
     /// Starts step `step`, which writes only inside unit `unit`. With
-    /// `redo`, the unit's old bytes come from the journal's backup.
-    mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool) throws(LoaderError)
+    /// `redo`, the unit's old bytes come from the journal's backup. A
+    /// journaled store records `resume` with the step (streamed bundles).
+    mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool, resume: ResumePoint) throws(LoaderError)
     /// Makes the step's writes durable.
     mutating func commitStep() throws(LoaderError)
     /// The step an interrupted operation was in, if the journal knows it.
@@ -42,11 +43,14 @@ public struct InterruptedStep: Equatable, Sendable {
     /// from the backup (its old bytes may be half overwritten).
     public var step: UInt32
     public var redo: Bool
+    /// Where a streamed operation picks up (`ResumePoint.none` for format 1).
+    public var resume: ResumePoint
 
-    public init(operation: JournalOperation, step: UInt32, redo: Bool) {
+    public init(operation: JournalOperation, step: UInt32, redo: Bool, resume: ResumePoint = .none) {
         self.operation = operation
         self.step = step
         self.redo = redo
+        self.resume = resume
     }
 }
 
@@ -54,7 +58,7 @@ extension ModelStore {
     // Stores without a journal (RAM) write in place and need no steps.
     public var stepUnit: Int { 0 }
     public mutating func beginOperation(id: Digest32, operation: JournalOperation, steps: UInt32) throws(LoaderError) {}
-    public mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool) throws(LoaderError) {}
+    public mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool, resume: ResumePoint) throws(LoaderError) {}
     public mutating func commitStep() throws(LoaderError) {}
     public mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep? { nil }
 }

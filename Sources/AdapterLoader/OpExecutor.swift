@@ -34,6 +34,8 @@ struct OpExecutor<Store: ModelStore> {
 
     /// Power-fail steps: numbering, where a resumed operation starts, unit size.
     var steps: StepCursor
+    /// Recorded with every step a streamed operation starts (format 1: none).
+    var resumePoint = ResumePoint.none
 
     init(store: UnsafeMutablePointer<Store>, buffer: UnsafeMutableRawBufferPointer, limit: UInt32,
          factors: SectionEntry?, steps: StepCursor) {
@@ -50,7 +52,7 @@ struct OpExecutor<Store: ModelStore> {
         let index = steps.next
         steps.next += 1
         guard mode != .validate, index >= steps.resumeFrom else { return false }
-        try store.beginStep(index, unit: unit, redo: steps.redoFirst && index == steps.resumeFrom)
+        try store.beginStep(index, unit: unit, redo: steps.redoFirst && index == steps.resumeFrom, resume: resumePoint)
         return true
     }
 

@@ -11,6 +11,7 @@ public enum BundleAssembler {
     /// the window, written and signed. Not self-checked: see `checkedBundle`.
     public static func assemble(_ plan: BundlePlan, base: [UInt8], key: SigningKey,
                                 options: BundleOptions) throws -> [UInt8] {
+        if options.format == 2 { return try StreamBundleWriter.write(plan, base: base, key: key, options: options) }
         // A factors section reserves the window's last 512 bytes (§6): decoders get the rest.
         // Without deflate no inflater fits the window, so every section stays stored.
         let decoderWindow = options.deflate ? options.maxWindow - (plan.factors.isEmpty ? 0 : WindowLayout.factorBuffer) : 0
@@ -44,11 +45,14 @@ public enum BundleAssembler {
     /// in the bundle's declared window; throws `BundleBuildError.selfCheck` naming what failed.
     public static func selfCheck(_ bytes: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey) throws {
         let keys = TrustedKeys([key.verifyingKey])
+        let streamed = BundleFormat.of(bytes) == 2
         let applied = try loaderStep("apply", expected: target, result: "the planned target") {
-            try HostLoader.apply(bundle: bytes, base: base, keys: keys).model
+            streamed ? try StreamHostLoader.apply(bundle: bytes, base: base, keys: keys).model
+                     : try HostLoader.apply(bundle: bytes, base: base, keys: keys).model
         }
         _ = try loaderStep("unapply", expected: base, result: "the base") {
-            try HostLoader.unapply(bundle: bytes, target: applied, keys: keys).model
+            streamed ? try StreamHostLoader.unapply(bundle: bytes, target: applied, keys: keys).model
+                     : try HostLoader.unapply(bundle: bytes, target: applied, keys: keys).model
         }
     }
 
@@ -63,5 +67,13 @@ public enum BundleAssembler {
             throw BundleBuildError.selfCheck("the device loader's \(name) of the bundle does not give \(result)")
         }
         return model
+    }
+}
+
+/// Which major format a bundle's bytes claim (byte 4 of the front: 2 for
+/// format 2; format 1 keeps a 16-bit major there, 1).
+public enum BundleFormat {
+    public static func of(_ bytes: [UInt8]) -> Int {
+        bytes.count > 5 && bytes[0 ..< 4].elementsEqual([0x41, 0x44, 0x50, 0x42]) ? Int(bytes[4]) : 0
     }
 }

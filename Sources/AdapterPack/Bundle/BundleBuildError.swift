@@ -9,6 +9,10 @@ public enum BundleBuildError: Error, CustomStringConvertible {
     case straddlingValues(range: Range<Int>, segmentSize: Int)
     /// The written bundle did not round-trip through the device loader.
     case selfCheck(String)
+    /// One operation is larger than a block can carry and cannot be cut.
+    case recordTooLarge(offset: Int, bytes: Int, capacity: Int)
+    /// A format-2 header field cannot hold the value (sequence, factor bytes, block size).
+    case streamLimit(field: String, value: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +27,11 @@ public enum BundleBuildError: Error, CustomStringConvertible {
             return "int32 values at bytes \(range.lowerBound)..<\(range.upperBound) straddle a \(segmentSize)-byte segment "
                 + "boundary at an unaligned offset"
         case .selfCheck(let why): return "internal check failed: \(why)"
+        case .recordTooLarge(let offset, let bytes, let capacity):
+            return "an operation at decoded offset \(offset) is \(bytes) bytes, more than a \(capacity)-byte block record "
+                + "holds: use a larger --block-size or a smaller --segment-size"
+        case .streamLimit(let field, let value, let limit):
+            return "\(field) is \(value), over format 2's limit of \(limit)"
         }
     }
 }

@@ -24,6 +24,8 @@ extension FormatError: CustomStringConvertible {
             return "malformed \(kindName(section)) section at decoded offset \(offset): \(problem)"
         case .inflate(let problem, let outputOffset):
             return "invalid deflate stream after \(outputOffset) decoded bytes: \(problem)"
+        case .malformedBlock(let block, let offset, let problem):
+            return "block \(block), offset \(offset) in the block: \(problem)"
         case .io(let offset):
             return "could not read bundle bytes at offset \(offset)"
         }
@@ -163,6 +165,10 @@ extension LoaderError: CustomStringConvertible {
             return "flash operation failed at address 0x\(String(address, radix: 16))"
         case .notBuiltIn(let feature):
             return notBuiltInMessage(feature)
+        case .streamGap(let needed, let given):
+            return "stream gap: the loader needs bundle offset \(needed) next, the piece starts at \(given)"
+        case .streamIncomplete(let needed, let length):
+            return "stream incomplete: the loader still needs bundle offset \(needed) of \(length)"
         }
     }
 }

@@ -97,7 +97,8 @@ public struct FlashLayout: Sendable {
         modelPages = ((capacity + unitSize - 1) / unitSize) * unitPages
         // One slot per step plus spares; at least one page.
         let slotSize = (JournalRecord.size + programSize - 1) / programSize * programSize
-        let steps = 2 * (capacity / unitSize + 2) + 16
+        // (A streamed bundle's step bound counts one step per segment.)
+        let steps = 2 * (capacity / min(unitSize, segmentSize) + 2) + 16
         journalPages = max(1, (steps * slotSize + pageSize - 1) / pageSize)
     }
 

@@ -18,7 +18,11 @@ public struct TrustedKeys: SignatureVerifier, @unchecked Sendable {
     public func check(algorithm: UInt8, keyID: Digest32, message: UnsafeRawBufferPointer,
                       signature: UnsafeRawBufferPointer) -> SignatureCheck {
         let id = keyID.bytes
-        guard let key = keys.first(where: { $0.keyID == id }) else { return .unknownKey }
+        // Format 2 carries an 8-byte key id (the rest of the digest zero).
+        let short = id[StreamHeader.keyIDSize...].allSatisfy { $0 == 0 }
+        guard let key = keys.first(where: {
+            $0.keyID == id || (short && Array($0.keyID.prefix(StreamHeader.keyIDSize)) == Array(id.prefix(StreamHeader.keyIDSize)))
+        }) else { return .unknownKey }
         guard key.algorithm.rawValue == algorithm else { return .invalid }
         return key.verify(Array(message), signature: Array(signature)) ? .valid : .invalid
     }

@@ -1,0 +1,380 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+// How StreamLoader receives the front, the signature and each block, checks
+// them and acts on them (Spec/FORMAT2.md §3, §5).
+extension StreamLoader {
+    /// Bytes of the part being received.
+    func unitLength() throws(LoaderError) -> Int {
+        switch phase {
+        case .front: return StreamHeader.size
+        case .signature: return StreamHeader.signatureSize
+        case .block: return blockLength
+        }
+    }
+
+    /// Copies received bytes into the part's buffer: the front and blocks
+    /// into the block buffer, the signature into the loader's own 64 bytes.
+    mutating func take(_ bytes: UnsafeRawBufferPointer) throws(LoaderError) {
+        switch phase {
+        case .front, .block:
+            let limit = phase == .front ? StreamHeader.size : blockBuffer.count
+            guard filled + bytes.count <= limit else { throw .windowTooSmall(needed: filled + bytes.count, given: limit) }
+            UnsafeMutableRawBufferPointer(rebasing: memory[filled ..< filled + bytes.count]).copyMemory(from: bytes)
+        case .signature:
+            let at = filled
+            withUnsafeMutableBytes(of: &signature) { raw in
+                for i in 0 ..< bytes.count { raw[at + i] = bytes[i] }
+            }
+        }
+        filled += bytes.count
+    }
+
+    var blockBuffer: UnsafeMutableRawBufferPointer {
+        let limit = parsed?.blockLimit ?? StreamHeader.size
+        return UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< limit])
+    }
+
+    /// The front, the signature or a block is complete.
+    mutating func completeUnit() throws(LoaderError) {
+        switch phase {
+        case .front:
+            try acceptFront()
+            phase = .signature
+        case .signature:
+            phase = .block
+            blockLength = Int(parsed!.firstBlockLength)
+        case .block:
+            try acceptBlock()
+        }
+        filled = 0
+    }
+
+    /// Parses the front and checks what can be checked before the signature:
+    /// the window, the anti-rollback counter (the signature comes after
+    /// block 0, and only then is anything acted on).
+    private mutating func acceptFront() throws(LoaderError) {
+        guard memory.count >= WindowLayout.fixed else {
+            throw .windowTooSmall(needed: WindowLayout.fixed, given: memory.count)
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: memory[0 ..< StreamHeader.size])
+        let front: StreamHeader
+        do { front = try StreamHeader(parsing: bytes) } catch { throw .format(error) }
+        guard memory.count >= Int(front.windowSize) else {
+            throw .windowTooSmall(needed: Int(front.windowSize), given: memory.count)
+        }
+        guard UInt64(front.sequence) >= minimumSequence else {
+            throw .rollback(bundleSequence: UInt64(front.sequence), deviceSequence: minimumSequence)
+        }
+        frontHash.update(bytes)
+        bundleID = SHA256.hash(bytes)
+        parsed = front
+    }
+
+    /// A whole block is in the buffer: check it, then act on its records.
+    private mutating func acceptBlock() throws(LoaderError) {
+        let front = parsed!
+        let block = UnsafeRawBufferPointer(rebasing: memory[0 ..< blockLength])
+        if blockIndex == 0 {
+            frontHash.update(block)
+            try checkSignature(front, digest: frontHash.finalize())
+            header = front
+            try begin(front)
+            if isComplete { return }
+        } else {
+            guard SHA256.hash(block) == expectedDigest else {
+                throw .format(.malformedBlock(block: blockIndex, offset: 0, .digestMismatch))
+            }
+        }
+        let end = blockOffset + blockLength
+        let last = end == Int(front.bundleLength)
+        var payload = block
+        var next: (length: UInt16, digest: Digest32) = (0, .zero)
+        if !last {
+            guard blockLength >= BlockTrailer.size else {
+                throw .format(.malformedBlock(block: blockIndex, offset: 0, .badBlockLength(UInt32(blockLength))))
+            }
+            next = BlockTrailer.parse(block)
+            payload = UnsafeRawBufferPointer(rebasing: block[0 ..< blockLength - BlockTrailer.size])
+            guard next.length >= 1, Int(next.length) <= front.blockLimit,
+                  end + Int(next.length) <= Int(front.bundleLength) else {
+                throw .format(.malformedBlock(block: blockIndex, offset: blockLength - BlockTrailer.size,
+                                              .badBlockLength(UInt32(next.length))))
+            }
+        }
+        try runBlock(payload, front)
+        blocksDone += 1
+        if last {
+            try closeStep()
+            guard factorFilled == Int(front.factorBytes) else {
+                throw .format(.malformedBlock(block: blockIndex, offset: payload.count, .factorBytes))
+            }
+            isComplete = true
+            return
+        }
+        blockIndex += 1
+        blockOffset = end
+        blockLength = Int(next.length)
+        expectedDigest = next.digest
+        // A resume whose factors are all in: go straight to the journal's block.
+        if let point = resumeAt, blockIndex < Int(point.blockIndex), factorFilled == Int(front.factorBytes) {
+            blockIndex = Int(point.blockIndex)
+            blockOffset = Int(point.blockOffset)
+            blockLength = Int(point.blockLength)
+            expectedDigest = point.digest
+            nextOffset = blockOffset
+            guard blockLength >= 1, blockLength <= front.blockLimit,
+                  blockOffset + blockLength <= Int(front.bundleLength) else { throw .cannotResume }
+        }
+    }
+
+    /// Checks the signature over SHA-256(front ‖ block 0).
+    private mutating func checkSignature(_ front: StreamHeader, digest: Digest32) throws(LoaderError) {
+        var message: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var copy = signature
+        let verdict = withUnsafeMutableBytes(of: &message) { (m: UnsafeMutableRawBufferPointer) -> SignatureCheck in
+            StreamSignature.message(digest: digest, into: m)
+            return withUnsafeBytes(of: &copy) { (s: UnsafeRawBufferPointer) -> SignatureCheck in
+                verifier.check(algorithm: front.algorithm, keyID: front.keyID, message: UnsafeRawBufferPointer(m),
+                               signature: s)
+            }
+        }
+        switch verdict {
+        case .valid: keyID = front.keyID
+        case .invalid: throw .signatureInvalid
+        case .unknownKey: throw .unknownKey(keyID: front.keyID)
+        case .unsupportedAlgorithm: throw .unsupportedAlgorithm(front.algorithm)
+        }
+    }
+
+    /// After the signature: checks the store for the operation and opens
+    /// its journal (apply, unapply), or finds where to resume.
+    private mutating func begin(_ front: StreamHeader) throws(LoaderError) {
+        let segment = Int(front.segmentSize)
+        let unit = store.stepUnit > 0 ? store.stepUnit : segment
+        guard unit % segment == 0 else { throw .stepUnitMismatch(segmentSize: front.segmentSize, stepUnit: unit) }
+        steps = StepCursor(unitSize: unit)
+        switch operation {
+        case .verify:
+            return
+        case .apply, .unapply:
+            running = operation == .apply ? .apply : .unapply
+            guard store.capacity >= Int(front.storeCapacityNeeded) else {
+                throw .storeTooSmall(needed: front.storeCapacityNeeded, capacity: store.capacity)
+            }
+            let applying = running == .apply
+            let (length, expected) = applying ? (front.baseLength, front.baseSHA256) : (front.targetLength, front.targetSHA256)
+            guard store.length == Int(length) else { throw .modelLengthMismatch(expected: length, actual: store.length) }
+            let current = try hashModel(length: Int(length))
+            guard current == expected else {
+                throw applying ? .baseMismatch(expected: expected, actual: current)
+                               : .notTarget(expected: expected, actual: current)
+            }
+            try store.beginOperation(id: bundleID, operation: running, steps: front.stepBound)
+        case .resume:
+            guard store.capacity >= Int(front.storeCapacityNeeded) else {
+                throw .storeTooSmall(needed: front.storeCapacityNeeded, capacity: store.capacity)
+            }
+            try store.setLength(Int(front.targetLength))
+            if let done = try ended(.apply, front) { return finishEarly(done) }
+            try store.setLength(Int(front.baseLength))
+            if let done = try ended(.unapply, front) { return finishEarly(done) }
+            guard let cut = try store.interruptedStep(id: bundleID) else { throw .cannotResume }
+            running = cut.operation
+            try store.setLength(Int(front.targetLength))
+            steps = StepCursor(unitSize: unit, resumeFrom: cut.step, redoFirst: cut.redo)
+            resumeAt = cut.resume
+        }
+    }
+
+    private mutating func finishEarly(_ done: LoaderOutcome) {
+        outcome = done
+        isComplete = true
+        nextOffset = Int(parsed!.bundleLength)
+    }
+
+    /// Acts on one verified block's records: first decodes them all without
+    /// writing (factor records are copied into the factor area), then runs them.
+    private mutating func runBlock(_ payload: UnsafeRawBufferPointer, _ front: StreamHeader) throws(LoaderError) {
+        var factorOnly = false
+        if let point = resumeAt {
+            if blockIndex < Int(point.blockIndex) {
+                factorOnly = true
+            } else if blockIndex == Int(point.blockIndex) {
+                steps.next = point.stepAtBlockStart
+                openStep = OpenStep()
+                openStep.unit = point.openUnitAtBlockStart == ResumePoint.noUnit ? -1 : Int(point.openUnitAtBlockStart)
+                order = BlockRecordReader.Order()
+                order.rank = point.orderRank
+                order.segment = point.orderSegment
+                resumeAt = nil
+            }
+        }
+        let point = ResumePoint(blockIndex: UInt32(blockIndex), blockOffset: UInt32(blockOffset),
+                                blockLength: UInt16(blockLength), digest: blockIndex == 0 ? .zero : expectedDigest,
+                                stepAtBlockStart: steps.next,
+                                openUnitAtBlockStart: openStep.unit < 0 ? ResumePoint.noUnit : UInt32(openStep.unit),
+                                orderRank: order.rank, orderSegment: order.segment)
+        let startOrder = order
+        let savedSteps = steps, savedOpen = openStep
+        try records(payload, front, point: point, validating: true, factorOnly: factorOnly)
+        if operation == .verify || factorOnly { return }
+        order = startOrder
+        steps = savedSteps
+        openStep = savedOpen
+        try records(payload, front, point: point, validating: false, factorOnly: false)
+    }
+
+    /// One pass over a block's records.
+    private mutating func records(_ payload: UnsafeRawBufferPointer, _ front: StreamHeader, point: ResumePoint,
+                                  validating: Bool, factorOnly: Bool) throws(LoaderError) {
+        var reader = BlockRecordReader(payload: payload, block: blockIndex, segmentCount: front.segmentCount)
+        let factorBase = front.blockLimit
+        let rest = UnsafeMutableRawBufferPointer(rebasing: memory[(factorBase + Int(front.factorBytes))...])
+        let window = RAMWindow(rest)
+        let declaredWorkspace = Int(front.windowSize) - StreamWindow.required(for: front)
+        let factors: SectionEntry? = front.factorBytes == 0 ? nil
+            : SectionEntry(kind: .factors, codec: .stored, offset: UInt32(factorBase), storedLength: UInt32(front.factorBytes),
+                           decodedLength: UInt32(front.factorBytes), digest: .zero)
+        let source = MemoryBundleSource(bytes: UnsafeRawBufferPointer(memory))
+        while true {
+            let record: BlockRecord
+            do {
+                guard let next = try reader.next(order: &order) else { return }
+                record = next
+            } catch { throw .format(error) }
+            if record.kind == .factors {
+                if validating { try copyFactors(record, payload, front) }
+                continue
+            }
+            if record.kind == .metadata || record.kind == .tensorMap || factorOnly { continue }
+            guard factorFilled == Int(front.factorBytes) else {
+                throw .format(.malformedBlock(block: blockIndex, offset: record.start, .factorBytes))
+            }
+            guard WindowLayout.decoderWorkspace(record.codec) <= declaredWorkspace else {
+                throw .format(.malformedBlock(block: blockIndex, offset: record.start, .workspace))
+            }
+            #if ADAPTERPACK_NO_DEFLATE
+            if record.codec != .stored { throw .notBuiltIn(.deflate) }
+            #endif
+            #if ADAPTERPACK_NO_LAYOUT
+            if record.kind == .layout || record.kind == .undo { throw .notBuiltIn(.layout) }
+            #endif
+            let mode = validating || operation == .verify ? ExecutionMode.validate : runMode(for: record.kind)
+            var open = openStep
+            let cursor = steps
+            // Only locals inside: the store is borrowed for the executor's life.
+            let newSteps = try withUnsafeMutablePointer(to: &store) { (pointer) throws(LoaderError) -> StepCursor in
+                var executor = OpExecutor(store: pointer, buffer: window.modelBuffer, limit: front.storeCapacityNeeded,
+                                          factors: factors, steps: cursor)
+                executor.resumePoint = point
+                if record.kind.isSegmented {
+                    try Self.runContent(record, front, &executor, &open, source: source, window: window, mode: mode)
+                } else {
+                    if !validating { try open.close(&executor) }
+                    try executor.run(record.asEntry(blockBase: 0), source: source, window: window, mode: mode)
+                }
+                return executor.steps
+            }
+            steps = newSteps
+            openStep = open
+        }
+    }
+
+    /// How a record of `kind` runs in this operation (layout only on apply,
+    /// undo only on unapply; the other is decoded and checked, not run).
+    private func runMode(for kind: SectionKind) -> ExecutionMode {
+        let applying = running == .apply
+        switch kind {
+        case .layout: return applying ? .forward : .validate
+        case .undo: return applying ? .validate : .forward
+        default: return applying ? .forward : .inverse
+        }
+    }
+
+    private mutating func copyFactors(_ record: BlockRecord, _ payload: UnsafeRawBufferPointer,
+                                      _ front: StreamHeader) throws(LoaderError) {
+        let count = Int(record.storedLength)
+        guard count <= Int(front.factorBytes) - factorFilled else {
+            throw .format(.malformedBlock(block: blockIndex, offset: record.start, .factorBytes))
+        }
+        let at = front.blockLimit + factorFilled
+        UnsafeMutableRawBufferPointer(rebasing: memory[at ..< at + count])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: payload[record.start ..< record.start + count]))
+        factorFilled += count
+    }
+
+    /// A content record: one step per unit; a record of a new unit closes the
+    /// open step (records ascend by segment, so a unit's records are adjacent).
+    private static func runContent(_ record: BlockRecord, _ front: StreamHeader, _ executor: inout OpExecutor<Store>,
+                                   _ open: inout OpenStep, source: MemoryBundleSource, window: RAMWindow,
+                                   mode: ExecutionMode) throws(LoaderError) {
+        let chunk = ContentChunk(segment: record.segment, offset: UInt32(record.start), storedLength: record.storedLength,
+                                 decodedLength: record.decodedLength)
+        if mode != .validate {
+            let unit = Int(UInt64(record.segment) * UInt64(front.segmentSize) / UInt64(executor.steps.unitSize))
+            try open.enter(unit: unit, &executor, mode: mode)
+            guard open.runs else { return }
+        }
+        try executor.run(chunk, kind: record.kind, codec: record.codec, segmentSize: front.segmentSize,
+                         source: source, window: window, mode: mode)
+    }
+
+    /// Commits the open content step at the end of the stream.
+    mutating func closeStep() throws(LoaderError) {
+        if openStep.unit >= 0 && openStep.runs && operation != .verify { try store.commitStep() }
+        openStep = OpenStep()
+    }
+
+    /// The outcome if the store holds exactly the model `operation` ends with.
+    mutating func ended(_ operation: JournalOperation, _ front: StreamHeader) throws(LoaderError) -> LoaderOutcome? {
+        let (length, expected) = operation == .apply ? (front.targetLength, front.targetSHA256)
+                                                     : (front.baseLength, front.baseSHA256)
+        guard store.length == Int(length) else { return nil }
+        let result = try hashModel(length: store.length)
+        guard result == expected else { return nil }
+        return LoaderOutcome(state: operation == .apply ? .target : .base, sequence: UInt64(front.sequence),
+                             modelLength: store.length, modelSHA256: result, interpreterMustBeRecreated: true)
+    }
+
+    /// SHA-256 of the first `length` model bytes, read through the block buffer
+    /// (free whenever this runs: before a block's records or after the last).
+    mutating func hashModel(length: Int) throws(LoaderError) -> Digest32 {
+        var hash = SHA256()
+        var position = 0
+        let scratchStart = parsed.map { $0.blockLimit + Int($0.factorBytes) } ?? 0
+        let buffer = RAMWindow(UnsafeMutableRawBufferPointer(rebasing: memory[scratchStart...])).modelBuffer
+        while position < length {
+            let n = min(buffer.count, length - position)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< n])
+            try store.read(at: position, into: chunk)
+            hash.update(UnsafeRawBufferPointer(chunk))
+            position += n
+        }
+        return hash.finalize()
+    }
+}
+
+/// The content step a stream has open: its unit, and whether it runs (a
+/// resume passes over steps finished before the cut).
+struct OpenStep {
+    var unit = -1
+    var runs = false
+
+    /// Makes `unit`'s step the open one, committing the previous step.
+    mutating func enter<Store: ModelStore>(unit: Int, _ executor: inout OpExecutor<Store>,
+                                           mode: ExecutionMode) throws(LoaderError) {
+        guard unit != self.unit else { return }
+        try close(&executor)
+        runs = try executor.startStep(unit: unit, mode: mode)
+        self.unit = unit
+    }
+
+    /// Commits the open step, if one runs.
+    mutating func close<Store: ModelStore>(_ executor: inout OpExecutor<Store>) throws(LoaderError) {
+        if unit >= 0 && runs { try executor.store.commitStep() }
+        unit = -1
+        runs = false
+    }
+}

@@ -1,0 +1,150 @@
+#if canImport(AdapterFormat)
+import AdapterFormat
+#endif
+
+/// What a stream of a format-2 bundle is fed for.
+public enum StreamOperation: Equatable, Sendable {
+    /// Check the signature and every block; touch no model.
+    case verify
+    /// Patch the store, which holds the base, into the target.
+    case apply
+    /// Patch the store, which holds the target, back into the base.
+    case unapply
+    /// After a reset: finish whatever the journal says was cut short, or
+    /// report that the store holds the base or the target.
+    case resume
+}
+
+/// Verifies a format-2 bundle block by block as its bytes arrive and applies
+/// each block as soon as it is verified, in place, inside the caller's RAM
+/// window (Spec/FORMAT2.md). The push interface for firmware that receives
+/// from a radio or a serial link: `feed` pieces of any size from 1 byte up,
+/// at the offset `nextOffset` names, then `finish`.
+///
+/// Nothing of a block is decoded before its SHA-256 matches the digest the
+/// signed front (block 0) or the previous block commits to, and nothing of
+/// a block is written before all its records decoded without error. A
+/// refused block leaves the blocks before it applied and journaled; `resume`
+/// with the bundle's bytes continues from the block the journal names.
+public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
+    /// The model store; handed back to the caller when the stream ends.
+    public var store: Store
+    public let verifier: Verifier
+    public let operation: StreamOperation
+    let memory: UnsafeMutableRawBufferPointer
+    let minimumSequence: UInt64
+
+    /// The bundle offset the loader needs next. After a resume's block 0 it
+    /// may jump ahead to the block the journal names.
+    public internal(set) var nextOffset = 0
+    /// The verified front, once block 0 has been checked against the signature.
+    public internal(set) var header: StreamHeader?
+    /// The key that signed the bundle (short id), once verified.
+    public internal(set) var keyID = Digest32.zero
+    /// Blocks verified and acted on so far.
+    public internal(set) var blocksDone = 0
+    /// True once every byte the operation needs has been processed (a resume
+    /// that finds the store at the base or the target is done after block 0).
+    public internal(set) var isComplete = false
+
+    var phase = StreamPhase.front
+    var filled = 0
+    var parsed: StreamHeader?
+    var frontHash = SHA256()
+    var bundleID = Digest32.zero
+    var signature: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var blockIndex = 0
+    var blockOffset = StreamHeader.firstBlockOffset
+    var blockLength = 0
+    var expectedDigest = Digest32.zero
+    var order = BlockRecordReader.Order()
+    var factorFilled = 0
+    var steps = StepCursor(unitSize: 1)
+    var openStep = OpenStep()
+    /// The operation the journal runs (apply or unapply; a resume takes the journal's).
+    var running = JournalOperation.apply
+    /// A resume: the block the interrupted step began in (blocks before it
+    /// only deliver their factor records).
+    var resumeAt: ResumePoint?
+    var outcome: LoaderOutcome?
+
+    /// `window` is all the memory the loader uses for the whole stream; it
+    /// must be at least the front's declared window size.
+    public init(_ operation: StreamOperation, store: Store, verifier: Verifier,
+                window: UnsafeMutableRawBufferPointer, minimumSequence: UInt64 = 0) {
+        self.operation = operation
+        self.store = store
+        self.verifier = verifier
+        self.memory = window
+        self.minimumSequence = minimumSequence
+    }
+
+    /// Takes the bundle bytes that start at `offset`. Bytes before
+    /// `nextOffset` are skipped (already processed); a piece that starts
+    /// after it is refused (`streamGap`). Verified blocks are applied before
+    /// this returns.
+    public mutating func feed(_ piece: UnsafeRawBufferPointer, at offset: Int) throws(LoaderError) {
+        guard memory.count >= WindowLayout.fixed else {
+            throw .windowTooSmall(needed: WindowLayout.fixed, given: memory.count)
+        }
+        guard offset >= 0, offset <= nextOffset else { throw .streamGap(needed: nextOffset, given: offset) }
+        var position = offset
+        var index = 0
+        while index < piece.count {
+            if position < nextOffset {
+                let skip = min(nextOffset - position, piece.count - index)
+                index += skip
+                position += skip
+                continue
+            }
+            if isComplete {
+                // A resume that found its answer early ignores the rest; otherwise
+                // these bytes lie past the bundle's end.
+                if outcome == nil, let header {
+                    throw .sourceLengthMismatch(headerLength: header.bundleLength, sourceLength: position + piece.count - index)
+                }
+                return
+            }
+            let want = try unitLength() - filled
+            let n = min(want, piece.count - index)
+            try take(UnsafeRawBufferPointer(rebasing: piece[index ..< index + n]))
+            index += n
+            position += n
+            nextOffset += n
+            if filled == (try unitLength()) { try completeUnit() }
+        }
+    }
+
+    /// Ends the stream: every block must have arrived. Checks the result's
+    /// SHA-256 and reports what the store holds (not for `.verify`: see
+    /// `finishVerify`).
+    public mutating func finish() throws(LoaderError) -> LoaderOutcome {
+        guard isComplete, let header else {
+            throw .streamIncomplete(needed: nextOffset, length: Int(parsed?.bundleLength ?? 0))
+        }
+        if let outcome { return outcome }
+        let done = try ended(running, header)
+        if let done {
+            outcome = done
+            return done
+        }
+        let actual = try hashModel(length: store.length)
+        // The blocks were authentic, so this is a writer's fault; the blocks
+        // are gone, so the base comes back only by streaming the bundle again.
+        guard running == .apply else { throw .unapplyMismatch(expected: header.baseSHA256, actual: actual) }
+        throw .targetMismatch(expected: header.targetSHA256, actual: actual)
+    }
+
+    /// Ends a `.verify` stream: every block arrived and checked; returns the front.
+    public func finishVerify() throws(LoaderError) -> StreamHeader {
+        guard isComplete, let header else {
+            throw .streamIncomplete(needed: nextOffset, length: Int(parsed?.bundleLength ?? 0))
+        }
+        return header
+    }
+}
+
+/// Which part of the bundle the loader is receiving.
+enum StreamPhase {
+    case front, signature, block
+}

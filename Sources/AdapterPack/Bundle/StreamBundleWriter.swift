@@ -1,0 +1,152 @@
+import AdapterFormat
+import AdapterLoader
+
+/// Writes a `BundlePlan` as a format-2 bundle (Spec/FORMAT2.md): the signed
+/// front, the signature, then the plan's content as records packed into
+/// chained blocks in apply order (factors, layout, content by ascending
+/// segment, undo).
+public enum StreamBundleWriter {
+    /// Largest record header: tag and three 5-byte varints.
+    static let recordHeaderLimit = 16
+
+    /// One record before packing.
+    struct Record {
+        var kind: SectionKind
+        var codec: SectionCodec
+        var segment: Int
+        var stored: [UInt8]
+        var decodedLength: Int
+
+        var encoded: [UInt8] {
+            var out: [UInt8] = []
+            let fields = BlockRecord.headerFields(kind: kind, codec: codec, storedLength: UInt32(stored.count),
+                                                  decodedLength: UInt32(decodedLength), segment: UInt32(segment))
+            out.append(fields.tag)
+            LEB128.append(Int(fields.numbers.0), to: &out)
+            if let decoded = fields.numbers.1 { LEB128.append(Int(decoded), to: &out) }
+            if let segment = fields.numbers.2 { LEB128.append(Int(segment), to: &out) }
+            return out + stored
+        }
+    }
+
+    /// Builds and signs the bundle. `blockSize` is the largest block (a
+    /// power of two, 256 ... 32 KB); the step bound is counted by running the
+    /// device loader's apply and unapply over a store with one step per segment.
+    public static func write(_ plan: BundlePlan, base: [UInt8], key: SigningKey, options: BundleOptions) throws -> [UInt8] {
+        let records = try makeRecords(plan, options: options)
+        let first = try assemble(records, plan: plan, base: base, key: key, options: options, stepBound: UInt32.max)
+        let bound = try StreamHostLoader.countSteps(first, base: base, target: plan.target, key: key)
+        return try assemble(records, plan: plan, base: base, key: key, options: options, stepBound: bound)
+    }
+
+    /// The plan's sections as records, each at most one block's payload.
+    static func makeRecords(_ plan: BundlePlan, options: BundleOptions) throws -> [Record] {
+        let payloadRoom = options.blockSize - BlockTrailer.size - recordHeaderLimit
+        let decoderWindow = options.deflate ? options.maxWindow : 0
+        var records: [Record] = []
+        func raw(_ kind: SectionKind, _ bytes: [UInt8]) {
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + payloadRoom)
+                records.append(Record(kind: kind, codec: .stored, segment: 0, stored: Array(bytes[start ..< end]),
+                                      decodedLength: end - start))
+                start = end
+            }
+        }
+        func coded(_ kind: SectionKind, _ stream: [UInt8], segment: Int) throws {
+            for piece in try OpStreamSplitter.split(stream, kind: kind, capacity: payloadRoom) {
+                let best = SectionPayload.smallest(kind, piece, maxWindow: decoderWindow)
+                let fits = best.stored.count <= payloadRoom
+                records.append(Record(kind: kind, codec: fits ? best.codec : .stored, segment: segment,
+                                      stored: fits ? best.stored : piece, decodedLength: piece.count))
+            }
+        }
+        if options.describe {
+            var metadata = MetadataWriter()
+            if let name = options.name { metadata.add(.name, name) }
+            metadata.add(.tool, BundleAssembler.toolVersion)
+            if let file = options.baseFile { metadata.add(.baseFile, file) }
+            if let file = options.targetFile { metadata.add(.targetFile, file) }
+            for record in plan.metadata { metadata.add(record.tag, record.value) }
+            raw(.metadata, metadata.bytes)
+            if !plan.tensorMap.isEmpty { raw(.tensorMap, SectionPayload.tensorMap(plan.tensorMap).stored) }
+        } else if let name = options.name {
+            var metadata = MetadataWriter()
+            metadata.add(.name, name)
+            raw(.metadata, metadata.bytes)
+        }
+        raw(.factors, plan.factors)
+        if !plan.layout.isEmpty { try coded(.layout, plan.layout.bytes, segment: 0) }
+        let segments = Set(plan.scales.segments.keys).union(plan.payload.segments.keys).sorted()
+        for segment in segments {
+            if let stream = plan.scales.segments[segment] { try coded(.scales, stream.bytes, segment: segment) }
+            if let stream = plan.payload.segments[segment] { try coded(.payload, stream.bytes, segment: segment) }
+        }
+        if !plan.undo.isEmpty { try coded(.undo, plan.undo.bytes, segment: 0) }
+        return records
+    }
+
+    /// Packs records into blocks, chains them and signs the front.
+    static func assemble(_ records: [Record], plan: BundlePlan, base: [UInt8], key: SigningKey,
+                         options: BundleOptions, stepBound: UInt32) throws -> [UInt8] {
+        let blockSize = options.blockSize
+        guard blockSize >= 256, blockSize <= 1 << 15, blockSize & (blockSize - 1) == 0 else {
+            throw BundleBuildError.streamLimit(field: "block size", value: blockSize, limit: 1 << 15)
+        }
+        guard options.sequence <= UInt64(UInt32.max) else {
+            throw BundleBuildError.streamLimit(field: "sequence", value: Int(clamping: options.sequence), limit: Int(UInt32.max))
+        }
+        guard plan.factors.count <= 0xFFFF else {
+            throw BundleBuildError.streamLimit(field: "factor bytes", value: plan.factors.count, limit: 0xFFFF)
+        }
+        // Greedy packing: a block takes records while they fit before its trailer.
+        var payloads: [[UInt8]] = [[]]
+        for record in records {
+            let bytes = record.encoded
+            guard bytes.count <= blockSize - BlockTrailer.size else {
+                throw BundleBuildError.recordTooLarge(offset: 0, bytes: bytes.count, capacity: blockSize - BlockTrailer.size)
+            }
+            if payloads[payloads.count - 1].count + bytes.count > blockSize - BlockTrailer.size {
+                payloads.append([])
+            }
+            payloads[payloads.count - 1] += bytes
+        }
+        // Chain from the last block back: each block ends with its successor's length and digest.
+        var blocks = [[UInt8]](repeating: [], count: payloads.count)
+        for index in stride(from: payloads.count - 1, through: 0, by: -1) {
+            var block = payloads[index]
+            if index + 1 < payloads.count {
+                let next = blocks[index + 1]
+                var trailer = [UInt8](repeating: 0, count: BlockTrailer.size)
+                trailer.withUnsafeMutableBytes {
+                    BlockTrailer.write(length: UInt16(next.count), digest: sha256(next), into: $0)
+                }
+                block += trailer
+            }
+            blocks[index] = block
+        }
+        let workspace = records.map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0
+        let total = StreamHeader.firstBlockOffset + blocks.reduce(0) { $0 + $1.count }
+        let keyID = key.verifyingKey.keyID.withUnsafeBytes { Digest32(bytes: $0) }
+        var header = StreamHeader(algorithm: key.algorithm.rawValue, bundleLength: UInt32(total),
+                                  baseLength: UInt32(base.count), targetLength: UInt32(plan.target.count),
+                                  windowSize: 0, firstBlockLength: UInt16(blocks[0].count), stepBound: stepBound,
+                                  factorBytes: UInt16(plan.factors.count),
+                                  segmentBits: UInt8(options.segmentSize.trailingZeroBitCount),
+                                  blockBits: UInt8(blockSize.trailingZeroBitCount), sequence: UInt32(options.sequence),
+                                  keyID: keyID, baseSHA256: sha256(base), targetSHA256: sha256(plan.target))
+        header.windowSize = UInt32(StreamWindow.required(for: header, workspace: workspace))
+        var front = [UInt8](repeating: 0, count: StreamHeader.size)
+        front.withUnsafeMutableBytes { header.write(into: $0) }
+        let message = signedMessage(front: front, firstBlock: blocks[0])
+        let signature = try key.sign(message)
+        return front + signature + blocks.flatMap { $0 }
+    }
+
+    /// The 64 bytes a format-2 signature covers: the domain, then SHA-256(front ‖ block 0).
+    public static func signedMessage(front: [UInt8], firstBlock: [UInt8]) -> [UInt8] {
+        var message = [UInt8](repeating: 0, count: StreamSignature.messageSize)
+        message.withUnsafeMutableBytes { StreamSignature.message(digest: sha256(front + firstBlock), into: $0) }
+        return message
+    }
+}

@@ -1,0 +1,124 @@
+import AdapterFormat
+import AdapterLoader
+
+/// Runs the device's streaming loader (`StreamLoader`) on the host over a
+/// format-2 bundle in memory, fed in pieces of `piece` bytes from the offset
+/// the loader asks for, as a link would deliver them.
+public enum StreamHostLoader {
+    /// Feeds `bundle` to `loader` until it is complete, `piece` bytes at a time.
+    public static func feed<Store: ModelStore, Verifier: SignatureVerifier>(
+        _ bundle: [UInt8], to loader: inout StreamLoader<Store, Verifier>, piece: Int) throws(LoaderError) {
+        let size = max(1, piece)
+        try bundle.withBytes { (raw: UnsafeRawBufferPointer) throws(LoaderError) in
+            while !loader.isComplete {
+                let start = loader.nextOffset
+                guard start < raw.count else { break }
+                let end = min(raw.count, start + size)
+                try loader.feed(UnsafeRawBufferPointer(rebasing: raw[start ..< end]), at: start)
+            }
+        }
+    }
+
+    /// The window a format-2 bundle declares (or the fixed minimum when its
+    /// front is unreadable: the loader then says what is wrong).
+    public static func declaredWindow(_ bundle: [UInt8]) -> Int {
+        let header = bundle.withUnsafeBytes { try? StreamHeader(parsing: $0) }
+        return header.map { Int($0.windowSize) } ?? WindowLayout.fixed
+    }
+
+    /// Checks the signature and every block; returns the front.
+    public static func verify(bundle: [UInt8], keys: TrustedKeys, piece: Int = 4096,
+                              minimumSequence: UInt64 = 0) throws(LoaderError) -> StreamHeader {
+        var window = [UInt8](repeating: 0, count: declaredWindow(bundle))
+        var empty = [UInt8](repeating: 0, count: 1)
+        return try window.withMutableBytes { (w: UnsafeMutableRawBufferPointer) throws(LoaderError) -> StreamHeader in
+            try empty.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> StreamHeader in
+                var loader = StreamLoader(.verify, store: RAMStore(memory: m, length: 0), verifier: keys, window: w,
+                                          minimumSequence: minimumSequence)
+                try feed(bundle, to: &loader, piece: piece)
+                guard bundle.count == loader.nextOffset else {
+                    throw .sourceLengthMismatch(headerLength: loader.header?.bundleLength ?? 0, sourceLength: bundle.count)
+                }
+                return try loader.finishVerify()
+            }
+        }
+    }
+
+    /// Applies the bundle to a copy of `base`, streamed in `piece`-byte pieces.
+    public static func apply(bundle: [UInt8], base: [UInt8], keys: TrustedKeys, piece: Int = 4096,
+                             minimumSequence: UInt64 = 0) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
+        try run(.apply, bundle: bundle, model: base, keys: keys, piece: piece, minimumSequence: minimumSequence)
+    }
+
+    /// Removes the bundle from a copy of `target`, streamed in `piece`-byte pieces.
+    public static func unapply(bundle: [UInt8], target: [UInt8], keys: TrustedKeys,
+                               piece: Int = 4096) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
+        try run(.unapply, bundle: bundle, model: target, keys: keys, piece: piece, minimumSequence: 0)
+    }
+
+    private static func run(_ operation: StreamOperation, bundle: [UInt8], model: [UInt8], keys: TrustedKeys, piece: Int,
+                            minimumSequence: UInt64) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
+        // The store is sized from the front only once the signature covers it.
+        let header = try verify(bundle: bundle, keys: keys, piece: piece, minimumSequence: minimumSequence)
+        let needed = Int(header.storeCapacityNeeded)
+        guard needed <= HostLoader.maxModelBytes else {
+            throw .storeTooSmall(needed: header.storeCapacityNeeded, capacity: HostLoader.maxModelBytes)
+        }
+        var memory = model + [UInt8](repeating: 0, count: max(0, needed - model.count))
+        var window = [UInt8](repeating: 0, count: Int(header.windowSize))
+        let result = try memory.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> (Int, LoaderOutcome) in
+            try window.withMutableBytes { (w: UnsafeMutableRawBufferPointer) throws(LoaderError) -> (Int, LoaderOutcome) in
+                var loader = StreamLoader(operation, store: RAMStore(memory: m, length: model.count), verifier: keys,
+                                          window: w, minimumSequence: minimumSequence)
+                try feed(bundle, to: &loader, piece: piece)
+                let outcome = try loader.finish()
+                return (loader.store.length, outcome)
+            }
+        }
+        return (Array(memory[0 ..< result.0]), result.1)
+    }
+
+    /// Steps an apply and an unapply take at one step per segment (the
+    /// front's step bound), counted by the loader itself.
+    static func countSteps(_ bundle: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey) throws -> UInt32 {
+        let keys = TrustedKeys([key.verifyingKey])
+        let header = try verify(bundle: bundle, keys: keys)
+        var most: UInt32 = 0
+        for (operation, model) in [(StreamOperation.apply, base), (.unapply, target)] {
+            var memory = model + [UInt8](repeating: 0, count: max(0, Int(header.storeCapacityNeeded) - model.count))
+            var window = [UInt8](repeating: 0, count: Int(header.windowSize))
+            let count = try memory.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> UInt32 in
+                try window.withMutableBytes { (w: UnsafeMutableRawBufferPointer) throws(LoaderError) -> UInt32 in
+                    let store = StepCountingStore(ram: RAMStore(memory: m, length: model.count),
+                                                  stepUnit: Int(header.segmentSize))
+                    var loader = StreamLoader(operation, store: store, verifier: keys, window: w)
+                    try feed(bundle, to: &loader, piece: 1 << 15)
+                    _ = try loader.finish()
+                    return loader.store.steps
+                }
+            }
+            most = max(most, count)
+        }
+        return most
+    }
+}
+
+/// A RAM store that counts the steps an operation starts, one per segment.
+struct StepCountingStore: ModelStore {
+    var ram: RAMStore
+    let stepUnit: Int
+    var steps: UInt32 = 0
+
+    var capacity: Int { ram.capacity }
+    var length: Int { ram.length }
+    mutating func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) {
+        try ram.read(at: offset, into: buffer)
+    }
+    mutating func write(at offset: Int, from bytes: UnsafeRawBufferPointer) throws(LoaderError) {
+        try ram.write(at: offset, from: bytes)
+    }
+    mutating func setLength(_ length: Int) throws(LoaderError) { try ram.setLength(length) }
+    mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool, resume: ResumePoint) throws(LoaderError) {
+        steps = max(steps, step + 1)
+    }
+}
