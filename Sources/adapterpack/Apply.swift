@@ -1,3 +1,4 @@
+import AdapterLoader
 import AdapterPack
 import ArgumentParser
 
@@ -38,7 +39,10 @@ struct Apply: ParsableCommand {
         let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
         let model: [UInt8], sequence: UInt64, digest: String
-        if let pageSize = flash.flashPage {
+        if BundleFormat.of(bundleBytes) == 2 {
+            let result = try flash.runStream(bundleBytes, model: baseBytes, keys: keys, unapply: false, minimumSequence: minSequence)
+            (model, sequence, digest) = (result.model, result.outcome.sequence, result.outcome.modelSHA256.hex)
+        } else if let pageSize = flash.flashPage {
             let report = try flash.run { cut throws in
                 try HostLoader.runOnFlash(bundle: bundleBytes, model: baseBytes, keys: keys, pageSize: pageSize,
                                           programSize: flash.programSize, window: window,
@@ -67,9 +71,13 @@ struct FlashOptions: ParsableArguments {
             transform: Ranges.programSize.parse)
     var programSize: Int = 8
     @Option(parsing: .unconditional,
-            help: "Cut power at this flash operation (0-based, before the run's last one), then resume (with --flash-page).",
+            help: "Cut power at this flash operation (0-based, before the run's last one), then resume (with --flash-page, or format 2's --stream-piece).",
             transform: Ranges.powerCutAt.parse)
     var powerCutAt: Int?
+    @Option(parsing: .unconditional,
+            help: "Format 2: deliver the bundle to the loader in pieces of this many bytes, as a link would (\(Ranges.streamPiece.allowed); default 4096).",
+            transform: Ranges.streamPiece.parse)
+    var streamPiece: Int?
 
     func validate() throws {
         try Ranges.flashPage.check(flashPage)
@@ -81,7 +89,52 @@ struct FlashOptions: ParsableArguments {
             throw ValidationError("--program-size must divide --flash-page (\(page)): a power of two 1…\(page); got \(programSize)")
         }
         try Ranges.powerCutAt.check(powerCutAt)
-        if powerCutAt != nil && flashPage == nil { throw ValidationError("--power-cut-at needs --flash-page") }
+        try Ranges.streamPiece.check(streamPiece)
+        if powerCutAt != nil && flashPage == nil && streamPiece == nil {
+            throw ValidationError("--power-cut-at needs --flash-page (or, for a format-2 bundle, --stream-piece)")
+        }
+    }
+
+    /// Format 2: the page size of the simulated flash (4096 when only
+    /// --stream-piece and --power-cut-at are given), nil for a RAM run.
+    var streamFlashPage: Int? { flashPage ?? (powerCutAt != nil ? 4096 : nil) }
+
+    /// Streams a format-2 bundle, `--stream-piece` bytes at a time (default
+    /// 4096), into the loader on simulated flash (with --flash-page or
+    /// --power-cut-at) or in RAM; after a cut, resume is fed from the offset
+    /// the loader asks for. Returns the model and its outcome, and prints what happened.
+    func runStream(_ bundle: [UInt8], model: [UInt8], keys: TrustedKeys, unapply: Bool,
+                   minimumSequence: UInt64) throws -> (model: [UInt8], outcome: LoaderOutcome) {
+        let piece = streamPiece ?? 4096
+        guard let pageSize = streamFlashPage else {
+            let result = unapply ? try StreamHostLoader.unapply(bundle: bundle, target: model, keys: keys, piece: piece)
+                                 : try StreamHostLoader.apply(bundle: bundle, base: model, keys: keys, piece: piece,
+                                                              minimumSequence: minimumSequence)
+            print("streamed in \(piece)-byte pieces")
+            return result
+        }
+        func once(_ cut: Int?) throws -> StreamFlashReport {
+            try StreamHostLoader.runOnFlash(bundle: bundle, model: model, keys: keys, unapply: unapply, pageSize: pageSize,
+                                            programSize: programSize, piece: piece, powerCutAt: cut)
+        }
+        var report = try once(nil)
+        if let cut = powerCutAt {
+            guard cut < report.operations else {
+                throw CLIError("--power-cut-at \(cut) is past the end: this streamed run on \(pageSize)-byte pages has "
+                    + "\(report.operations) flash operations, so a cut point must be 0…\(report.operations - 1); "
+                    + "no power cut was simulated and nothing was written")
+            }
+            report = try once(cut)
+            if report.retried {
+                print("power cut at flash operation \(cut), before the first model write: resume found the model unchanged; streamed again")
+            } else {
+                let jump = report.resumeJumpedTo.map { ", then bundle offset \($0) (the interrupted step's block)" } ?? ""
+                print("power cut at flash operation \(cut); resume asked for the front and block 0\(jump): "
+                      + "\(report.resumeBytes) of \(bundle.count) bundle bytes sent again")
+            }
+        }
+        print("streamed in \(piece)-byte pieces onto simulated flash, \(pageSize)-byte pages: \(report.operations) flash operations")
+        return (report.model, report.outcome)
     }
 
     /// Runs `body` (a `HostLoader.runOnFlash` call given the cut point). With
@@ -143,6 +196,12 @@ struct Unapply: ParsableCommand {
         let keys = try TrustedKeys(pemFiles: key)
         let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let targetBytes = try FileIO.read(target, limit: .modelOrBundle)
+        if BundleFormat.of(bundleBytes) == 2 {
+            let result = try flash.runStream(bundleBytes, model: targetBytes, keys: keys, unapply: true, minimumSequence: 0)
+            try FileIO.write(result.model, to: output)
+            print("wrote \(output): \(result.model.count) bytes, sha256 \(result.outcome.modelSHA256.hex) (base verified)")
+            return
+        }
         if let pageSize = flash.flashPage {
             let report = try flash.run { cut throws in
                 try HostLoader.runOnFlash(bundle: bundleBytes, model: targetBytes, keys: keys, unapply: true,

@@ -69,6 +69,10 @@ enum Ranges {
     static let flashPage = NumericRange("--flash-page", 256 ... largestWindow, unit: "bytes")
     /// --program-size: also divides the page (checked in `FlashOptions.validate`).
     static let programSize = NumericRange("--program-size", 1 ... largestWindow, unit: "bytes")
+    /// --block-size (format 2): also a power of two (checked in `FormatOptions.validate`).
+    static let blockSize = NumericRange("--block-size", 256 ... 32_768, unit: "bytes")
+    /// --stream-piece: bytes per piece a simulated link delivers.
+    static let streamPiece = NumericRange("--stream-piece", 1 ... largestWindow, unit: "bytes")
     /// --power-cut-at: also before the run's last flash operation (checked when it is known).
     static let powerCutAt = NumericRange("--power-cut-at", 0 ... Int.max)
 }
@@ -77,4 +81,45 @@ enum Ranges {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Which bundle format diff and build write, and format 2's block size.
+struct FormatOptions: ParsableArguments {
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Bundle format: 1 (sections) or 2 (streamed, verified block by block; Spec/FORMAT.md). Default 1.",
+                               discussion: "Format 2 is verified and applied while it arrives, with no staging copy."),
+            transform: { text in
+                guard let value = Int(text), value == 1 || value == 2 else {
+                    throw ValidationError("--format must be 1 or 2; got \(text)")
+                }
+                return value
+            })
+    var format: Int = 1
+    @Option(parsing: .unconditional,
+            help: "Format 2: largest block, a power of two \(Ranges.blockSize.allowed) (default 2048); the device buffers one block.",
+            transform: Ranges.blockSize.parse)
+    var blockSize: Int?
+    @Flag(help: "Format 2: also carry the tool, file names and tensor map (off by default: the device never reads them).")
+    var describe = false
+
+    func validate() throws {
+        try Ranges.blockSize.check(blockSize)
+        if let size = blockSize, size & (size - 1) != 0 {
+            throw ValidationError("--block-size must be a power of two in \(Ranges.blockSize.allowed); got \(size)")
+        }
+        if format == 1 && (blockSize != nil || describe) {
+            throw ValidationError("--block-size and --describe are format 2 options: add --format 2")
+        }
+    }
+
+    /// Sets the format fields of `options`; format 2 defaults the RAM window
+    /// to 8192 bytes when `--max-window` was not given (one block, the
+    /// inflater and the loader's fixed buffers).
+    func apply(to options: inout BundleOptions, maxWindowGiven: Bool) {
+        options.format = format
+        guard format == 2 else { return }
+        options.blockSize = blockSize ?? 2048
+        options.describe = describe
+        if !maxWindowGiven { options.maxWindow = 8192 }
+    }
 }

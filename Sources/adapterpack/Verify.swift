@@ -24,11 +24,10 @@ struct Verify: ParsableCommand {
         let keys = try TrustedKeys(pemFiles: key)
         let bytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let baseBytes = try base.map { try FileIO.read($0, limit: .modelOrBundle) }
-        let verified = try HostLoader.verify(bundle: bytes, keys: keys, base: baseBytes, minimumSequence: minSequence)
-        let h = verified.header
+        let h = try HostLoader.check(bundle: bytes, keys: keys, base: baseBytes, minimumSequence: minSequence)
         if json {
             let object: [String: Any] = [
-                "valid": true, "bundle": bundle, "sequence": h.sequence, "keyID": verified.keyID.hex,
+                "valid": true, "bundle": bundle, "sequence": h.sequence, "keyID": h.keyIDHex, "format": h.major,
                 "base": ["sha256": h.baseSHA256.hex, "length": h.baseLength, "checked": base != nil],
                 "target": ["sha256": h.targetSHA256.hex, "length": h.targetLength],
                 "windowSize": h.windowSize,
@@ -36,7 +35,8 @@ struct Verify: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(bundle): OK — signature valid (key id \(verified.keyID.hex)), all section digests match")
+            print(h.major >= 2 ? "\(bundle): OK — signature valid (key id \(h.keyIDHex)), every block matches its digest (format 2)"
+                               : "\(bundle): OK — signature valid (key id \(h.keyIDHex)), all section digests match")
             if base != nil { print("  applies to \(base!) (sha256 \(h.baseSHA256.hex))") }
         }
     }

@@ -11,6 +11,8 @@ public enum BundleBuildError: Error, CustomStringConvertible {
     case selfCheck(String)
     /// One operation is larger than a block can carry and cannot be cut.
     case recordTooLarge(offset: Int, bytes: Int, capacity: Int)
+    /// Format 2: one block, the factors and the fixed buffers exceed the device's RAM window.
+    case windowTooSmall(needed: Int, maxWindow: Int, blockSize: Int, factorBytes: Int)
     /// A format-2 header field cannot hold the value (sequence, factor bytes, block size).
     case streamLimit(field: String, value: Int, limit: Int)
 
@@ -30,6 +32,9 @@ public enum BundleBuildError: Error, CustomStringConvertible {
         case .recordTooLarge(let offset, let bytes, let capacity):
             return "an operation at decoded offset \(offset) is \(bytes) bytes, more than a \(capacity)-byte block record "
                 + "holds: use a larger --block-size or a smaller --segment-size"
+        case .windowTooSmall(let needed, let maxWindow, let blockSize, let factorBytes):
+            return "the loader would need a \(needed)-byte RAM window (a \(blockSize)-byte block, \(factorBytes) bytes of factors "
+                + "and its fixed buffers), more than --max-window \(maxWindow): raise --max-window or lower --block-size"
         case .streamLimit(let field, let value, let limit):
             return "\(field) is \(value), over format 2's limit of \(limit)"
         }

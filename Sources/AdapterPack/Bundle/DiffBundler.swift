@@ -18,7 +18,16 @@ public enum DiffBundler {
             throw BundleBuildError.layoutChanges(moves: plan.sections.layout.operationCount,
                                                  lengthChange: target.count - base.count)
         }
-        var bytes = try BundleAssembler.assemble(plan.sections, base: base, key: key, options: options)
+        var bytes: [UInt8]
+        do {
+            bytes = try BundleAssembler.assemble(plan.sections, base: base, key: key, options: options)
+        } catch BundleBuildError.windowTooSmall(_, _, _, let factorBytes) where factorBytes > 0 && !plan.lowRank.isEmpty {
+            // Format 2 keeps factors in RAM: when they do not fit the window, code the weights plainly.
+            plan = ModelDiffer.plan(base: base, target: target, segmentSize: options.segmentSize, lowRank: false,
+                                    deflate: options.deflate)
+            bytes = try BundleAssembler.assemble(plan.sections, base: base, key: key, options: options)
+            plan.notes.append("low-rank coding dropped: its \(factorBytes) factor bytes do not fit the RAM window (--max-window)")
+        }
         do {
             try BundleAssembler.selfCheck(bytes, base: base, target: target, key: key)
         } catch where !plan.lowRank.isEmpty {

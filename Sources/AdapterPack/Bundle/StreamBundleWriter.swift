@@ -42,7 +42,15 @@ public enum StreamBundleWriter {
     /// The plan's sections as records, each at most one block's payload.
     static func makeRecords(_ plan: BundlePlan, options: BundleOptions) throws -> [Record] {
         let payloadRoom = options.blockSize - BlockTrailer.size - recordHeaderLimit
-        let decoderWindow = options.deflate ? options.maxWindow : 0
+        // The window holds the block buffer, the factors, the fixed buffers and
+        // (with factors) the factor buffer; deflate gets what is left (§6).
+        let needed = options.blockSize + plan.factors.count + WindowLayout.fixed
+            + (plan.factors.isEmpty ? 0 : WindowLayout.factorBuffer)
+        guard needed <= options.maxWindow else {
+            throw BundleBuildError.windowTooSmall(needed: needed, maxWindow: options.maxWindow, blockSize: options.blockSize,
+                                                  factorBytes: plan.factors.count)
+        }
+        let decoderWindow = options.deflate ? WindowLayout.fixed + options.maxWindow - needed : 0
         var records: [Record] = []
         func raw(_ kind: SectionKind, _ bytes: [UInt8]) {
             var start = 0

@@ -38,7 +38,11 @@ public enum HostLoader {
     /// Applies the bundle to a copy of `base` and returns the target bytes.
     public static func apply(bundle: [UInt8], base: [UInt8], keys: TrustedKeys, window: Int? = nil,
                              minimumSequence: UInt64 = 0, maxChunk: Int = .max) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
-        try patch(bundle: bundle, model: base, keys: keys, window: window, maxChunk: maxChunk) { loader, store throws(LoaderError) in
+        if BundleFormat.of(bundle) == 2 {
+            return try StreamHostLoader.apply(bundle: bundle, base: base, keys: keys, piece: min(maxChunk, 4096),
+                                              minimumSequence: minimumSequence)
+        }
+        return try patch(bundle: bundle, model: base, keys: keys, window: window, maxChunk: maxChunk) { loader, store throws(LoaderError) in
             try loader.apply(to: &store, minimumSequence: minimumSequence)
         }
     }
@@ -46,7 +50,10 @@ public enum HostLoader {
     /// Removes the bundle from a copy of `target` and returns the base bytes.
     public static func unapply(bundle: [UInt8], target: [UInt8], keys: TrustedKeys, window: Int? = nil,
                                maxChunk: Int = .max) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
-        try patch(bundle: bundle, model: target, keys: keys, window: window, maxChunk: maxChunk) { loader, store throws(LoaderError) in
+        if BundleFormat.of(bundle) == 2 {
+            return try StreamHostLoader.unapply(bundle: bundle, target: target, keys: keys, piece: min(maxChunk, 4096))
+        }
+        return try patch(bundle: bundle, model: target, keys: keys, window: window, maxChunk: maxChunk) { loader, store throws(LoaderError) in
             try loader.unapply(from: &store)
         }
     }
@@ -57,6 +64,7 @@ public enum HostLoader {
     /// The window the bundle declares, or `fixed` when the header is unreadable
     /// (the loader then reports what is wrong with it).
     public static func declaredWindow(_ bundle: [UInt8]) -> Int {
+        if BundleFormat.of(bundle) == 2 { return StreamHostLoader.declaredWindow(bundle) }
         let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
         return header.map { Int($0.windowSize) } ?? WindowLayout.fixed
     }

@@ -130,13 +130,12 @@ public enum TUFRepository {
         for bundle in bundles {
             let name = bundle.path.split(separator: "/").last.map(String.init) ?? bundle.path
             guard BundleTargetInfo.isPlainName(name) else { throw .badName(what: "bundle file name", name: name) }
-            let verified: VerifiedBundle
+            let h: BundleSummary
             do throws(LoaderError) {
-                verified = try HostLoader.verify(bundle: bundle.bytes, keys: trusted)
+                h = try HostLoader.check(bundle: bundle.bytes, keys: trusted)
             } catch {
                 throw .bundleDoesNotVerify(path: bundle.path, reason: "\(error)")
             }
-            let h = verified.header
             guard h.sequence <= UInt64(Int64.max) else {
                 throw .badArgument("\(bundle.path): sequence \(h.sequence) does not fit TUF's integers")
             }
