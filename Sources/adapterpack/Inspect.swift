@@ -21,12 +21,14 @@ struct Inspect: ParsableCommand {
     @Option(name: [.customLong("trusted-key"), .customLong("key")],
             help: "Trusted public key(s), PEM: verify the signature (--key is an alias).")
     var trustedKey: [String] = []
-    @Option(help: "Write the exact signed message (96 bytes) to this file.") var signedMessage: String?
+    @Option(help: "Write the exact signed message (format 1: 96 bytes, format 2: 64) to this file.") var signedMessage: String?
     @Option(help: "Write the raw 64-byte signature to this file.") var signature: String?
 
     func run() throws {
         let keys = trustedKey.isEmpty ? nil : try TrustedKeys(pemFiles: trustedKey)
-        let parsed = try ParsedBundle(bytes: try FileIO.read(bundle, limit: .modelOrBundle))
+        let bytes = try FileIO.read(bundle, limit: .modelOrBundle)
+        if BundleFormat.of(bytes) == 2 { return try runStreamed(bytes, keys: keys) }
+        let parsed = try ParsedBundle(bytes: bytes)
         let verification = BundleVerification.check(parsed, keys: keys)
         let description: BundleDescription
         do {
@@ -48,5 +50,18 @@ struct Inspect: ParsableCommand {
         if let signature {
             try FileIO.write(parsed.signature.withSignatureBytes { Array($0) }, to: signature)
         }
+    }
+
+    /// A format-2 bundle: its chain of blocks and records.
+    private func runStreamed(_ bytes: [UInt8], keys: TrustedKeys?) throws {
+        let (parsed, verification) = StreamBundleDescription.verification(bytes, keys: keys)
+        guard let parsed, let description = try? StreamBundleDescription(parsed, verification: verification) else {
+            for problem in verification.problems { print("NOT VERIFIED: \(problem)") }
+            throw BundleNotVerified(path: bundle, problems: verification.problems)
+        }
+        print(json ? description.json() : description.text(), terminator: "")
+        if verification.hasProblems { throw BundleNotVerified(path: bundle, problems: verification.problems) }
+        if let signedMessage { try FileIO.write(parsed.signedMessage, to: signedMessage) }
+        if let signature { try FileIO.write(Array(parsed.signature), to: signature) }
     }
 }

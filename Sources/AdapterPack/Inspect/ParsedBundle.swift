@@ -60,7 +60,11 @@ public struct ParsedBundle: Sendable {
         if entry.kind.isSegmented && entry.offset == table.entry(entry.kind)?.offset {
             return try decodedPieces(entry).flatMap { $0 }
         }
-        let stored = Array(stored(entry))
+        return try Self.decode(Array(stored(entry)), entry: entry)
+    }
+
+    /// `stored` decoded with `entry`'s codec; its decoded length must match.
+    static func decode(_ stored: [UInt8], entry: SectionEntry) throws(FormatError) -> [UInt8] {
         switch entry.codec {
         case .stored:
             return stored
@@ -88,7 +92,11 @@ public struct ParsedBundle: Sendable {
     /// Metadata records as (tag, value bytes), in order.
     public func metadata() throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
         guard let entry = table.metadata else { return [] }
-        let data = Array(stored(entry))
+        return try Self.metadataRecords(Array(stored(entry)))
+    }
+
+    /// Parses tag-length-value metadata records.
+    static func metadataRecords(_ data: [UInt8]) throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
         var records: [(UInt16, [UInt8])] = []
         var p = 0
         while p < data.count {
@@ -109,7 +117,11 @@ public struct ParsedBundle: Sendable {
     /// Tensor-map entries.
     public func tensorMap() throws(FormatError) -> [TensorMapEntry] {
         guard let entry = table.tensorMap else { return [] }
-        let data = Array(stored(entry))
+        return try Self.tensorMapEntries(Array(stored(entry)), targetLength: header.targetLength)
+    }
+
+    /// Parses 32-byte tensor-map entries.
+    static func tensorMapEntries(_ data: [UInt8], targetLength: UInt32) throws(FormatError) -> [TensorMapEntry] {
         guard data.count % TensorMapEntry.size == 0 else {
             throw .malformedRecord(section: SectionKind.tensorMap.rawValue, offset: data.count, .unexpectedEnd)
         }
@@ -117,7 +129,7 @@ public struct ParsedBundle: Sendable {
         try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
             for p in stride(from: 0, to: raw.count, by: TensorMapEntry.size) {
                 list.append(try TensorMapEntry(parsing: UnsafeRawBufferPointer(rebasing: raw[p ..< p + TensorMapEntry.size]),
-                                               at: p, targetLength: header.targetLength))
+                                               at: p, targetLength: targetLength))
             }
         }
         return list

@@ -1,0 +1,184 @@
+import AdapterFormat
+import AdapterLoader
+import Foundation
+
+/// What `adapterpack inspect` shows for a format-2 bundle: the front, each
+/// block with its records, per-kind totals, records for people, the
+/// signature and what was verified. Its JSON form is the golden output in
+/// `Spec/vectors/` for format-2 vectors.
+public struct StreamBundleDescription: Codable, Equatable, Sendable {
+    public struct Block: Codable, Equatable, Sendable {
+        public var index: Int
+        public var offset: Int
+        public var length: Int
+        public var sha256: String
+        /// Record kinds in order ("payload@3" for a content record of segment 3).
+        public var records: [String]
+    }
+    /// All records of one kind: what format 1 called a section.
+    public struct Section: Codable, Equatable, Sendable {
+        public var kind: String
+        public var records: Int
+        public var storedLength: Int
+        public var decodedLength: Int
+        public var codecs: [String]
+        public var operations: [String: Int]?
+    }
+
+    public var formatVersion: String
+    public var bundleLength: UInt32
+    public var windowSize: UInt32
+    public var sequence: UInt32
+    public var segmentSize: UInt32
+    public var blockLimit: Int
+    public var stepBound: UInt32
+    public var factorBytes: UInt16
+    public var base: BundleDescription.Model
+    public var target: BundleDescription.Model
+    public var blocks: [Block]
+    public var sections: [Section]
+    public var metadata: [String: String]
+    public var tensorMap: [BundleDescription.Tensor]
+    public var signature: BundleDescription.Signature
+    public var verification: BundleVerification
+
+    public init(_ bundle: StreamParsedBundle, verification: BundleVerification) throws(FormatError) {
+        self.verification = verification
+        let h = bundle.header
+        formatVersion = "\(h.major).\(h.minor)"
+        bundleLength = h.bundleLength
+        windowSize = h.windowSize
+        sequence = h.sequence
+        segmentSize = h.segmentSize
+        blockLimit = h.blockLimit
+        stepBound = h.stepBound
+        factorBytes = h.factorBytes
+        base = .init(length: h.baseLength, sha256: h.baseSHA256.hex)
+        target = .init(length: h.targetLength, sha256: h.targetSHA256.hex)
+        blocks = bundle.blocks.map { block in
+            Block(index: block.index, offset: block.offset, length: block.length, sha256: block.sha256.hex,
+                  records: block.records.map { $0.kind.isSegmented ? "\($0.kind)@\($0.segment)" : "\($0.kind)" })
+        }
+        sections = []
+        for kind in SectionKind.allCases where kind != .signature {
+            let records = bundle.records(of: kind)
+            guard !records.isEmpty else { continue }
+            var ops: [String: Int]?
+            if kind.isOpStream {
+                var counts: [String: Int] = [:]
+                for op in try bundle.operations(kind) { counts[BundleDescription.name(op.opcode), default: 0] += 1 }
+                ops = counts
+            }
+            sections.append(Section(kind: "\(kind)", records: records.count,
+                                    storedLength: records.reduce(0) { $0 + Int($1.storedLength) },
+                                    decodedLength: records.reduce(0) { $0 + Int($1.decodedLength) },
+                                    codecs: Array(Set(records.map { BundleDescription.name($0.codec) })).sorted(),
+                                    operations: ops))
+        }
+        metadata = [:]
+        for (tag, value) in try bundle.metadata() {
+            let key = MetadataTag(rawValue: tag).map { "\($0)" } ?? "tag\(tag)"
+            metadata[key] = String(decoding: value, as: UTF8.self)
+        }
+        tensorMap = try bundle.tensorMap().map { BundleDescription.Tensor($0) }
+        signature = .init(algorithm: h.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256",
+                          keyID: hexString(h.keyID.bytes.prefix(StreamHeader.keyIDSize)),
+                          signedLength: StreamHeader.size + bundle.blocks[0].length,
+                          signature: hexString(bundle.signature))
+    }
+
+    /// Checks what the host can without keys (chain, records, metadata) and,
+    /// with `keys`, runs the device loader's streamed verification.
+    public static func verification(_ bytes: [UInt8], keys: TrustedKeys?) -> (StreamParsedBundle?, BundleVerification) {
+        var problems: [String] = []
+        var parsed: StreamParsedBundle?
+        do throws(FormatError) {
+            let bundle = try StreamParsedBundle(bytes: bytes)
+            parsed = bundle
+            _ = try bundle.metadata()
+            _ = try bundle.tensorMap()
+            for kind in SectionKind.allCases where kind.isOpStream { _ = try bundle.operations(kind) }
+        } catch {
+            problems.append("\(error)")
+        }
+        var keyID: String?
+        if let keys, problems.isEmpty {
+            do throws(LoaderError) {
+                let header = try StreamHostLoader.verify(bundle: bytes, keys: keys)
+                keyID = hexString(header.keyID.bytes.prefix(StreamHeader.keyIDSize))
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        let algorithm = parsed.map { $0.header.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256" } ?? "?"
+        let summary: String
+        if let keyID, problems.isEmpty {
+            summary = "verified: signed by key \(keyID) (\(algorithm)); every block matches its digest"
+        } else if let first = problems.first {
+            summary = "NOT VERIFIED: \(first)"
+        } else {
+            summary = "NOT VERIFIED: signature not checked (give --trusted-key PUB.pem); block digests and record rules OK"
+        }
+        return (parsed, BundleVerification(verified: keyID != nil && problems.isEmpty, signatureChecked: keys != nil,
+                                           keyID: problems.isEmpty ? keyID : nil, problems: problems, notes: [],
+                                           summary: summary))
+    }
+
+    /// Pretty, key-sorted JSON with a final newline (stable for golden files).
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try! encoder.encode(self)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The person-readable form.
+    public func text() -> String {
+        var out: [String] = [verification.summary]
+        for problem in verification.problems.dropFirst() { out.append("NOT VERIFIED: \(problem)") }
+        out.append("adapterpack bundle, format \(formatVersion) (streamed: verified and applied block by block)")
+        out.append("  bundle length   \(bundleLength) bytes")
+        out.append("  RAM window      \(windowSize) bytes (blocks up to \(blockLimit), factors \(factorBytes))")
+        out.append("  sequence        \(sequence)")
+        out.append("  segment size    \(segmentSize) bytes; at most \(stepBound) power-fail steps")
+        out.append("  base model      \(base.length) bytes  sha256 \(base.sha256)")
+        out.append("  target model    \(target.length) bytes  sha256 \(target.sha256)")
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { out.append("  \(key.padding(15)) \(value)") }
+        out.append("sections (records of each kind):")
+        out.append("  kind        records   stored  decoded  codecs             operations")
+        for s in sections {
+            let ops = s.operations.map { $0.sorted(by: { $0.key < $1.key }).map { "\($0.key)×\($0.value)" }.joined(separator: " ") } ?? ""
+            out.append("  \(s.kind.padding(11)) \(String(s.records).leftPad(7)) \(String(s.storedLength).leftPad(8)) "
+                       + "\(String(s.decodedLength).leftPad(8))  \(s.codecs.joined(separator: ",").padding(18)) \(ops)")
+        }
+        out.append("blocks:")
+        for b in blocks {
+            out.append("  \(String(b.index).leftPad(3))  offset \(String(b.offset).leftPad(6))  \(String(b.length).leftPad(5)) bytes  "
+                       + "\(b.records.count) records  sha256 \(b.sha256.prefix(16))…")
+        }
+        if !tensorMap.isEmpty {
+            out.append("changed tensors:")
+            for t in tensorMap {
+                let index = t.tensorIndex.map { "tensor \($0)" } ?? "region"
+                let shape = t.shape.map(String.init).joined(separator: "×")
+                out.append("  \(index.padding(11)) \(t.role.padding(10)) type \(String(t.elementType).padding(3)) shape \(shape.padding(12)) bytes \(t.offset)..<\(t.offset + t.length)")
+            }
+        }
+        out.append("signature:")
+        out.append("  algorithm       \(signature.algorithm)")
+        out.append("  key id          \(signature.keyID)")
+        out.append("  covers          the front and block 0 (\(signature.signedLength) bytes); block k covers block k+1")
+        out.append("  checked         " + (verification.verified ? "yes, with a trusted key"
+                                           : verification.signatureChecked ? "FAILED" : "no (give --trusted-key PUB.pem)"))
+        return out.joined(separator: "\n") + "\n"
+    }
+}
+
+extension BundleDescription.Tensor {
+    init(_ e: TensorMapEntry) {
+        let dims = [e.shape.0, e.shape.1, e.shape.2, e.shape.3].prefix(Int(e.rank))
+        self.init(offset: e.offset, length: e.length, role: BundleDescription.name(e.role), elementType: e.elementType,
+                  tensorIndex: e.tensorIndex == 0xFFFF_FFFF ? nil : e.tensorIndex, shape: Array(dims),
+                  quantizedDimension: e.quantizedDimension == 255 ? nil : e.quantizedDimension)
+    }
+}
