@@ -122,3 +122,18 @@ public struct StreamParsedBundle: Sendable {
         try ParsedBundle.tensorMapEntries(joined(.tensorMap), targetLength: header.targetLength)
     }
 }
+
+extension BundleFormat {
+    /// Stored bytes per section kind (format 2: the records of each kind
+    /// added up), signature excluded, in kind order.
+    public static func sectionSizes(_ bytes: [UInt8]) throws(FormatError) -> [(SectionKind, Int)] {
+        guard of(bytes) == 2 else {
+            return try ParsedBundle(bytes: bytes).table.entries.filter { $0.kind != .signature }.map { ($0.kind, Int($0.storedLength)) }
+        }
+        let parsed = try StreamParsedBundle(bytes: bytes)
+        return SectionKind.allCases.compactMap { kind in
+            let records = parsed.records(of: kind)
+            return records.isEmpty ? nil : (kind, records.reduce(0) { $0 + Int($1.storedLength) })
+        }
+    }
+}

@@ -72,9 +72,8 @@ public enum LoRABundler {
             }
             throw LoRABuildError.overBudget(size: bytes.count, budget: options.maxBytes, rank: current, fits: fits)
         }
-        let table = try ParsedBundle(bytes: bytes).table
         return LoRABuildResult(bundle: bytes, target: plan.sections.target, plan: plan,
-                               sections: table.entries.filter { $0.kind != .signature }.map { ($0.kind, Int($0.storedLength)) },
+                               sections: try BundleFormat.sectionSizes(bytes),
                                window: HostLoader.declaredWindow(bytes),
                                factorValues: targets.reduce(0) { $0 + $1.module.factorCount })
     }
