@@ -86,7 +86,7 @@ struct CLIError: Error, CustomStringConvertible {
 /// Which bundle format diff and build write, and format 2's block size.
 struct FormatOptions: ParsableArguments {
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Bundle format: 1 (sections) or 2 (streamed, verified block by block; Spec/FORMAT.md). Default 1.",
+            help: ArgumentHelp("Bundle format: 1 (sections) or 2 (streamed, verified block by block; Spec/FORMAT.md). Default 2.",
                                discussion: "Format 2 is verified and applied while it arrives, with no staging copy."),
             transform: { text in
                 guard let value = Int(text), value == 1 || value == 2 else {
@@ -94,7 +94,7 @@ struct FormatOptions: ParsableArguments {
                 }
                 return value
             })
-    var format: Int = 1
+    var format: Int = 2
     @Option(parsing: .unconditional,
             help: "Format 2: largest block, a power of two \(Ranges.blockSize.allowed) (default 2048); the device buffers one block.",
             transform: Ranges.blockSize.parse)

@@ -5,8 +5,9 @@ public struct BundleOptions: Sendable {
     public var name: String?
     public var baseFile: String?
     public var targetFile: String?
-    /// Largest RAM window the device offers; decoders are chosen to fit.
-    public var maxWindow = 4096
+    /// Largest RAM window the device offers (format 2: one block, the factors,
+    /// the fixed buffers and a decoder); decoders are chosen to fit.
+    public var maxWindow = 8192
     /// Largest bundle the caller accepts.
     public var maxBytes = 102_400
     /// Model bytes per independently decodable content chunk; the device's
@@ -27,10 +28,10 @@ public struct BundleOptions: Sendable {
     public var backupMergeGap = LoRAPlanner.defaultMergeGap
 
     /// Major format written: 1 (sections) or 2 (streamed blocks, Spec/FORMAT2.md).
-    public var format = 1
+    public var format = 2
     /// Format 2: largest block in bytes (a power of two, 256 ... 32 KB); each
     /// block but the last ends with its successor's 34-byte length and digest.
-    public var blockSize = 4096
+    public var blockSize = 2048
     /// Format 2: carry the human metadata (tool, file names) and the tensor
     /// map; off by default (the device never reads them). `name` alone adds
     /// just the name.
