@@ -174,7 +174,7 @@ for pair in pairs {
     let restored = try HostLoader.unapply(bundle: bundle, target: pair.target, keys: keys).model
     precondition(restored == pair.base, "\(pair.name): unapply did not give the base")
     let parsed = try ParsedBundle(bytes: bundle)
-    let sections = parsed.table.entries.map { "\(short($0.kind)) \(grouped(Int($0.storedLength)))" }
+    let sections = (parsed.sectionSizes.map { "\(short($0.0)) \(grouped($0.1))" } + ["blocks \(parsed.blocks.count)"])
         .joined(separator: ", ")
     let (h0, conditional) = entropies(base: pair.base, target: pair.target)
     let measured = baselines(base: pair.base, target: pair.target)

@@ -10,6 +10,8 @@ public struct BlockRecord: Equatable, Sendable {
     public var start: Int
     public var storedLength: UInt32
     public var decodedLength: UInt32
+    /// Bytes of the record's tag and varints.
+    public var headerLength: Int = 0
 
     public init(kind: SectionKind, codec: SectionCodec, segment: UInt32, start: Int,
                 storedLength: UInt32, decodedLength: UInt32) {
@@ -114,8 +116,9 @@ public struct BlockRecordReader {
         }
         order.rank = rank
         order.segment = segment
-        let record = BlockRecord(kind: kind, codec: codec, segment: segment, start: position,
+        var record = BlockRecord(kind: kind, codec: codec, segment: segment, start: position,
                                  storedLength: stored, decodedLength: decoded)
+        record.headerLength = position - at
         position += Int(stored)
         return record
     }

@@ -38,23 +38,9 @@ struct Apply: ParsableCommand {
         let keys = try TrustedKeys(pemFiles: key)
         let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
-        let model: [UInt8], sequence: UInt64, digest: String
-        if BundleFormat.of(bundleBytes) == 2 {
-            let result = try flash.runStream(bundleBytes, model: baseBytes, keys: keys, unapply: false, minimumSequence: minSequence)
-            (model, sequence, digest) = (result.model, result.outcome.sequence, result.outcome.modelSHA256.hex)
-        } else if let pageSize = flash.flashPage {
-            let report = try flash.run { cut throws in
-                try HostLoader.runOnFlash(bundle: bundleBytes, model: baseBytes, keys: keys, pageSize: pageSize,
-                                          programSize: flash.programSize, window: window,
-                                          minimumSequence: minSequence, powerCutAt: cut)
-            }
-            flash.describe(report)
-            (model, sequence, digest) = (report.model, report.outcome.sequence, report.outcome.modelSHA256.hex)
-        } else {
-            let result = try HostLoader.apply(bundle: bundleBytes, base: baseBytes, keys: keys, window: window,
-                                              minimumSequence: minSequence)
-            (model, sequence, digest) = (result.model, result.outcome.sequence, result.outcome.modelSHA256.hex)
-        }
+        let result = try flash.run(bundleBytes, model: baseBytes, keys: keys, unapply: false, window: window,
+                                   minimumSequence: minSequence)
+        let (model, sequence, digest) = (result.model, result.outcome.sequence, result.outcome.modelSHA256.hex)
         try FileIO.write(model, to: output)
         print("wrote \(output): \(model.count) bytes, sha256 \(digest) (target verified)")
         print("new device sequence number: \(sequence); re-create the TFLite Micro interpreter after an update")
@@ -71,11 +57,11 @@ struct FlashOptions: ParsableArguments {
             transform: Ranges.programSize.parse)
     var programSize: Int = 8
     @Option(parsing: .unconditional,
-            help: "Cut power at this flash operation (0-based, before the run's last one), then resume (with --flash-page, or format 2's --stream-piece).",
+            help: "Cut power at this flash operation (0-based, before the run's last one), then resume from the offset the loader asks for (simulated flash; 4096-byte pages unless --flash-page).",
             transform: Ranges.powerCutAt.parse)
     var powerCutAt: Int?
     @Option(parsing: .unconditional,
-            help: "Format 2: deliver the bundle to the loader in pieces of this many bytes, as a link would (\(Ranges.streamPiece.allowed); default 4096).",
+            help: "Deliver the bundle to the loader in pieces of this many bytes, as a link would (\(Ranges.streamPiece.allowed); default 4096).",
             transform: Ranges.streamPiece.parse)
     var streamPiece: Int?
 
@@ -90,77 +76,54 @@ struct FlashOptions: ParsableArguments {
         }
         try Ranges.powerCutAt.check(powerCutAt)
         try Ranges.streamPiece.check(streamPiece)
-        if powerCutAt != nil && flashPage == nil && streamPiece == nil {
-            throw ValidationError("--power-cut-at needs --flash-page (or, for a format-2 bundle, --stream-piece)")
-        }
     }
 
-    /// Format 2: the page size of the simulated flash (4096 when only
-    /// --stream-piece and --power-cut-at are given), nil for a RAM run.
-    var streamFlashPage: Int? { flashPage ?? (powerCutAt != nil ? 4096 : nil) }
+    /// The page size of the simulated flash (4096 when only --power-cut-at
+    /// is given), nil for a run in RAM.
+    var page: Int? { flashPage ?? (powerCutAt != nil ? 4096 : nil) }
 
-    /// Streams a format-2 bundle, `--stream-piece` bytes at a time (default
-    /// 4096), into the loader on simulated flash (with --flash-page or
-    /// --power-cut-at) or in RAM; after a cut, resume is fed from the offset
-    /// the loader asks for. Returns the model and its outcome, and prints what happened.
-    func runStream(_ bundle: [UInt8], model: [UInt8], keys: TrustedKeys, unapply: Bool,
-                   minimumSequence: UInt64) throws -> (model: [UInt8], outcome: LoaderOutcome) {
+    /// Streams the bundle, `--stream-piece` bytes at a time (default 4096),
+    /// into the device loader on simulated flash (with --flash-page or
+    /// --power-cut-at) or in RAM. With --power-cut-at, a run without a cut first
+    /// counts the flash operations, so a cut point at or past the end is refused
+    /// instead of reported as a cut that never happened; after the cut, resume
+    /// is fed from the offset the loader asks for. Prints what happened.
+    func run(_ bundle: [UInt8], model: [UInt8], keys: TrustedKeys, unapply: Bool, window: Int?,
+             minimumSequence: UInt64) throws -> (model: [UInt8], outcome: LoaderOutcome) {
         let piece = streamPiece ?? 4096
-        guard let pageSize = streamFlashPage else {
-            let result = unapply ? try StreamHostLoader.unapply(bundle: bundle, target: model, keys: keys, piece: piece)
-                                 : try StreamHostLoader.apply(bundle: bundle, base: model, keys: keys, piece: piece,
-                                                              minimumSequence: minimumSequence)
-            print("streamed in \(piece)-byte pieces")
-            return result
+        guard let pageSize = page else {
+            return unapply ? try HostLoader.unapply(bundle: bundle, target: model, keys: keys, piece: piece, window: window)
+                           : try HostLoader.apply(bundle: bundle, base: model, keys: keys, piece: piece, window: window,
+                                                  minimumSequence: minimumSequence)
         }
-        func once(_ cut: Int?) throws -> StreamFlashReport {
-            try StreamHostLoader.runOnFlash(bundle: bundle, model: model, keys: keys, unapply: unapply, pageSize: pageSize,
-                                            programSize: programSize, piece: piece, powerCutAt: cut)
+        func once(_ cut: Int?) throws -> FlashRunReport {
+            try HostLoader.runOnFlash(bundle: bundle, model: model, keys: keys, unapply: unapply, pageSize: pageSize,
+                                      programSize: programSize, piece: piece, window: window,
+                                      minimumSequence: minimumSequence, powerCutAt: cut)
         }
         var report = try once(nil)
         if let cut = powerCutAt {
             guard cut < report.operations else {
-                throw CLIError("--power-cut-at \(cut) is past the end: this streamed run on \(pageSize)-byte pages has "
-                    + "\(report.operations) flash operations, so a cut point must be 0…\(report.operations - 1); "
-                    + "no power cut was simulated and nothing was written")
+                throw CLIError("--power-cut-at \(cut) is past the end: this run on \(pageSize)-byte pages has "
+                    + "\(report.operations) flash operations (\(report.erases) erases, \(report.programs) programs), so a cut point "
+                    + "must be 0…\(report.operations - 1); no power cut was simulated and nothing was written")
             }
             report = try once(cut)
-            if report.retried {
-                print("power cut at flash operation \(cut), before the first model write: resume found the model unchanged; streamed again")
-            } else {
-                let jump = report.resumeJumpedTo.map { ", then bundle offset \($0) (the interrupted step's block)" } ?? ""
-                print("power cut at flash operation \(cut); resume asked for the front and block 0\(jump): "
-                      + "\(report.resumeBytes) of \(bundle.count) bundle bytes sent again")
-            }
         }
-        print("streamed in \(piece)-byte pieces onto simulated flash, \(pageSize)-byte pages: \(report.operations) flash operations")
-        return (report.model, report.outcome)
-    }
-
-    /// Runs `body` (a `HostLoader.runOnFlash` call given the cut point). With
-    /// --power-cut-at, a run without a cut first counts the flash operations, so a cut
-    /// point at or past the end is refused instead of reported as a cut that never happened.
-    func run(_ body: (Int?) throws -> FlashRunReport) throws -> FlashRunReport {
-        guard let cut = powerCutAt else { return try body(nil) }
-        let whole = try body(nil)
-        let operations = whole.erases + whole.programs
-        guard cut < operations else {
-            throw CLIError("--power-cut-at \(cut) is past the end: this run on \(whole.layout.pageSize)-byte pages has "
-                + "\(operations) flash operations (\(whole.erases) erases, \(whole.programs) programs), so a cut point "
-                + "must be 0…\(operations - 1); no power cut was simulated and nothing was written")
-        }
-        return try body(cut)
-    }
-
-    func describe(_ report: FlashRunReport) {
         let l = report.layout
         print("flash: \(l.pageSize)-byte pages, \(l.unitSize)-byte steps, model \(l.modelPages) pages + scratch + \(l.journalPages) journal pages")
         if let cut = report.cutAt {
-            print(report.retried
-                  ? "power cut at flash operation \(cut), before the first model write: resume found the model unchanged; ran again"
-                  : "power cut at flash operation \(cut); resume finished the operation from the journal")
+            if report.retried {
+                print("power cut at flash operation \(cut), before the first model write: resume found the model unchanged; ran again")
+            } else {
+                let jump = report.resumeJumpedTo.map { ", then bundle offset \($0) (the interrupted step's block)" } ?? ""
+                print("power cut at flash operation \(cut); resume finished the operation from the journal, asking for the front and block 0\(jump): "
+                      + "\(report.resumeBytes) of \(bundle.count) bundle bytes sent again")
+            }
         }
-        print("flash work: \(report.erases) erases, \(report.programs) programs, \(report.programmedBytes) bytes programmed")
+        print("flash work: \(report.erases) erases, \(report.programs) programs, \(report.programmedBytes) bytes programmed; "
+              + "bundle streamed in \(piece)-byte pieces")
+        return (report.model, report.outcome)
     }
 }
 
@@ -196,23 +159,7 @@ struct Unapply: ParsableCommand {
         let keys = try TrustedKeys(pemFiles: key)
         let bundleBytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let targetBytes = try FileIO.read(target, limit: .modelOrBundle)
-        if BundleFormat.of(bundleBytes) == 2 {
-            let result = try flash.runStream(bundleBytes, model: targetBytes, keys: keys, unapply: true, minimumSequence: 0)
-            try FileIO.write(result.model, to: output)
-            print("wrote \(output): \(result.model.count) bytes, sha256 \(result.outcome.modelSHA256.hex) (base verified)")
-            return
-        }
-        if let pageSize = flash.flashPage {
-            let report = try flash.run { cut throws in
-                try HostLoader.runOnFlash(bundle: bundleBytes, model: targetBytes, keys: keys, unapply: true,
-                                          pageSize: pageSize, programSize: flash.programSize, window: window, powerCutAt: cut)
-            }
-            flash.describe(report)
-            try FileIO.write(report.model, to: output)
-            print("wrote \(output): \(report.model.count) bytes, sha256 \(report.outcome.modelSHA256.hex) (base verified)")
-            return
-        }
-        let result = try HostLoader.unapply(bundle: bundleBytes, target: targetBytes, keys: keys, window: window)
+        let result = try flash.run(bundleBytes, model: targetBytes, keys: keys, unapply: true, window: window, minimumSequence: 0)
         try FileIO.write(result.model, to: output)
         print("wrote \(output): \(result.model.count) bytes, sha256 \(result.outcome.modelSHA256.hex) (base verified)")
     }

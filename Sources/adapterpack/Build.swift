@@ -23,11 +23,10 @@ struct Build: ParsableCommand {
     @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
             transform: Ranges.maxBytes.parse)
     var maxBytes: Int = 102_400
-    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.buildMaxWindow.allowed); default 4096, format 2: 8192).",
+    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.buildMaxWindow.allowed); default 8192: one block, the factors, the loader's buffers and an inflater).",
             transform: Ranges.buildMaxWindow.parse)
-    var maxWindow: Int?
+    var maxWindow: Int = 8192
     @OptionGroup var formatOptions: FormatOptions
-    var maxWindowGiven: Bool { maxWindow != nil }
     @Option(parsing: .unconditional,
             help: "Truncate every module to this rank (best low-rank approximation) before quantizing; 1 up to the adapter's rank.",
             transform: Ranges.rank.parse)
@@ -72,9 +71,9 @@ struct Build: ParsableCommand {
         options.name = name
         options.baseFile = fileName(base)
         options.maxBytes = maxBytes
-        options.maxWindow = maxWindow ?? 4096
+        options.maxWindow = maxWindow
         options.backupMergeGap = backupMergeGap
-        formatOptions.apply(to: &options, maxWindowGiven: maxWindowGiven)
+        formatOptions.apply(to: &options)
         let result = try LoRABundler.build(base: baseBytes, adapter: peft, map: mapData, key: signingKey,
                                            options: options, rank: rank, mapName: map ?? "tensor_map.json")
         try FileIO.write(result.bundle, to: output)

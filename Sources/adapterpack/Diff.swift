@@ -26,11 +26,10 @@ struct Diff: ParsableCommand {
             transform: Ranges.sequence.parse)
     var sequence: UInt64 = 1
     @Option(help: "Name stored in the bundle's metadata.") var name: String?
-    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.diffMaxWindow.allowed); default 4096, format 2: 8192).",
+    @Option(parsing: .unconditional, help: "Largest RAM window the device gives the loader (\(Ranges.diffMaxWindow.allowed); default 8192: one block, the factors, the loader's buffers and an inflater).",
             transform: Ranges.diffMaxWindow.parse)
-    var maxWindow: Int?
+    var maxWindow: Int = 8192
     @OptionGroup var formatOptions: FormatOptions
-    var maxWindowGiven: Bool { maxWindow != nil }
     @Option(parsing: .unconditional, help: "Refuse bundles larger than this (\(Ranges.maxBytes.allowed); default 102400).",
             transform: Ranges.maxBytes.parse)
     var maxBytes: Int = 102_400
@@ -83,12 +82,12 @@ struct Diff: ParsableCommand {
         options.name = name
         options.baseFile = fileName(from ?? base)
         options.targetFile = fileName(to ?? target!)
-        options.maxWindow = maxWindow ?? 4096
+        options.maxWindow = maxWindow
         options.maxBytes = maxBytes
         options.deflate = !without.contains(.deflate)
         options.lowRank = !without.contains(.lowRank)
         options.layout = !without.contains(.layout)
-        formatOptions.apply(to: &options, maxWindowGiven: maxWindowGiven)
+        formatOptions.apply(to: &options)
         let (bundle, plan) = try DiffBundler.bundle(base: start, target: goal, key: signingKey, options: options)
         for note in plan.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         try FileIO.write(bundle, to: output)

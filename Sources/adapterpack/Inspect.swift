@@ -4,9 +4,9 @@ import ArgumentParser
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a bundle's header, sections, changed tensors and signature, and what was verified.",
+        abstract: "Show a bundle's front, blocks, records, changed tensors and signature, and what was verified.",
         discussion: """
-        Every section digest and the header and table rules are checked; the first line says \
+        Every block digest and the front and record rules are checked; the first line says \
         "verified: signed by key ID" only when the signature verified against a --trusted-key, and \
         "NOT VERIFIED: …" otherwise (in --json: the "verification" object). A digest, rule or signature \
         failure exits 1 and writes no --signed-message/--signature file.
@@ -21,41 +21,15 @@ struct Inspect: ParsableCommand {
     @Option(name: [.customLong("trusted-key"), .customLong("key")],
             help: "Trusted public key(s), PEM: verify the signature (--key is an alias).")
     var trustedKey: [String] = []
-    @Option(help: "Write the exact signed message (format 1: 96 bytes, format 2: 64) to this file.") var signedMessage: String?
+    @Option(help: "Write the exact signed message (64 bytes) to this file.") var signedMessage: String?
     @Option(help: "Write the raw 64-byte signature to this file.") var signature: String?
 
     func run() throws {
         let keys = trustedKey.isEmpty ? nil : try TrustedKeys(pemFiles: trustedKey)
         let bytes = try FileIO.read(bundle, limit: .modelOrBundle)
-        if BundleFormat.of(bytes) == 2 { return try runStreamed(bytes, keys: keys) }
-        let parsed = try ParsedBundle(bytes: bytes)
-        let verification = BundleVerification.check(parsed, keys: keys)
-        let description: BundleDescription
-        do {
-            description = try BundleDescription(parsed, verification: verification)
-        } catch {
-            // The sections cannot be decoded (the check above says why): show what was checked.
-            for problem in verification.problems { print("NOT VERIFIED: \(problem)") }
-            throw BundleNotVerified(path: bundle, problems: verification.problems.isEmpty ? ["\(error)"] : verification.problems)
-        }
-        print(json ? description.json() : description.text(), terminator: "")
-        if verification.hasProblems {
-            throw BundleNotVerified(path: bundle, problems: verification.problems)
-        }
-        if let signedMessage {
-            let content = Array(parsed.bytes[0 ..< parsed.table.signedLength])
-            try FileIO.write(BundleWriter.signedMessage(content: content, keyID: parsed.signature.keyID),
-                             to: signedMessage)
-        }
-        if let signature {
-            try FileIO.write(parsed.signature.withSignatureBytes { Array($0) }, to: signature)
-        }
-    }
-
-    /// A format-2 bundle: its chain of blocks and records.
-    private func runStreamed(_ bytes: [UInt8], keys: TrustedKeys?) throws {
-        let (parsed, verification) = StreamBundleDescription.verification(bytes, keys: keys)
-        guard let parsed, let description = try? StreamBundleDescription(parsed, verification: verification) else {
+        let (parsed, verification) = BundleVerification.check(bytes, keys: keys)
+        guard let parsed, let description = try? BundleDescription(parsed, verification: verification) else {
+            // The structure cannot be read (the check says why): show what was checked.
             for problem in verification.problems { print("NOT VERIFIED: \(problem)") }
             throw BundleNotVerified(path: bundle, problems: verification.problems)
         }

@@ -83,23 +83,14 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Which bundle format diff and build write, and format 2's block size.
+/// The block size of the bundles diff and build write, and whether they
+/// carry the records for people.
 struct FormatOptions: ParsableArguments {
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Bundle format: 1 (sections) or 2 (streamed, verified block by block; Spec/FORMAT.md). Default 2.",
-                               discussion: "Format 2 is verified and applied while it arrives, with no staging copy."),
-            transform: { text in
-                guard let value = Int(text), value == 1 || value == 2 else {
-                    throw ValidationError("--format must be 1 or 2; got \(text)")
-                }
-                return value
-            })
-    var format: Int = 2
-    @Option(parsing: .unconditional,
-            help: "Format 2: largest block, a power of two \(Ranges.blockSize.allowed) (default 2048); the device buffers one block.",
+            help: "Largest block, a power of two \(Ranges.blockSize.allowed) (default 2048); the device buffers one block.",
             transform: Ranges.blockSize.parse)
     var blockSize: Int?
-    @Flag(help: "Format 2: also carry the tool, file names and tensor map (off by default: the device never reads them).")
+    @Flag(help: "Also carry the tool, file names and tensor map (off by default: the device never reads them).")
     var describe = false
 
     func validate() throws {
@@ -107,19 +98,10 @@ struct FormatOptions: ParsableArguments {
         if let size = blockSize, size & (size - 1) != 0 {
             throw ValidationError("--block-size must be a power of two in \(Ranges.blockSize.allowed); got \(size)")
         }
-        if format == 1 && (blockSize != nil || describe) {
-            throw ValidationError("--block-size and --describe are format 2 options: add --format 2")
-        }
     }
 
-    /// Sets the format fields of `options`; format 2 defaults the RAM window
-    /// to 8192 bytes when `--max-window` was not given (one block, the
-    /// inflater and the loader's fixed buffers).
-    func apply(to options: inout BundleOptions, maxWindowGiven: Bool) {
-        options.format = format
-        guard format == 2 else { return }
+    func apply(to options: inout BundleOptions) {
         options.blockSize = blockSize ?? 2048
         options.describe = describe
-        if !maxWindowGiven { options.maxWindow = 8192 }
     }
 }

@@ -28,8 +28,7 @@ struct Sign: ParsableCommand {
         let key = try SigningKey(pemFile: signingKey)
         let keys = trustedKey.isEmpty ? nil : try TrustedKeys(pemFiles: trustedKey)
         let bytes = try FileIO.read(bundle, limit: .modelOrBundle)
-        let parsed = try ParsedBundle(bytes: bytes)
-        let check = BundleVerification.check(parsed, keys: keys)
+        let (parsed, check) = BundleVerification.check(bytes, keys: keys)
         if check.hasProblems {
             throw BundleNotVerified(path: bundle, problems: check.problems + ["not re-signed, nothing was written"])
         }
@@ -39,12 +38,11 @@ struct Sign: ParsableCommand {
                 note, "the header may have been altered; give --trusted-key OLD.pub.pem to check the signature before re-signing",
                 "not re-signed, nothing was written"])
         }
-        let old = parsed.signature
-        let oldAlgorithm = old.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256"
+        guard let parsed else { throw BundleNotVerified(path: bundle, problems: ["not a readable bundle"]) }
         let signed = try BundleWriter.resign(bytes, key: key, trusted: keys, path: bundle)
         try FileIO.write(signed, to: output)
         let checked = check.verified ? "verified with a trusted key" : "not checked: give --trusted-key OLD.pub.pem to check it"
-        print("replaced the signature by key \(old.keyID.hex) (\(oldAlgorithm); \(checked))")
-        print("wrote \(output): signed with key id \(hexString(key.verifyingKey.keyID)) (\(key.algorithm))")
+        print("replaced the signature by key \(parsed.keyIDHex) (\(parsed.algorithmName); \(checked))")
+        print("wrote \(output): signed with key id \(hexString(key.verifyingKey.keyID.prefix(8))) (\(key.algorithm))")
     }
 }

@@ -24,7 +24,7 @@ struct Verify: ParsableCommand {
         let keys = try TrustedKeys(pemFiles: key)
         let bytes = try FileIO.read(bundle, limit: .modelOrBundle)
         let baseBytes = try base.map { try FileIO.read($0, limit: .modelOrBundle) }
-        let h = try HostLoader.check(bundle: bytes, keys: keys, base: baseBytes, minimumSequence: minSequence)
+        let h = try HostLoader.verify(bundle: bytes, keys: keys, base: baseBytes, minimumSequence: minSequence)
         if json {
             let object: [String: Any] = [
                 "valid": true, "bundle": bundle, "sequence": h.sequence, "keyID": h.keyIDHex, "format": h.major,

@@ -20,12 +20,12 @@ final class StreamFormatTests: XCTestCase {
     }
 
     func roundTrip(_ name: String, base: [UInt8], target: [UInt8], bundle: [UInt8], pieces: [Int] = pieces) throws {
-        let front = try StreamHostLoader.verify(bundle: bundle, keys: Fixtures.trusted)
+        let front = try HostLoader.verify(bundle: bundle, keys: Fixtures.trusted)
         for piece in pieces {
-            let applied = try StreamHostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, piece: piece)
+            let applied = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, piece: piece)
             XCTAssertEqual(applied.model, target, "\(name): apply in \(piece)-byte pieces")
             XCTAssertEqual(applied.outcome.state, .target)
-            let removed = try StreamHostLoader.unapply(bundle: bundle, target: target, keys: Fixtures.trusted, piece: piece)
+            let removed = try HostLoader.unapply(bundle: bundle, target: target, keys: Fixtures.trusted, piece: piece)
             XCTAssertEqual(removed.model, base, "\(name): unapply in \(piece)-byte pieces")
         }
         print("format 2: \(name): \(bundle.count) bytes, window \(front.windowSize) B (block buffer \(front.blockLimit), "
@@ -66,7 +66,7 @@ final class StreamFormatTests: XCTestCase {
         let base = Fixtures.model("base"), target = Fixtures.model("head-ft")
         let v1 = try DiffBundler.bundle(base: base, target: target, key: Fixtures.ed25519Key).bytes
         let v2 = try Self.diffBundle(base, target)
-        let front = try StreamHostLoader.verify(bundle: v2, keys: Fixtures.trusted)
+        let front = try HostLoader.verify(bundle: v2, keys: Fixtures.trusted)
         print("format 2: digits/head-ft \(v2.count) bytes (format 1: \(v1.count)); fixed part "
               + "\(StreamHeader.firstBlockOffset) B + record headers, \(front.blockLimit)-byte blocks")
         XCTAssertLessThan(v2.count, v1.count)

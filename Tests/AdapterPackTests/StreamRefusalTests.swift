@@ -132,15 +132,15 @@ final class StreamRefusalTests: XCTestCase {
     func testUnknownKeyWrongBaseAndRollbackAreRefusedBeforeWriting() throws {
         let base = Fixtures.model("base")
         let bundle = try StreamFormatTests.diffBundle(base, Fixtures.model("head-ft"))
-        XCTAssertThrowsError(try StreamHostLoader.apply(bundle: bundle, base: base, keys: TrustedKeys([Fixtures.otherKey.verifyingKey]))) {
+        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: TrustedKeys([Fixtures.otherKey.verifyingKey]))) {
             guard case .unknownKey? = $0 as? LoaderError else { return XCTFail("\($0)") }
         }
         var other = base
         other[500] ^= 1
-        XCTAssertThrowsError(try StreamHostLoader.apply(bundle: bundle, base: other, keys: Fixtures.trusted)) {
+        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: other, keys: Fixtures.trusted)) {
             guard case .baseMismatch? = $0 as? LoaderError else { return XCTFail("\($0)") }
         }
-        XCTAssertThrowsError(try StreamHostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, minimumSequence: 2)) {
+        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, minimumSequence: 2)) {
             XCTAssertEqual($0 as? LoaderError, .rollback(bundleSequence: 1, deviceSequence: 2))
         }
     }
@@ -155,13 +155,13 @@ final class StreamRefusalTests: XCTestCase {
             let bundle = try StreamFormatTests.diffBundle(base, target, blockSize: block)
             for unapply in [false, true] {
                 let start = unapply ? target : base, end = unapply ? base : target
-                let clean = try StreamHostLoader.runOnFlash(bundle: bundle, model: start, keys: Fixtures.trusted,
+                let clean = try HostLoader.runOnFlash(bundle: bundle, model: start, keys: Fixtures.trusted,
                                                             unapply: unapply, pageSize: 4096)
                 XCTAssertEqual(clean.model, end)
                 var jumps = 0, saved = 0
                 let total = clean.operations
                 for k in 0 ..< total {
-                    let run = try StreamHostLoader.runOnFlash(bundle: bundle, model: start, keys: Fixtures.trusted,
+                    let run = try HostLoader.runOnFlash(bundle: bundle, model: start, keys: Fixtures.trusted,
                                                               unapply: unapply, pageSize: 4096, powerCutAt: k)
                     XCTAssertEqual(run.model, end, "\(variant) cut at \(k)")
                     if run.resumeJumpedTo != nil { jumps += 1; saved += bundle.count - run.resumeBytes }

@@ -27,12 +27,10 @@ public struct BundleOptions: Sendable {
     /// (flash kept vs bundle bytes).
     public var backupMergeGap = LoRAPlanner.defaultMergeGap
 
-    /// Major format written: 1 (sections) or 2 (streamed blocks, Spec/FORMAT2.md).
-    public var format = 2
-    /// Format 2: largest block in bytes (a power of two, 256 ... 32 KB); each
+    /// Largest block in bytes (a power of two, 256 ... 32 KB); each
     /// block but the last ends with its successor's 34-byte length and digest.
     public var blockSize = 2048
-    /// Format 2: carry the human metadata (tool, file names) and the tensor
+    /// Carry the human metadata (tool, file names) and the tensor
     /// map; off by default (the device never reads them). `name` alone adds
     /// just the name.
     public var describe = false

@@ -1,102 +1,177 @@
 import AdapterFormat
+import AdapterLoader
 
-/// Assembles header, section table, sections and signature into bundle bytes.
+/// Writes a `BundlePlan` as a bundle (Spec/FORMAT.md): the signed
+/// front, the signature, then the plan's content as records packed into
+/// chained blocks in apply order (factors, layout, content by ascending
+/// segment, undo).
 public enum BundleWriter {
-    /// Builds and signs a bundle. Sections are sorted into kind order.
-    public static func write(sections: [SectionPayload], sequence: UInt64, segmentSize: Int = ModelDiffer.defaultSegmentSize,
-                             base: [UInt8], target: [UInt8], key: SigningKey) throws(KeyError) -> [UInt8] {
-        try write(sections: sections, sequence: sequence, segmentSize: segmentSize,
-                  baseLength: base.count, baseSHA256: sha256(base),
-                  targetLength: target.count, targetSHA256: sha256(target), key: key)
+    /// Largest record header: tag and three 5-byte varints.
+    static let recordHeaderLimit = 16
+
+    /// One record before packing.
+    struct Record {
+        var kind: SectionKind
+        var codec: SectionCodec
+        var segment: Int
+        var stored: [UInt8]
+        var decodedLength: Int
+
+        var encoded: [UInt8] {
+            var out: [UInt8] = []
+            let fields = BlockRecord.headerFields(kind: kind, codec: codec, storedLength: UInt32(stored.count),
+                                                  decodedLength: UInt32(decodedLength), segment: UInt32(segment))
+            out.append(fields.tag)
+            LEB128.append(Int(fields.numbers.0), to: &out)
+            if let decoded = fields.numbers.1 { LEB128.append(Int(decoded), to: &out) }
+            if let segment = fields.numbers.2 { LEB128.append(Int(segment), to: &out) }
+            return out + stored
+        }
     }
 
-    public static func write(sections unsorted: [SectionPayload], sequence: UInt64, segmentSize: Int,
-                             baseLength: Int, baseSHA256: Digest32,
-                             targetLength: Int, targetSHA256: Digest32, key: SigningKey) throws(KeyError) -> [UInt8] {
-        let sections = unsorted.sorted { $0.kind.rawValue < $1.kind.rawValue }
-        let count = sections.count + 1
-        var offset = BundleHeader.size + count * SectionEntry.size
-        var entries: [SectionEntry] = []
-        for section in sections {
-            entries.append(SectionEntry(kind: section.kind, codec: section.codec, offset: UInt32(offset),
-                                        storedLength: UInt32(section.stored.count),
-                                        decodedLength: UInt32(section.decodedLength), digest: sha256(section.stored)))
-            offset += section.stored.count
+    /// Builds and signs the bundle. `options.blockSize` is the largest block
+    /// (a power of two, 256 ... 32 KB).
+    public static func write(_ plan: BundlePlan, base: [UInt8], key: SigningKey, options: BundleOptions) throws -> [UInt8] {
+        let records = try makeRecords(plan, options: options)
+        return try assemble(records, plan: plan, base: base, key: key, options: options,
+                            stepBound: StepBound.count(plan, segmentSize: options.segmentSize))
+    }
+
+    /// The plan's sections as records, each at most one block's payload.
+    static func makeRecords(_ plan: BundlePlan, options: BundleOptions) throws -> [Record] {
+        let payloadRoom = options.blockSize - BlockTrailer.size - recordHeaderLimit
+        // The window holds the block buffer, the factors, the fixed buffers and
+        // (with factors) the factor buffer; deflate gets what is left (§6).
+        let needed = options.blockSize + plan.factors.count + WindowLayout.fixed
+            + (plan.factors.isEmpty ? 0 : WindowLayout.factorBuffer)
+        guard needed <= options.maxWindow else {
+            throw BundleBuildError.windowTooSmall(needed: needed, maxWindow: options.maxWindow, blockSize: options.blockSize,
+                                                  factorBytes: plan.factors.count)
         }
-        entries.append(SectionEntry(kind: .signature, codec: .stored, offset: UInt32(offset),
-                                    storedLength: UInt32(SignatureBlock.size),
-                                    decodedLength: UInt32(SignatureBlock.size), digest: .zero))
-        let total = offset + SignatureBlock.size
-        let workspace = (sections.map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0)
-            + (sections.contains { $0.kind == .factors } ? WindowLayout.factorBuffer : 0)
-        let header = BundleHeader(sectionCount: UInt16(count), bundleLength: UInt32(total),
-                                  windowSize: UInt32(WindowLayout.fixed + workspace), segmentSize: UInt32(segmentSize),
-                                  sequence: sequence,
-                                  baseLength: UInt32(baseLength), targetLength: UInt32(targetLength),
-                                  baseSHA256: baseSHA256, targetSHA256: targetSHA256)
-        var bytes = [UInt8](repeating: 0, count: BundleHeader.size + count * SectionEntry.size)
-        bytes.withUnsafeMutableBytes { raw in
-            header.write(into: raw)
-            for (i, entry) in entries.enumerated() {
-                let start = BundleHeader.size + i * SectionEntry.size
-                entry.write(into: UnsafeMutableRawBufferPointer(rebasing: raw[start ..< start + SectionEntry.size]))
+        let decoderWindow = options.deflate ? WindowLayout.fixed + options.maxWindow - needed : 0
+        var records: [Record] = []
+        func raw(_ kind: SectionKind, _ bytes: [UInt8]) {
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + payloadRoom)
+                records.append(Record(kind: kind, codec: .stored, segment: 0, stored: Array(bytes[start ..< end]),
+                                      decodedLength: end - start))
+                start = end
             }
         }
-        for section in sections { bytes += section.stored }
-        return try appendSignature(to: bytes, key: key)
-    }
-
-    /// Signs `content` (everything before the signature section) and appends the block.
-    public static func appendSignature(to content: [UInt8], key: SigningKey) throws(KeyError) -> [UInt8] {
-        let keyID = key.verifyingKey.keyID.withUnsafeBytes { Digest32(bytes: $0) }
-        let message = signedMessage(content: content, keyID: keyID)
-        let signature = try key.sign(message)
-        let block = signature.withUnsafeBytes {
-            SignatureBlock(algorithm: key.algorithm.rawValue, keyID: keyID, signature: $0)
+        func coded(_ kind: SectionKind, _ stream: [UInt8], segment: Int) throws {
+            for piece in try OpStreamSplitter.split(stream, kind: kind, capacity: payloadRoom) {
+                let best = SectionPayload.smallest(kind, piece, maxWindow: decoderWindow)
+                let fits = best.stored.count <= payloadRoom
+                records.append(Record(kind: kind, codec: fits ? best.codec : .stored, segment: segment,
+                                      stored: fits ? best.stored : piece, decodedLength: piece.count))
+            }
         }
-        var out = content
-        var tail = [UInt8](repeating: 0, count: SignatureBlock.size)
-        tail.withUnsafeMutableBytes { block.write(into: $0) }
-        out += tail
-        return out
+        if options.describe {
+            var metadata = MetadataWriter()
+            if let name = options.name { metadata.add(.name, name) }
+            metadata.add(.tool, BundleAssembler.toolVersion)
+            if let file = options.baseFile { metadata.add(.baseFile, file) }
+            if let file = options.targetFile { metadata.add(.targetFile, file) }
+            for record in plan.metadata { metadata.add(record.tag, record.value) }
+            raw(.metadata, metadata.bytes)
+            if !plan.tensorMap.isEmpty { raw(.tensorMap, SectionPayload.tensorMap(plan.tensorMap).stored) }
+        } else if let name = options.name {
+            var metadata = MetadataWriter()
+            metadata.add(.name, name)
+            raw(.metadata, metadata.bytes)
+        }
+        raw(.factors, plan.factors)
+        if !plan.layout.isEmpty { try coded(.layout, plan.layout.bytes, segment: 0) }
+        let segments = Set(plan.scales.segments.keys).union(plan.payload.segments.keys).sorted()
+        for segment in segments {
+            if let stream = plan.scales.segments[segment] { try coded(.scales, stream.bytes, segment: segment) }
+            if let stream = plan.payload.segments[segment] { try coded(.payload, stream.bytes, segment: segment) }
+        }
+        if !plan.undo.isEmpty { try coded(.undo, plan.undo.bytes, segment: 0) }
+        return records
     }
 
-    /// Replaces a bundle's signature with one made by `key` (`adapterpack sign`).
-    /// Refuses (`BundleNotVerified`, naming the section) a bundle whose sections do
-    /// not match their digests or that breaks the header and table rules; with
-    /// `trusted`, also one whose current signature does not verify.
+    /// Packs records into blocks, chains them and signs the front.
+    static func assemble(_ records: [Record], plan: BundlePlan, base: [UInt8], key: SigningKey,
+                         options: BundleOptions, stepBound: UInt32) throws -> [UInt8] {
+        let blockSize = options.blockSize
+        guard blockSize >= 256, blockSize <= 1 << 15, blockSize & (blockSize - 1) == 0 else {
+            throw BundleBuildError.streamLimit(field: "block size", value: blockSize, limit: 1 << 15)
+        }
+        guard options.sequence <= UInt64(UInt32.max) else {
+            throw BundleBuildError.streamLimit(field: "sequence", value: Int(clamping: options.sequence), limit: Int(UInt32.max))
+        }
+        guard plan.factors.count <= 0xFFFF else {
+            throw BundleBuildError.streamLimit(field: "factor bytes", value: plan.factors.count, limit: 0xFFFF)
+        }
+        // Greedy packing: a block takes records while they fit before its trailer.
+        var payloads: [[UInt8]] = [[]]
+        for record in records {
+            let bytes = record.encoded
+            guard bytes.count <= blockSize - BlockTrailer.size else {
+                throw BundleBuildError.recordTooLarge(offset: 0, bytes: bytes.count, capacity: blockSize - BlockTrailer.size)
+            }
+            if payloads[payloads.count - 1].count + bytes.count > blockSize - BlockTrailer.size {
+                payloads.append([])
+            }
+            payloads[payloads.count - 1] += bytes
+        }
+        // Chain from the last block back: each block ends with its successor's length and digest.
+        var blocks = [[UInt8]](repeating: [], count: payloads.count)
+        for index in stride(from: payloads.count - 1, through: 0, by: -1) {
+            var block = payloads[index]
+            if index + 1 < payloads.count {
+                let next = blocks[index + 1]
+                var trailer = [UInt8](repeating: 0, count: BlockTrailer.size)
+                trailer.withUnsafeMutableBytes {
+                    BlockTrailer.write(length: UInt16(next.count), digest: sha256(next), into: $0)
+                }
+                block += trailer
+            }
+            blocks[index] = block
+        }
+        let workspace = records.map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0
+        let total = StreamHeader.firstBlockOffset + blocks.reduce(0) { $0 + $1.count }
+        let keyID = key.verifyingKey.keyID.withUnsafeBytes { Digest32(bytes: $0) }
+        var header = StreamHeader(algorithm: key.algorithm.rawValue, bundleLength: UInt32(total),
+                                  baseLength: UInt32(base.count), targetLength: UInt32(plan.target.count),
+                                  windowSize: 0, firstBlockLength: UInt16(blocks[0].count), stepBound: stepBound,
+                                  factorBytes: UInt16(plan.factors.count),
+                                  segmentBits: UInt8(options.segmentSize.trailingZeroBitCount),
+                                  blockBits: UInt8(blockSize.trailingZeroBitCount), sequence: UInt32(options.sequence),
+                                  keyID: keyID, baseSHA256: sha256(base), targetSHA256: sha256(plan.target))
+        header.windowSize = UInt32(StreamWindow.required(for: header, workspace: workspace))
+        var front = [UInt8](repeating: 0, count: StreamHeader.size)
+        front.withUnsafeMutableBytes { header.write(into: $0) }
+        let message = signedMessage(front: front, firstBlock: blocks[0])
+        let signature = try key.sign(message)
+        return front + signature + blocks.flatMap { $0 }
+    }
+
+    /// Replaces a bundle's signature with one made by `key` (`adapterpack sign`):
+    /// the front takes the new key's id and algorithm, the blocks stay as they
+    /// are. Refuses (`BundleNotVerified`) a bundle whose chain or records do not
+    /// check, or, with `trusted`, whose current signature does not verify.
     public static func resign(_ bundle: [UInt8], key: SigningKey, trusted: TrustedKeys? = nil,
                               path: String = "bundle") throws -> [UInt8] {
-        let parsed = try ParsedBundle(bytes: bundle)
-        let check = BundleVerification.check(parsed, keys: trusted)
-        guard !check.hasProblems else { throw BundleNotVerified(path: path, problems: check.problems) }
-        return try appendSignature(to: Array(bundle[0 ..< parsed.table.signedLength]), key: key)
+        let (parsed, check) = BundleVerification.check(bundle, keys: trusted)
+        guard let parsed, !check.hasProblems else { throw BundleNotVerified(path: path, problems: check.problems) }
+        var header = parsed.header
+        header.algorithm = key.algorithm.rawValue
+        header.keyID = key.verifyingKey.keyID.withUnsafeBytes { Digest32(bytes: $0) }.keyIDPrefix
+        var front = [UInt8](repeating: 0, count: StreamHeader.size)
+        front.withUnsafeMutableBytes { header.write(into: $0) }
+        let first = parsed.blocks[0]
+        let block0 = Array(bundle[first.offset ..< first.offset + first.length])
+        let signature = try key.sign(signedMessage(front: front, firstBlock: block0))
+        return front + signature + Array(bundle[StreamHeader.firstBlockOffset...])
     }
 
-    /// The 96 bytes an Ed25519 or ECDSA signature covers (Spec/FORMAT.md §5).
-    public static func signedMessage(content: [UInt8], keyID: Digest32) -> [UInt8] {
-        var message = [UInt8](repeating: 0, count: SignatureBlock.messageSize)
-        message.withUnsafeMutableBytes {
-            SignatureBlock.message(keyID: keyID, contentDigest: sha256(content), into: $0)
-        }
+    /// The 64 bytes a signature covers: the domain, then SHA-256(front ‖ block 0).
+    public static func signedMessage(front: [UInt8], firstBlock: [UInt8]) -> [UInt8] {
+        var message = [UInt8](repeating: 0, count: StreamSignature.messageSize)
+        message.withUnsafeMutableBytes { StreamSignature.message(digest: sha256(front + firstBlock), into: $0) }
         return message
     }
-}
-
-/// SHA-256 of a byte array with the device's implementation.
-public func sha256(_ bytes: [UInt8]) -> Digest32 {
-    bytes.withUnsafeBytes { SHA256.hash($0) }
-}
-
-extension Digest32 {
-    /// Lower-case hex, as `sha256sum` prints it.
-    public var hex: String { hexString(bytes) }
-
-    public var bytes: [UInt8] { (0 ..< 32).map { self[$0] } }
-}
-
-/// Lower-case hex of any bytes.
-public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    let digits = Array("0123456789abcdef")
-    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
 }

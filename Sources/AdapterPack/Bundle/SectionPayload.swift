@@ -1,6 +1,6 @@
 import AdapterFormat
 
-/// One section's content before the bundle is assembled.
+/// One kind's content before it is cut into records.
 public struct SectionPayload: Sendable {
     public var kind: SectionKind
     public var codec: SectionCodec
@@ -29,20 +29,6 @@ public struct SectionPayload: Sendable {
             }
         }
         return .stored(.tensorMap, map)
-    }
-
-    /// A content section from per-segment chunks, in its smallest coding whose
-    /// decoder fits `maxWindow`.
-    public static func segmented(_ kind: SectionKind, _ ops: SegmentedOps, maxWindow: Int) -> SectionPayload {
-        let plain = ops.encoded(.stored)
-        var best = SectionPayload(kind: kind, codec: .stored, stored: plain.stored, decodedLength: plain.decodedLength)
-        for codec in deflateCodecs(maxWindow: maxWindow) {
-            let packed = ops.encoded(codec)
-            if packed.stored.count < best.stored.count {
-                best = SectionPayload(kind: kind, codec: codec, stored: packed.stored, decodedLength: packed.decodedLength)
-            }
-        }
-        return best
     }
 
     /// Raw deflate codecs whose inflater fits in `maxWindow`.

@@ -1,6 +1,6 @@
 import AdapterFormat
 
-/// Content operations grouped by aligned model segment (Spec/FORMAT.md §4.1).
+/// Content operations grouped by aligned model segment (Spec/FORMAT.md §5.1).
 /// Operations that cross a segment boundary are split, so every segment's
 /// chunk decodes and applies on its own.
 public struct SegmentedOps: Sendable {
@@ -97,29 +97,6 @@ public struct SegmentedOps: Sendable {
             segments[segment, default: OpStreamWriter()].add32(offset: start, deltas: Array(deltas[index ..< index + count]))
             index += count
         }
-    }
-
-    /// The section's stored bytes for `codec`: chunk directory, then each
-    /// segment's stream coded on its own.
-    public func encoded(_ codec: SectionCodec) -> (stored: [UInt8], decodedLength: Int) {
-        var directory: [UInt8] = []
-        var data: [UInt8] = []
-        var previous = -1
-        for (segment, stream) in segments.sorted(by: { $0.key < $1.key }) {
-            let chunk: [UInt8]
-            switch codec {
-            case .stored: chunk = stream.bytes
-            case .deflate(let bits): chunk = Deflate.compress(stream.bytes, windowBits: bits)
-            }
-            LEB128.append(segment - previous - 1, to: &directory)
-            LEB128.append(chunk.count, to: &directory)
-            LEB128.append(stream.bytes.count, to: &directory)
-            data += chunk
-            previous = segment
-        }
-        var stored: [UInt8] = []
-        LEB128.append(directory.count, to: &stored)
-        return (stored + directory + data, decodedLength)
     }
 }
 

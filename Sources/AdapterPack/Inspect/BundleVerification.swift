@@ -2,77 +2,72 @@ import AdapterFormat
 import AdapterLoader
 
 /// What the host could check about a bundle before showing, re-signing or
-/// reporting on it: every section digest, the header and table rules, the
-/// records and op streams, and — with trusted keys — the signature, checked by
-/// the device loader. A bundle is `verified` only when the signature was
-/// checked against a trusted key; without keys it is "NOT VERIFIED", even if
-/// every digest matches (the header is covered by the signature alone).
+/// reporting on it: the chain of block digests, the front and record rules,
+/// the records and op streams, and — with trusted keys — the signature and
+/// every block, checked by the device loader streaming it. A bundle is
+/// `verified` only when the signature was checked against a trusted key;
+/// without keys it is "NOT VERIFIED", even if every digest matches (the
+/// front and block 0 are covered by the signature alone).
 public struct BundleVerification: Codable, Equatable, Sendable {
     /// True only when the signature verified against a trusted key and no check failed.
     public var verified: Bool
     /// Whether the signature was checked (trusted keys were given).
     public var signatureChecked: Bool
-    /// The trusted key the signature verified with.
+    /// The trusted key the signature verified with (short id, hex).
     public var keyID: String?
-    /// Failed checks, each naming the section or field; empty when all passed.
+    /// Failed checks, each naming the block, record or field; empty when all passed.
     public var problems: [String]
     /// Things worth knowing that are not failures (a window larger than needed).
     public var notes: [String]
     /// One line: "verified: signed by key …" or "NOT VERIFIED: …".
     public var summary: String
 
-    /// True when a check that needs no key failed (digests, rules, records).
+    /// True when a check failed.
     public var hasProblems: Bool { !problems.isEmpty }
 
-    /// Checks `bundle`; with `keys`, also its signature (with the device loader).
-    public static func check(_ bundle: ParsedBundle, keys: TrustedKeys? = nil) -> BundleVerification {
+    /// Parses and checks `bytes`; with `keys`, also streams them through the
+    /// device loader's verification. The parsed bundle is nil when its
+    /// structure could not be read.
+    public static func check(_ bytes: [UInt8], keys: TrustedKeys? = nil) -> (ParsedBundle?, BundleVerification) {
         var problems: [String] = []
         var notes: [String] = []
-        let table = bundle.table
-        for (index, entry) in table.entries.enumerated() where entry.kind != .signature {
-            let actual = sha256(Array(bundle.stored(entry)))
-            if actual != entry.digest {
-                problems.append("section \(index) (\(entry.kind)): digest mismatch: the table says \(entry.digest.hex), "
-                                + "its \(entry.storedLength) bytes hash to \(actual.hex)")
+        var parsed: ParsedBundle?
+        do throws(FormatError) {
+            let bundle = try ParsedBundle(bytes: bytes)
+            parsed = bundle
+            _ = try bundle.metadata()
+            _ = try bundle.tensorMap()
+            for kind in SectionKind.allCases where kind.isOpStream { _ = try bundle.operations(kind) }
+            let workspace = bundle.blocks.flatMap(\.records).map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0
+            let needed = StreamWindow.required(for: bundle.header, workspace: workspace)
+            if Int(bundle.header.windowSize) > needed {
+                notes.append("the front declares a RAM window of \(bundle.header.windowSize) bytes; its records need \(needed) "
+                             + "(adapterpack writes exactly what is needed)")
             }
-        }
-        let declared = Int(bundle.header.windowSize), needed = WindowLayout.required(for: table)
-        if declared < needed {
-            problems.append("header: RAM window \(declared) bytes is below the \(needed) bytes its sections need")
-        } else if declared > needed {
-            notes.append("header declares a RAM window of \(declared) bytes; its sections need \(needed) "
-                         + "(adapterpack writes exactly what is needed)")
-        }
-        if problems.isEmpty {
-            // Records and op streams parse (what inspect and report read).
-            do throws(FormatError) {
-                _ = try bundle.metadata()
-                _ = try bundle.tensorMap()
-                for entry in table.entries where entry.kind.isOpStream { _ = try bundle.operations(entry) }
-            } catch {
-                problems.append("\(error)")
-            }
+        } catch {
+            problems.append("\(error)")
         }
         var keyID: String?
-        let algorithm = bundle.signature.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256"
         if let keys, problems.isEmpty {
             do throws(LoaderError) {
-                let verified = try HostLoader.verify(bundle: bundle.bytes, keys: keys)
-                keyID = verified.keyID.hex
+                let summary = try HostLoader.verify(bundle: bytes, keys: keys)
+                keyID = summary.keyIDHex
             } catch {
                 problems.append("\(error)")
             }
         }
+        let algorithm = parsed?.algorithmName ?? "?"
         let summary: String
         if let keyID, problems.isEmpty {
-            summary = "verified: signed by key \(keyID) (\(algorithm)); all section digests match"
+            summary = "verified: signed by key \(keyID) (\(algorithm)); every block matches its digest"
         } else if let first = problems.first {
             summary = "NOT VERIFIED: \(first)"
         } else {
-            summary = "NOT VERIFIED: signature not checked (give --trusted-key PUB.pem); section digests and header rules OK"
+            summary = "NOT VERIFIED: signature not checked (give --trusted-key PUB.pem); block digests and record rules OK"
         }
-        return BundleVerification(verified: keyID != nil && problems.isEmpty, signatureChecked: keys != nil,
-                                  keyID: problems.isEmpty ? keyID : nil, problems: problems, notes: notes, summary: summary)
+        return (parsed, BundleVerification(verified: keyID != nil && problems.isEmpty, signatureChecked: keys != nil,
+                                           keyID: problems.isEmpty ? keyID : nil, problems: problems, notes: notes,
+                                           summary: summary))
     }
 }
 
@@ -87,4 +82,9 @@ public struct BundleNotVerified: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "\(path): NOT VERIFIED: " + problems.joined(separator: "; ")
     }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -1,68 +1,129 @@
 import AdapterFormat
 
-/// A bundle's structure read on the host for inspection, re-signing and
-/// reports. Parsing checks layout rules but not digests or the signature:
-/// that is the loader's job (`HostLoader.verify`).
+/// A bundle's structure read on the host for inspection and
+/// reports: the front, the signature, the chain of blocks and their records.
+/// Parsing follows the chain and checks every block's digest and record
+/// rules, but not the signature (that is the loader's job).
 public struct ParsedBundle: Sendable {
+    /// One block: where it is, and its records (offsets from the bundle start).
+    public struct Block: Sendable {
+        public var index: Int
+        public var offset: Int
+        public var length: Int
+        public var sha256: Digest32
+        public var records: [BlockRecord]
+    }
+
     public let bytes: [UInt8]
-    public let header: BundleHeader
-    public let table: SectionTable
-    public let signature: SignatureBlock
+    public let header: StreamHeader
+    public let blocks: [Block]
 
     public init(bytes: [UInt8]) throws(FormatError) {
         self.bytes = bytes
-        let parsed: (BundleHeader, SectionTable, SignatureBlock) = try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
-            let header = try BundleHeader(parsing: raw)
-            let tableEnd = header.firstSectionOffset
-            guard raw.count >= tableEnd else {
-                throw .truncated(offset: BundleHeader.size, needed: tableEnd, available: raw.count)
+        let header = try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in try StreamHeader(parsing: raw) }
+        guard bytes.count == Int(header.bundleLength) else {
+            throw .truncated(offset: bytes.count, needed: Int(header.bundleLength), available: bytes.count)
+        }
+        self.header = header
+        var blocks: [Block] = []
+        var offset = StreamHeader.firstBlockOffset
+        var length = Int(header.firstBlockLength)
+        var expected: Digest32?
+        var order = BlockRecordReader.Order()
+        while true {
+            let index = blocks.count
+            guard length >= 1, length <= header.blockLimit, offset + length <= bytes.count else {
+                throw .malformedBlock(block: index, offset: 0, .badBlockLength(UInt32(length)))
             }
-            guard raw.count == Int(header.bundleLength) else {
-                throw .truncated(offset: raw.count, needed: Int(header.bundleLength), available: raw.count)
+            let block = Array(bytes[offset ..< offset + length])
+            let digest = sha256(block)
+            if let expected, digest != expected { throw .malformedBlock(block: index, offset: 0, .digestMismatch) }
+            let last = offset + length == bytes.count
+            guard last || length >= BlockTrailer.size else {
+                throw .malformedBlock(block: index, offset: 0, .badBlockLength(UInt32(length)))
             }
-            let table = try SectionTable(parsing: UnsafeRawBufferPointer(rebasing: raw[BundleHeader.size ..< tableEnd]),
-                                         header: header)
-            let sigStart = Int(table.signature.offset)
-            let signature = try SignatureBlock(
-                parsing: UnsafeRawBufferPointer(rebasing: raw[sigStart ..< sigStart + SignatureBlock.size]),
-                sectionIndex: table.count - 1, offset: sigStart)
-            return (header, table, signature)
+            let payloadLength = last ? length : length - BlockTrailer.size
+            var records: [BlockRecord] = []
+            var next: (length: UInt16, digest: Digest32) = (0, .zero)
+            try block.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+                var reader = BlockRecordReader(payload: UnsafeRawBufferPointer(rebasing: raw[0 ..< payloadLength]), block: index,
+                                               segmentCount: header.segmentCount)
+                while var record = try reader.next(order: &order) {
+                    record.start += offset
+                    records.append(record)
+                }
+                if !last { next = BlockTrailer.parse(raw) }
+            }
+            blocks.append(Block(index: index, offset: offset, length: length, sha256: digest, records: records))
+            if last { break }
+            offset += length
+            length = Int(next.length)
+            expected = next.digest
         }
-        (header, table, signature) = parsed
-    }
-
-    /// The stored bytes of a section.
-    public func stored(_ entry: SectionEntry) -> ArraySlice<UInt8> {
-        bytes[Int(entry.offset) ..< Int(entry.offset) + Int(entry.storedLength)]
-    }
-
-    /// The chunks of a content section (scales, payload).
-    public func chunks(_ entry: SectionEntry) throws(FormatError) -> [ContentChunk] {
-        let data = Array(stored(entry))
-        return try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
-            var reader = try ChunkDirectoryReader(input: BufferInput(raw), section: entry, segmentCount: header.segmentCount)
-            var list: [ContentChunk] = []
-            while let chunk = try reader.next() { list.append(chunk) }
-            return list
+        self.blocks = blocks
+        let factorTotal = records(of: .factors).reduce(0) { $0 + Int($1.storedLength) }
+        guard factorTotal == Int(header.factorBytes) else {
+            throw .malformedBlock(block: blocks.count - 1, offset: 0, .factorBytes)
         }
     }
 
-    /// The decoded op-stream pieces of a section: one per chunk for content
-    /// sections, one for the others.
-    public func decodedPieces(_ entry: SectionEntry) throws(FormatError) -> [[UInt8]] {
-        guard entry.kind.isSegmented else { return [try decoded(entry)] }
-        return try chunks(entry).map { (chunk: ContentChunk) throws(FormatError) in try decoded(chunk.asEntry(of: entry)) }
+    /// The 64-byte signature that follows the front.
+    public var signature: ArraySlice<UInt8> { bytes[StreamHeader.size ..< StreamHeader.firstBlockOffset] }
+
+    /// The exact message the signature covers.
+    public var signedMessage: [UInt8] {
+        BundleWriter.signedMessage(front: Array(bytes[0 ..< StreamHeader.size]),
+                                         firstBlock: Array(bytes[blocks[0].offset ..< blocks[0].offset + blocks[0].length]))
     }
 
-    /// The decoded bytes of a stored range (inflated when needed); for content
-    /// sections, the concatenated chunks.
-    public func decoded(_ entry: SectionEntry) throws(FormatError) -> [UInt8] {
-        if entry.kind.isSegmented && entry.offset == table.entry(entry.kind)?.offset {
-            return try decodedPieces(entry).flatMap { $0 }
+    /// Every record of `kind`, in bundle order.
+    public func records(of kind: SectionKind) -> [BlockRecord] {
+        blocks.flatMap { $0.records.filter { $0.kind == kind } }
+    }
+
+    /// A record's stored bytes.
+    public func stored(_ record: BlockRecord) -> ArraySlice<UInt8> {
+        bytes[record.start ..< record.start + Int(record.storedLength)]
+    }
+
+    /// A record's decoded bytes (inflated when needed).
+    public func decoded(_ record: BlockRecord) throws(FormatError) -> [UInt8] {
+        let entry = SectionEntry(kind: record.kind, codec: record.codec, offset: UInt32(record.start),
+                                 storedLength: record.storedLength, decodedLength: record.decodedLength, digest: .zero)
+        return try ParsedBundle.decode(Array(stored(record)), entry: entry)
+    }
+
+    /// The concatenated bytes of a kind's records (metadata, tensor map, factors).
+    public func joined(_ kind: SectionKind) -> [UInt8] { records(of: kind).flatMap { stored($0) } }
+
+    /// The operations of every record of an op-stream kind.
+    public func operations(_ kind: SectionKind) throws(FormatError) -> [Operation] {
+        var ops: [Operation] = []
+        for record in records(of: kind) {
+            let data = try decoded(record)
+            try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
+                var reader = OpReader(input: BufferInput(raw), kind: kind)
+                while let op = try reader.next() {
+                    ops.append(op)
+                    try reader.skipData(of: op)
+                }
+            }
         }
-        return try Self.decode(Array(stored(entry)), entry: entry)
+        return ops
     }
 
+    /// Metadata records as (tag, value bytes), in order.
+    public func metadata() throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
+        try ParsedBundle.metadataRecords(joined(.metadata))
+    }
+
+    /// Tensor-map entries.
+    public func tensorMap() throws(FormatError) -> [TensorMapEntry] {
+        try ParsedBundle.tensorMapEntries(joined(.tensorMap), targetLength: header.targetLength)
+    }
+}
+
+extension ParsedBundle {
     /// `stored` decoded with `entry`'s codec; its decoded length must match.
     static func decode(_ stored: [UInt8], entry: SectionEntry) throws(FormatError) -> [UInt8] {
         switch entry.codec {
@@ -89,12 +150,6 @@ public struct ParsedBundle: Sendable {
         }
     }
 
-    /// Metadata records as (tag, value bytes), in order.
-    public func metadata() throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
-        guard let entry = table.metadata else { return [] }
-        return try Self.metadataRecords(Array(stored(entry)))
-    }
-
     /// Parses tag-length-value metadata records.
     static func metadataRecords(_ data: [UInt8]) throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
         var records: [(UInt16, [UInt8])] = []
@@ -114,12 +169,6 @@ public struct ParsedBundle: Sendable {
         return records
     }
 
-    /// Tensor-map entries.
-    public func tensorMap() throws(FormatError) -> [TensorMapEntry] {
-        guard let entry = table.tensorMap else { return [] }
-        return try Self.tensorMapEntries(Array(stored(entry)), targetLength: header.targetLength)
-    }
-
     /// Parses 32-byte tensor-map entries.
     static func tensorMapEntries(_ data: [UInt8], targetLength: UInt32) throws(FormatError) -> [TensorMapEntry] {
         guard data.count % TensorMapEntry.size == 0 else {
@@ -135,19 +184,16 @@ public struct ParsedBundle: Sendable {
         return list
     }
 
-    /// The operations of an op-stream section, their data skipped as each
-    /// opcode's descriptor says.
-    public func operations(_ entry: SectionEntry) throws(FormatError) -> [Operation] {
-        var ops: [Operation] = []
-        for data in try decodedPieces(entry) {
-            try data.withBytes { (raw: UnsafeRawBufferPointer) throws(FormatError) in
-                var reader = OpReader(input: BufferInput(raw), kind: entry.kind)
-                while let op = try reader.next() {
-                    ops.append(op)
-                    try reader.skipData(of: op)
-                }
-            }
+    /// Stored bytes per record kind (the records of each kind added up), in kind order.
+    public var sectionSizes: [(SectionKind, Int)] {
+        SectionKind.allCases.compactMap { kind in
+            let list = records(of: kind)
+            return list.isEmpty ? nil : (kind, list.reduce(0) { $0 + Int($1.storedLength) })
         }
-        return ops
     }
+
+    /// The algorithm's name as reports print it.
+    public var algorithmName: String { header.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256" }
+    /// The short key id as hex (16 digits).
+    public var keyIDHex: String { hexString(header.keyID.bytes.prefix(StreamHeader.keyIDSize)) }
 }

@@ -73,7 +73,7 @@ public enum LoRABundler {
             throw LoRABuildError.overBudget(size: bytes.count, budget: options.maxBytes, rank: current, fits: fits)
         }
         return LoRABuildResult(bundle: bytes, target: plan.sections.target, plan: plan,
-                               sections: try BundleFormat.sectionSizes(bytes),
+                               sections: try ParsedBundle(bytes: bytes).sectionSizes,
                                window: HostLoader.declaredWindow(bytes),
                                factorValues: targets.reduce(0) { $0 + $1.module.factorCount })
     }

@@ -1,7 +1,7 @@
 import AdapterFormat
 import AdapterLoader
 
-/// What a verified bundle of either format says about itself: the fields
+/// What a verified bundle says about itself: the fields
 /// host tools print and publish.
 public struct BundleSummary: Equatable, Sendable {
     public var major: Int
@@ -13,16 +13,9 @@ public struct BundleSummary: Equatable, Sendable {
     public var targetSHA256: Digest32
     /// RAM window the loader needs.
     public var windowSize: UInt32
-    /// Format 1: SHA-256 of the signer's public key; format 2: its first 8 bytes, the rest zero.
+    /// The first 8 bytes of SHA-256 of the signer's public key, the rest zero.
     public var keyID: Digest32
     public var algorithm: UInt8
-
-    init(_ verified: VerifiedBundle) {
-        let h = verified.header
-        self.init(major: Int(h.major), minor: Int(h.minor), sequence: h.sequence, baseLength: h.baseLength,
-                  targetLength: h.targetLength, baseSHA256: h.baseSHA256, targetSHA256: h.targetSHA256,
-                  windowSize: h.windowSize, keyID: verified.keyID, algorithm: verified.algorithm)
-    }
 
     init(_ h: StreamHeader) {
         self.init(major: Int(h.major), minor: Int(h.minor), sequence: UInt64(h.sequence), baseLength: h.baseLength,
@@ -44,27 +37,7 @@ public struct BundleSummary: Equatable, Sendable {
         self.algorithm = algorithm
     }
 
-    /// The key id as hex: 64 digits (format 1) or 16 (format 2's short id).
-    public var keyIDHex: String { major >= 2 ? hexString(keyID.bytes.prefix(StreamHeader.keyIDSize)) : keyID.hex }
+    /// The short key id as hex (16 digits).
+    public var keyIDHex: String { hexString(keyID.bytes.prefix(StreamHeader.keyIDSize)) }
 }
 
-extension HostLoader {
-    /// Verifies a bundle of either format with the device loader (format 2:
-    /// streamed); with `base`, also that it applies to it (by applying it to a copy).
-    public static func check(bundle: [UInt8], keys: TrustedKeys, base: [UInt8]? = nil,
-                             minimumSequence: UInt64 = 0) throws(LoaderError) -> BundleSummary {
-        guard BundleFormat.of(bundle) == 2 else {
-            return BundleSummary(try verify(bundle: bundle, keys: keys, base: base, minimumSequence: minimumSequence))
-        }
-        let header = try StreamHostLoader.verify(bundle: bundle, keys: keys, minimumSequence: minimumSequence)
-        if let base {
-            guard base.count == Int(header.baseLength) else {
-                throw .modelLengthMismatch(expected: header.baseLength, actual: base.count)
-            }
-            let digest = sha256(base)
-            guard digest == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256, actual: digest) }
-            _ = try StreamHostLoader.apply(bundle: bundle, base: base, keys: keys, minimumSequence: minimumSequence)
-        }
-        return BundleSummary(header)
-    }
-}

@@ -1,107 +1,144 @@
 import AdapterFormat
 import AdapterLoader
 
-/// Runs the device loader (`BundleLoader`) on the host: same code, a RAM
-/// store and a window of the requested size.
+/// Runs the device loader (`StreamLoader`) on the host: same code, a RAM
+/// store, the bundle fed in pieces of `piece` bytes from the offset the
+/// loader asks for, as a link would deliver them.
 public enum HostLoader {
-    /// Verifies structure, digests and signature; with `base`, also that the
-    /// bundle applies to it.
-    public static func verify(bundle: [UInt8], keys: TrustedKeys, base: [UInt8]? = nil,
-                              window: Int? = nil, minimumSequence: UInt64 = 0) throws(LoaderError) -> VerifiedBundle {
-        let verified = try withLoader(bundle: bundle, keys: keys, window: window) { loader throws(LoaderError) in
-            try loader.verify(minimumSequence: minimumSequence)
-        }
-        // The records (metadata, tensor map) are for host tools; the device
-        // loader never reads them, so they are checked here (FORMAT.md §7).
-        do throws(FormatError) {
-            let parsed = try ParsedBundle(bytes: bundle)
-            _ = try parsed.metadata()
-            _ = try parsed.tensorMap()
-        } catch {
-            throw .format(error)
-        }
-        if let base {
-            let digest = sha256(base)
-            guard base.count == Int(verified.header.baseLength) else {
-                throw .modelLengthMismatch(expected: verified.header.baseLength, actual: base.count)
-            }
-            guard digest == verified.header.baseSHA256 else {
-                throw .baseMismatch(expected: verified.header.baseSHA256, actual: digest)
-            }
-            // "Applies to base" is only true if the device path gets through:
-            // decode every stream and patch a copy, as `apply` does.
-            _ = try apply(bundle: bundle, base: base, keys: keys, window: window, minimumSequence: minimumSequence)
-        }
-        return verified
-    }
-
-    /// Applies the bundle to a copy of `base` and returns the target bytes.
-    public static func apply(bundle: [UInt8], base: [UInt8], keys: TrustedKeys, window: Int? = nil,
-                             minimumSequence: UInt64 = 0, maxChunk: Int = .max) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
-        if BundleFormat.of(bundle) == 2 {
-            return try StreamHostLoader.apply(bundle: bundle, base: base, keys: keys, piece: min(maxChunk, 4096),
-                                              minimumSequence: minimumSequence)
-        }
-        return try patch(bundle: bundle, model: base, keys: keys, window: window, maxChunk: maxChunk) { loader, store throws(LoaderError) in
-            try loader.apply(to: &store, minimumSequence: minimumSequence)
-        }
-    }
-
-    /// Removes the bundle from a copy of `target` and returns the base bytes.
-    public static func unapply(bundle: [UInt8], target: [UInt8], keys: TrustedKeys, window: Int? = nil,
-                               maxChunk: Int = .max) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
-        if BundleFormat.of(bundle) == 2 {
-            return try StreamHostLoader.unapply(bundle: bundle, target: target, keys: keys, piece: min(maxChunk, 4096))
-        }
-        return try patch(bundle: bundle, model: target, keys: keys, window: window, maxChunk: maxChunk) { loader, store throws(LoaderError) in
-            try loader.unapply(from: &store)
-        }
-    }
-
     /// The largest model the host loader patches (the CLI reads no larger file).
     public static let maxModelBytes = 256 << 20
 
-    /// The window the bundle declares, or `fixed` when the header is unreadable
-    /// (the loader then reports what is wrong with it).
+    /// Feeds `bundle` to `loader` until it is complete, `piece` bytes at a time.
+    public static func feed<Store: ModelStore, Verifier: SignatureVerifier>(
+        _ bundle: [UInt8], to loader: inout StreamLoader<Store, Verifier>, piece: Int) throws(LoaderError) {
+        let size = max(1, piece)
+        try bundle.withBytes { (raw: UnsafeRawBufferPointer) throws(LoaderError) in
+            while !loader.isComplete {
+                let start = loader.nextOffset
+                guard start < raw.count else { break }
+                let end = min(raw.count, start + size)
+                try loader.feed(UnsafeRawBufferPointer(rebasing: raw[start ..< end]), at: start)
+            }
+        }
+    }
+
+    /// The window a format-2 bundle declares (or the fixed minimum when its
+    /// front is unreadable: the loader then says what is wrong).
     public static func declaredWindow(_ bundle: [UInt8]) -> Int {
-        if BundleFormat.of(bundle) == 2 { return StreamHostLoader.declaredWindow(bundle) }
-        let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
+        let header = bundle.withUnsafeBytes { try? StreamHeader(parsing: $0) }
         return header.map { Int($0.windowSize) } ?? WindowLayout.fixed
     }
 
-    private static func patch(bundle: [UInt8], model: [UInt8], keys: TrustedKeys, window: Int?, maxChunk: Int,
-                              _ body: (BundleLoader<MemoryBundleSource, TrustedKeys>, inout RAMStore) throws(LoaderError) -> LoaderOutcome)
-        throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
-        // Memory is sized from the header only once the signature covers it,
-        // and then within the host's model limit.
-        let header = try withLoader(bundle: bundle, keys: keys, window: window, maxChunk: maxChunk) {
-            loader throws(LoaderError) in try loader.verify().header
+    /// Verifies the signature and every block; with `base`, also that the
+    /// bundle applies to it (by applying it to a copy, as the device would).
+    public static func verify(bundle: [UInt8], keys: TrustedKeys, base: [UInt8]? = nil,
+                              minimumSequence: UInt64 = 0) throws(LoaderError) -> BundleSummary {
+        let header = try verifyFront(bundle: bundle, keys: keys, minimumSequence: minimumSequence)
+        if let base {
+            guard base.count == Int(header.baseLength) else {
+                throw .modelLengthMismatch(expected: header.baseLength, actual: base.count)
+            }
+            let digest = sha256(base)
+            guard digest == header.baseSHA256 else { throw .baseMismatch(expected: header.baseSHA256, actual: digest) }
+            _ = try apply(bundle: bundle, base: base, keys: keys, minimumSequence: minimumSequence)
         }
+        return BundleSummary(header)
+    }
+
+    /// Checks the signature and every block; returns the verified front.
+    public static func verifyFront(bundle: [UInt8], keys: TrustedKeys, piece: Int = 4096,
+                                   minimumSequence: UInt64 = 0) throws(LoaderError) -> StreamHeader {
+        var window = [UInt8](repeating: 0, count: declaredWindow(bundle))
+        var empty = [UInt8](repeating: 0, count: 1)
+        return try window.withMutableBytes { (w: UnsafeMutableRawBufferPointer) throws(LoaderError) -> StreamHeader in
+            try empty.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> StreamHeader in
+                var loader = StreamLoader(.verify, store: RAMStore(memory: m, length: 0), verifier: keys, window: w,
+                                          minimumSequence: minimumSequence)
+                try feed(bundle, to: &loader, piece: piece)
+                guard bundle.count == loader.nextOffset else {
+                    throw .sourceLengthMismatch(headerLength: loader.header?.bundleLength ?? 0, sourceLength: bundle.count)
+                }
+                return try loader.finishVerify()
+            }
+        }
+    }
+
+    /// Applies the bundle to a copy of `base`, streamed in `piece`-byte pieces.
+    /// `window`: the RAM window to give the loader (default: what the bundle declares).
+    public static func apply(bundle: [UInt8], base: [UInt8], keys: TrustedKeys, piece: Int = 4096, window: Int? = nil,
+                             minimumSequence: UInt64 = 0) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
+        try run(.apply, bundle: bundle, model: base, keys: keys, piece: piece, window: window, minimumSequence: minimumSequence)
+    }
+
+    /// Removes the bundle from a copy of `target`, streamed in `piece`-byte pieces.
+    public static func unapply(bundle: [UInt8], target: [UInt8], keys: TrustedKeys, piece: Int = 4096,
+                               window: Int? = nil) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
+        try run(.unapply, bundle: bundle, model: target, keys: keys, piece: piece, window: window, minimumSequence: 0)
+    }
+
+    private static func run(_ operation: StreamOperation, bundle: [UInt8], model: [UInt8], keys: TrustedKeys, piece: Int,
+                            window given: Int?, minimumSequence: UInt64) throws(LoaderError) -> (model: [UInt8], outcome: LoaderOutcome) {
+        // The store is sized from the front only once the signature covers it.
+        let header = try verifyFront(bundle: bundle, keys: keys, piece: piece, minimumSequence: minimumSequence)
         let needed = Int(header.storeCapacityNeeded)
-        guard needed <= maxModelBytes else { throw .storeTooSmall(needed: header.storeCapacityNeeded, capacity: maxModelBytes) }
-        let capacity = max(model.count, needed)
-        var memory = model + [UInt8](repeating: 0, count: capacity - model.count)
-        let result: (Int, LoaderOutcome) = try withLoader(bundle: bundle, keys: keys, window: window, maxChunk: maxChunk) {
-            loader throws(LoaderError) in
-            try memory.withMutableBytes { (raw: UnsafeMutableRawBufferPointer) throws(LoaderError) in
-                var store = RAMStore(memory: raw, length: model.count)
-                let outcome = try body(loader, &store)
-                return (store.length, outcome)
+        guard needed <= maxModelBytes else {
+            throw .storeTooSmall(needed: header.storeCapacityNeeded, capacity: maxModelBytes)
+        }
+        var memory = model + [UInt8](repeating: 0, count: max(0, needed - model.count))
+        var window = [UInt8](repeating: 0, count: given ?? Int(header.windowSize))
+        let result = try memory.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> (Int, LoaderOutcome) in
+            try window.withMutableBytes { (w: UnsafeMutableRawBufferPointer) throws(LoaderError) -> (Int, LoaderOutcome) in
+                var loader = StreamLoader(operation, store: RAMStore(memory: m, length: model.count), verifier: keys,
+                                          window: w, minimumSequence: minimumSequence)
+                try feed(bundle, to: &loader, piece: piece)
+                let outcome = try loader.finish()
+                return (loader.store.length, outcome)
             }
         }
         return (Array(memory[0 ..< result.0]), result.1)
     }
 
-    private static func withLoader<R>(bundle: [UInt8], keys: TrustedKeys, window: Int?, maxChunk: Int = .max,
-                                      _ body: (BundleLoader<MemoryBundleSource, TrustedKeys>) throws(LoaderError) -> R)
-        throws(LoaderError) -> R {
-        var memory = [UInt8](repeating: 0, count: window ?? declaredWindow(bundle))
-        return try bundle.withBytes { (source: UnsafeRawBufferPointer) throws(LoaderError) in
-            try memory.withMutableBytes { (raw: UnsafeMutableRawBufferPointer) throws(LoaderError) in
-                let loader = BundleLoader(source: MemoryBundleSource(bytes: source, maxChunk: maxChunk),
-                                          verifier: keys, window: raw)
-                return try body(loader)
+    /// Steps an apply and an unapply take at one step per segment (the
+    /// front's step bound), counted by the loader itself.
+    static func countSteps(_ bundle: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey) throws -> UInt32 {
+        let keys = TrustedKeys([key.verifyingKey])
+        let header = try verifyFront(bundle: bundle, keys: keys)
+        var most: UInt32 = 0
+        for (operation, model) in [(StreamOperation.apply, base), (.unapply, target)] {
+            var memory = model + [UInt8](repeating: 0, count: max(0, Int(header.storeCapacityNeeded) - model.count))
+            var window = [UInt8](repeating: 0, count: Int(header.windowSize))
+            let count = try memory.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> UInt32 in
+                try window.withMutableBytes { (w: UnsafeMutableRawBufferPointer) throws(LoaderError) -> UInt32 in
+                    let store = StepCountingStore(ram: RAMStore(memory: m, length: model.count),
+                                                  stepUnit: Int(header.segmentSize))
+                    var loader = StreamLoader(operation, store: store, verifier: keys, window: w)
+                    try feed(bundle, to: &loader, piece: 1 << 15)
+                    _ = try loader.finish()
+                    return loader.store.steps
+                }
             }
+            most = max(most, count)
         }
+        return most
+    }
+}
+
+/// A RAM store that counts the steps an operation starts, one per segment.
+struct StepCountingStore: ModelStore {
+    var ram: RAMStore
+    let stepUnit: Int
+    var steps: UInt32 = 0
+
+    var capacity: Int { ram.capacity }
+    var length: Int { ram.length }
+    mutating func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) {
+        try ram.read(at: offset, into: buffer)
+    }
+    mutating func write(at offset: Int, from bytes: UnsafeRawBufferPointer) throws(LoaderError) {
+        try ram.write(at: offset, from: bytes)
+    }
+    mutating func setLength(_ length: Int) throws(LoaderError) { try ram.setLength(length) }
+    mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool, resume: ResumePoint) throws(LoaderError) {
+        steps = max(steps, step + 1)
     }
 }

@@ -1,13 +1,14 @@
 import AdapterFormat
 
-/// Where a bundle's bytes go: header, section table, each section, signature,
-/// and how much the compressed op streams shrank.
+/// Where a bundle's bytes go: the front, the signature, the block chain's
+/// trailers, each record kind, the record headers, and how much the
+/// compressed op streams shrank.
 public struct BundleSizeAnalysis: Codable, Equatable, Sendable {
     public struct Part: Codable, Equatable, Sendable {
-        /// `header`, `section-table`, or the section kind (`metadata`,
-        /// `tensor-map`, `layout`, `scales`, `payload`, `undo`, `signature`).
+        /// `front`, `signature`, `block-chain`, `record-headers`, or a record
+        /// kind (`metadata`, `tensor-map`, `factors`, `layout`, `scales`, `payload`, `undo`).
         public var name: String
-        /// `stored`, `deflate-wN`, or `fixed` for header and table.
+        /// `stored`, `deflate-wN` (comma-separated when records differ), or `fixed`.
         public var codec: String
         public var storedBytes: Int
         public var decodedBytes: Int
@@ -36,18 +37,25 @@ public struct BundleSizeAnalysis: Codable, Equatable, Sendable {
                               compressionRatio: stored > 0 ? Double(decoded) / Double(stored) : 1,
                               fraction: total > 0 ? Double(stored) / Double(total) : 0))
         }
-        add("header", "fixed", BundleHeader.size, BundleHeader.size)
-        let entries = bundle.table.entries
-        add("section-table", "fixed", entries.count * SectionEntry.size, entries.count * SectionEntry.size)
+        add("front", "fixed", StreamHeader.size, StreamHeader.size)
+        add("signature", "fixed", StreamHeader.signatureSize, StreamHeader.signatureSize)
+        let trailers = (bundle.blocks.count - 1) * BlockTrailer.size
+        add("block-chain", "fixed", trailers, trailers)
+        var headers = 0
         var opStored = 0, opDecoded = 0
-        for entry in entries {
-            add(entry.kind.description, BundleDescription.name(entry.codec),
-                Int(entry.storedLength), Int(entry.decodedLength))
-            if entry.kind.isOpStream {
-                opStored += Int(entry.storedLength)
-                opDecoded += Int(entry.decodedLength)
+        for kind in SectionKind.allCases where kind != .signature {
+            let records = bundle.records(of: kind)
+            guard !records.isEmpty else { continue }
+            let stored = records.reduce(0) { $0 + Int($1.storedLength) }, decoded = records.reduce(0) { $0 + Int($1.decodedLength) }
+            let codecs = Set(records.map { BundleDescription.name($0.codec) }).sorted().joined(separator: ",")
+            add(kind.description, codecs, stored, decoded)
+            if kind.isOpStream {
+                opStored += stored
+                opDecoded += decoded
             }
+            headers += records.reduce(0) { $0 + $1.headerLength }
         }
+        add("record-headers", "fixed", headers, headers)
         self.parts = parts
         totalBytes = total
         decodedBytes = parts.reduce(0) { $0 + $1.decodedBytes }

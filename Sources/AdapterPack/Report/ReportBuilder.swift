@@ -52,7 +52,7 @@ public struct ReportBuilder {
             }
             let header = parsed.header
             // Digests and rules first; the signature is checked with the keys below.
-            var verification = BundleVerification.check(parsed)
+            var verification = BundleVerification.check(input.bytes).1
             if verification.hasProblems { throw .notVerified(path: input.path, problems: verification.problems) }
             if let base {
                 guard base.bytes.count == Int(header.baseLength), sha256(base.bytes) == header.baseSHA256 else {
@@ -79,7 +79,7 @@ public struct ReportBuilder {
                 targetSource = "applied (--key)"
             }
             if let keys {
-                verification = BundleVerification.check(parsed, keys: keys)
+                verification = BundleVerification.check(input.bytes, keys: keys).1
                 if verification.hasProblems { throw .notVerified(path: input.path, problems: verification.problems) }
             }
             let comparison = ModelComparison(bundleBytes: input.bytes.count, targetLength: Int(header.targetLength),
@@ -89,7 +89,7 @@ public struct ReportBuilder {
             let name = (try? parsed.metadata())?.first { $0.tag == MetadataTag.name.rawValue }
                 .map { String(decoding: $0.value, as: UTF8.self) }
             bundles.append(OTAReport.Bundle(
-                file: input.path, name: name, bundleBytes: input.bytes.count, sequence: header.sequence,
+                file: input.path, name: name, bundleBytes: input.bytes.count, sequence: UInt64(header.sequence),
                 windowBytes: Int(header.windowSize), baseBytes: Int(header.baseLength),
                 targetBytes: Int(header.targetLength), baseSHA256: header.baseSHA256.hex,
                 targetSHA256: header.targetSHA256.hex, sizes: BundleSizeAnalysis(parsed), comparison: comparison,
@@ -112,14 +112,14 @@ public struct ReportBuilder {
     }
 
     /// Bytes at the end of the target that only keep base rows for unapply: a
-    /// LoRA bundle (factors section) whose layout grows the model to the target
-    /// length and moves base bytes past the base's end, with every changed
-    /// tensor inside the base's length. The device runs the first `baseLength`
-    /// bytes. 0 for every other bundle.
+    /// LoRA bundle (factor records) whose layout grows the model to the target
+    /// length and moves base bytes past the base's end, with every content
+    /// operation inside the base's length. The device runs the first
+    /// `baseLength` bytes. 0 for every other bundle.
     static func keptForUnapply(_ parsed: ParsedBundle) -> Int {
         let h = parsed.header
-        guard h.targetLength > h.baseLength, parsed.table.factors != nil, let layout = parsed.table.layout,
-              let ops = try? parsed.operations(layout), let map = try? parsed.tensorMap() else { return 0 }
+        guard h.targetLength > h.baseLength, h.factorBytes > 0, let ops = try? parsed.operations(.layout), !ops.isEmpty,
+              let content = try? parsed.operations(.scales) + parsed.operations(.payload) else { return 0 }
         let base = UInt64(h.baseLength)
         for op in ops {
             switch op.opcode {
@@ -131,7 +131,7 @@ public struct ReportBuilder {
                 return 0
             }
         }
-        guard map.allSatisfy({ UInt64($0.offset) + UInt64($0.length) <= base }) else { return 0 }
+        guard content.allSatisfy({ $0.writtenRange.start + $0.writtenRange.count <= base }) else { return 0 }
         return Int(h.targetLength - h.baseLength)
     }
 }

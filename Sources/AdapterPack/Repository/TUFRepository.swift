@@ -132,7 +132,7 @@ public enum TUFRepository {
             guard BundleTargetInfo.isPlainName(name) else { throw .badName(what: "bundle file name", name: name) }
             let h: BundleSummary
             do throws(LoaderError) {
-                h = try HostLoader.check(bundle: bundle.bytes, keys: trusted)
+                h = try HostLoader.verify(bundle: bundle.bytes, keys: trusted)
             } catch {
                 throw .bundleDoesNotVerify(path: bundle.path, reason: "\(error)")
             }
