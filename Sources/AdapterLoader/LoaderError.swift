@@ -29,7 +29,7 @@ import AdapterFormat
 /// - AP_E_ROLLBACK = -8 "rollback refused": bundle older than min_sequence
 /// - AP_E_BASE_MISMATCH = -9 "base model hash mismatch": the model is not the bundle's base
 /// - AP_E_NOT_TARGET = -10 "model is not the bundle's target": unapply: the model is not the bundle's target
-/// - AP_E_TARGET_MISMATCH = -11 "result is not the bundle's target": apply produced a wrong model; base restored
+/// - AP_E_TARGET_MISMATCH = -11 "result is not the bundle's target": apply produced a wrong model (a faulty bundle)
 /// - AP_E_STORE = -12 "model store error": model store too small, wrong length, or I/O error
 /// - AP_E_FLASH = -13 "flash operation failed": a flash callback failed
 /// - AP_E_JOURNAL = -14 "journal too small": journal too small for this bundle
@@ -88,8 +88,9 @@ public enum LoaderError: Error, Equatable, Sendable {
     /// - message: "model is not this bundle's target (expected \(expected.hex), found \(actual.hex))"
     /// - code: AP_E_NOT_TARGET
     case notTarget(expected: Digest32, actual: Digest32)
-    /// Apply produced the wrong model; the loader restored the base.
-    /// - message: "applying produced \(actual.hex), not the target \(expected.hex); the base was restored"
+    /// Apply produced the wrong model from authentic blocks: a faulty bundle
+    /// (writers self-check every bundle); the store holds what the blocks produced.
+    /// - message: "applying produced \(actual.hex), not the target \(expected.hex): the bundle is faulty (its blocks are authentic); the model holds what they produced"
     /// - code: AP_E_TARGET_MISMATCH
     case targetMismatch(expected: Digest32, actual: Digest32)
     /// Unapply produced the wrong model (a bundle whose undo data is wrong).

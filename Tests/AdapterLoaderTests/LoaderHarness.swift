@@ -27,72 +27,74 @@ enum LoaderHarness {
         var error: LoaderError? { if case .failure(let e) = result { return e } else { return nil } }
     }
 
+    /// Streams `bundle` into an apply (or unapply) over a RAM store, in
+    /// `piece`-byte pieces from the offsets the loader asks for.
     static func apply(_ bundle: [UInt8], to model: [UInt8], window: Int? = nil, capacity: Int? = nil,
-                      minimumSequence: UInt64 = 0, keys: TrustedKeys = keys, unapply: Bool = false) -> Run {
-        let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
+                      minimumSequence: UInt64 = 0, keys: TrustedKeys = keys, unapply: Bool = false,
+                      piece: Int = 4096) -> Run {
+        let header = bundle.withUnsafeBytes { try? StreamHeader(parsing: $0) }
         let cap = capacity ?? max(model.count, Int(header?.storeCapacityNeeded ?? 0))
         var memory = model + [UInt8](repeating: 0, count: max(0, cap - model.count))
         var windowBytes = [UInt8](repeating: 0, count: window ?? Int(header?.windowSize ?? 4096))
         var length = model.count
-        let result: Result<LoaderOutcome, LoaderError> = bundle.withUnsafeBytes { source in
-            windowBytes.withUnsafeMutableBytes { win in
-                memory.withUnsafeMutableBytes { mem in
-                    var store = RAMStore(memory: mem, length: model.count)
-                    let loader = BundleLoader(source: MemoryBundleSource(bytes: source), verifier: keys, window: win)
-                    defer { length = store.length }
-                    do throws(LoaderError) {
-                        return .success(unapply ? try loader.unapply(from: &store)
-                                                : try loader.apply(to: &store, minimumSequence: minimumSequence))
-                    } catch { return .failure(error) }
-                }
+        let result: Result<LoaderOutcome, LoaderError> = windowBytes.withUnsafeMutableBytes { win in
+            memory.withUnsafeMutableBytes { mem in
+                var loader = StreamLoader(unapply ? .unapply : .apply, store: RAMStore(memory: mem, length: model.count),
+                                          verifier: keys, window: win, minimumSequence: minimumSequence)
+                defer { length = loader.store.length }
+                do throws(LoaderError) {
+                    try HostLoader.feed(bundle, to: &loader, piece: piece)
+                    return .success(try loader.finish())
+                } catch { return .failure(error) }
             }
         }
         return Run(result: result, store: Array(memory[0 ..< length]))
     }
 
-    /// A bundle with hand-made sections, signed with `key`.
-    static func crafted(_ sections: [SectionPayload], base: [UInt8], target: [UInt8]) -> [UInt8] {
-        try! BundleWriter.write(sections: sections, sequence: 1, base: base, target: target, key: key)
+    /// A bundle of hand-made records (in the order given), signed with `key`
+    /// and not self-checked.
+    static func crafted(_ records: [BundleWriter.Record], base: [UInt8], target: [UInt8], factorBytes: Int = 0,
+                        blockSize: Int = 4096, stepBound: UInt32 = 64) -> [UInt8] {
+        var options = BundleOptions()
+        options.blockSize = blockSize
+        return try! BundleWriter.assemble(records, base: base, target: target, factorBytes: factorBytes, key: key,
+                                          options: options, stepBound: stepBound)
+    }
+
+    /// One stored record of `kind` (content records: for `segment`).
+    static func record(_ kind: SectionKind, _ bytes: [UInt8], segment: Int = 0, codec: SectionCodec = .stored,
+                       decodedLength: Int? = nil) -> BundleWriter.Record {
+        BundleWriter.Record(kind: kind, codec: codec, segment: segment, stored: bytes, decodedLength: decodedLength ?? bytes.count)
     }
 }
 
 extension LoaderHarness {
-    /// Calls `body` with a loader over `bundle` and a window of the declared size.
-    static func withLoader<R>(_ bundle: [UInt8], keys: TrustedKeys = keys,
-                              _ body: (BundleLoader<MemoryBundleSource, TrustedKeys>) throws -> R) rethrows -> R {
-        let header = bundle.withUnsafeBytes { try? BundleHeader(parsing: $0) }
-        var window = [UInt8](repeating: 0, count: Int(header?.windowSize ?? 4096))
-        return try bundle.withUnsafeBytes { source in
-            try window.withUnsafeMutableBytes { win in
-                try body(BundleLoader(source: MemoryBundleSource(bytes: source), verifier: keys, window: win))
-            }
-        }
-    }
-
     /// Runs apply (or unapply) on a flash store, with power cut at flash operation `cut`.
     static func flashRun(_ bundle: [UInt8], layout: FlashLayout, flash: SimulatedFlash, length: Int,
-                         unapply: Bool, cut: Int?) -> Result<LoaderOutcome, LoaderError> {
-        var unit = [UInt8](repeating: 0, count: layout.unitSize)
-        flash.cutAt = cut
-        return unit.withUnsafeMutableBytes { buffer in
-            var store = layout.store(on: flash, unitBuffer: buffer, length: length)
-            return withLoader(bundle) { loader in
-                do throws(LoaderError) {
-                    return .success(unapply ? try loader.unapply(from: &store) : try loader.apply(to: &store))
-                } catch { return .failure(error) }
-            }
-        }
+                         unapply: Bool, cut: Int?, piece: Int = 4096) -> Result<LoaderOutcome, LoaderError> {
+        stream(bundle, unapply ? .unapply : .apply, layout: layout, flash: flash, length: length, cut: cut, piece: piece)
     }
 
-    /// After a reset: resume on a fresh store over the same flash.
+    /// After a reset: resume on a fresh store over the same flash, fed from
+    /// the offsets the loader asks for.
     static func flashResume(_ bundle: [UInt8], layout: FlashLayout, flash: SimulatedFlash,
-                            cut: Int? = nil) -> Result<LoaderOutcome, LoaderError> {
+                            cut: Int? = nil, piece: Int = 4096) -> Result<LoaderOutcome, LoaderError> {
+        stream(bundle, .resume, layout: layout, flash: flash, length: 0, cut: cut, piece: piece)
+    }
+
+    private static func stream(_ bundle: [UInt8], _ operation: StreamOperation, layout: FlashLayout, flash: SimulatedFlash,
+                               length: Int, cut: Int?, piece: Int) -> Result<LoaderOutcome, LoaderError> {
         var unit = [UInt8](repeating: 0, count: layout.unitSize)
+        var window = [UInt8](repeating: 0, count: HostLoader.declaredWindow(bundle))
         flash.cutAt = cut
         return unit.withUnsafeMutableBytes { buffer in
-            var store = layout.store(on: flash, unitBuffer: buffer, length: 0)
-            return withLoader(bundle) { loader in
-                do throws(LoaderError) { return .success(try loader.resume(&store)) } catch { return .failure(error) }
+            window.withUnsafeMutableBytes { win in
+                var loader = StreamLoader(operation, store: layout.store(on: flash, unitBuffer: buffer, length: length),
+                                          verifier: keys, window: win)
+                do throws(LoaderError) {
+                    try HostLoader.feed(bundle, to: &loader, piece: piece)
+                    return .success(try loader.finish())
+                } catch { return .failure(error) }
             }
         }
     }

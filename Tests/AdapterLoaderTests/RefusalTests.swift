@@ -33,7 +33,7 @@ final class RefusalTests: XCTestCase {
 
     /// Lengths of 2^31 or more would not fit a 32-bit device's Int: refused by name.
     func testLengthsBeyondTwoGiBAreRefused() {
-        for (offset, field) in [(16, HeaderField.bundleLength), (20, .windowSize), (32, .baseLength), (36, .targetLength)] {
+        for (offset, field) in [(8, HeaderField.bundleLength), (20, .windowSize), (12, .baseLength), (16, .targetLength)] {
             var b = bundle
             b[offset] = 0; b[offset + 1] = 0; b[offset + 2] = 0; b[offset + 3] = 0x80
             guard case .format(.invalidHeaderField(field, value: 0x8000_0000))? = refused(b, window: 4096) else {
@@ -43,14 +43,15 @@ final class RefusalTests: XCTestCase {
     }
 
     func testUnknownMajorVersion() {
-        var b = bundle; b[4] = 2
-        XCTAssertEqual(refused(b), .format(.unsupportedVersion(major: 2, minor: 0)))
+        var b = bundle; b[4] = 3
+        XCTAssertEqual(refused(b), .format(.unsupportedVersion(major: 3, minor: 0)))
     }
 
+    /// A stream that stops early (in the front, the signature or a block) is incomplete.
     func testTruncatedAtEveryRegion() {
-        for cut in [0, 3, 50, 127, 128, 300, bundle.count / 2, bundle.count - 1] {
+        for cut in [0, 3, 50, 111, 112, 175, 176, 300, bundle.count / 2, bundle.count - 1] {
             let error = refused(Array(bundle[0 ..< cut]))
-            guard case .format(.truncated)? = error else { return XCTFail("cut \(cut): \(String(describing: error))") }
+            guard case .streamIncomplete? = error else { return XCTFail("cut \(cut): \(String(describing: error))") }
         }
     }
 
@@ -58,20 +59,25 @@ final class RefusalTests: XCTestCase {
         XCTAssertEqual(refused(bundle + [0]), .sourceLengthMismatch(headerLength: UInt32(bundle.count), sourceLength: bundle.count + 1))
     }
 
-    func testSectionOutOfBounds() {
+    func testBlockLengthPastTheBundle() {
         var b = bundle
-        // Entry 0's stored length (offset 128 + 8) made huge.
-        b[136] = 0xFF; b[137] = 0xFF; b[138] = 0xFF
-        guard case .format(.invalidSection(index: 0, .outOfBounds))? = refused(b) else { return XCTFail() }
+        // Block 0's length (front offset 28) made larger than the block limit.
+        b[28] = 0xFF; b[29] = 0xFF
+        XCTAssertEqual(refused(b), .format(.invalidHeaderField(.firstBlockLength, value: 0xFFFF)))
     }
 
-    func testDigestMismatchNamesTheSection() throws {
-        let parsed = try ParsedBundle(bytes: bundle)
-        let payload = try XCTUnwrap(parsed.table.payload)
-        var b = bundle; b[Int(payload.offset) + 3] ^= 0x40
-        let index = parsed.table.entries.firstIndex(of: payload)!
-        XCTAssertEqual(refused(b), .format(.sectionDigestMismatch(index: index, kind: SectionKind.payload.rawValue)))
-        XCTAssertTrue(LoaderError.format(.sectionDigestMismatch(index: index, kind: 5)).description.contains("payload"))
+    func testDigestMismatchNamesTheBlock() throws {
+        var options = BundleOptions()
+        options.blockSize = 256
+        let chained = try DiffBundler.bundle(base: base, target: target, key: LoaderHarness.key, options: options).bytes
+        let parsed = try ParsedBundle(bytes: chained)
+        XCTAssertGreaterThan(parsed.blocks.count, 2)
+        var b = chained; b[parsed.blocks[2].offset + 3] ^= 0x40
+        let run = LoaderHarness.apply(b, to: base)
+        XCTAssertEqual(run.error, .format(.malformedBlock(block: 2, offset: 0, .digestMismatch)))
+        XCTAssertTrue(run.error!.description.contains("block 2"))
+        // Blocks 0 and 1 were verified and applied before block 2 arrived (FORMAT.md §8).
+        XCTAssertNotEqual(run.store, base)
     }
 
     func testSignatureInvalid() {
@@ -82,7 +88,7 @@ final class RefusalTests: XCTestCase {
     func testUnknownKey() throws {
         let other = TrustedKeys([LoaderHarness.stranger.verifyingKey])
         let parsed = try ParsedBundle(bytes: bundle)
-        XCTAssertEqual(refused(bundle, keys: other), .unknownKey(keyID: parsed.signature.keyID))
+        XCTAssertEqual(refused(bundle, keys: other), .unknownKey(keyID: parsed.header.keyID))
     }
 
     func testBaseMismatchGivesBothHashes() {
@@ -118,7 +124,8 @@ final class RefusalTests: XCTestCase {
         XCTAssertEqual(run.store, base)
     }
 
-    /// Flipping any single byte of a bundle makes the loader refuse it.
+    /// Flipping any single byte of a one-block bundle makes the loader refuse
+    /// it before writing (multi-block bundles: StreamRefusalTests).
     func testEverySingleByteFlipIsRefused() throws {
         let small = LoaderHarness.model("base")
         var tuned = small

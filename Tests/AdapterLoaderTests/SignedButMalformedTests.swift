@@ -3,27 +3,13 @@ import AdapterFormat
 import AdapterLoader
 @testable import AdapterPack
 
-/// Bundles that are validly signed but whose op streams are wrong: the loader
-/// refuses them before writing, or restores the base when the result is wrong.
+/// Bundles that are validly signed but whose records are wrong: the loader
+/// refuses them before writing, or reports a wrong result.
 final class SignedButMalformedTests: XCTestCase {
     let base = LoaderHarness.model("base")
 
-    /// A content section holding one chunk for `segment` (4 KiB segments).
-    func chunkSection(_ chunk: [UInt8], kind: SectionKind = .payload, segment: Int = 0,
-                      codec: SectionCodec = .stored, decodedLength: Int? = nil) -> SectionPayload {
-        var directory: [UInt8] = []
-        LEB128.append(segment, to: &directory)
-        LEB128.append(chunk.count, to: &directory)
-        LEB128.append(decodedLength ?? chunk.count, to: &directory)
-        var stored: [UInt8] = []
-        LEB128.append(directory.count, to: &stored)
-        return SectionPayload(kind: kind, codec: codec, stored: stored + directory + chunk,
-                              decodedLength: decodedLength ?? chunk.count)
-    }
-
     func run(_ payload: [UInt8], kind: SectionKind = .payload, segment: Int = 0, target: [UInt8]? = nil) -> LoaderHarness.Run {
-        let section = kind.isSegmented ? chunkSection(payload, kind: kind, segment: segment) : .stored(kind, payload)
-        let bundle = LoaderHarness.crafted([section], base: base, target: target ?? base)
+        let bundle = LoaderHarness.crafted([LoaderHarness.record(kind, payload, segment: segment)], base: base, target: target ?? base)
         return LoaderHarness.apply(bundle, to: base)
     }
 
@@ -52,7 +38,9 @@ final class SignedButMalformedTests: XCTestCase {
         var ops = OpStreamWriter()
         ops.bytesOp(.xor, offset: 10, data: [1])
         let r = run(ops.bytes, segment: 10)
-        XCTAssertEqual(r.error, .format(.malformedRecord(section: 5, offset: 4, .badChunkDirectory)))
+        guard case .format(.malformedBlock(block: 0, offset: _, .segmentOutsideModel(10)))? = r.error else {
+            return XCTFail("\(String(describing: r.error))")
+        }
         XCTAssertEqual(r.store, base)
     }
 
@@ -84,23 +72,26 @@ final class SignedButMalformedTests: XCTestCase {
     func testDeflateLengthMismatch() {
         var ops = OpStreamWriter()
         ops.bytesOp(.xor, offset: 100, data: [1])
-        let section = chunkSection(Deflate.compress(ops.bytes, windowBits: 9), codec: .deflate(windowBits: 9),
-                                   decodedLength: ops.bytes.count + 1)
-        let bundle = LoaderHarness.crafted([section], base: base, target: base)
+        let record = LoaderHarness.record(.payload, Deflate.compress(ops.bytes, windowBits: 9), codec: .deflate(windowBits: 9),
+                                          decodedLength: ops.bytes.count + 1)
+        let bundle = LoaderHarness.crafted([record], base: base, target: base)
         let r = LoaderHarness.apply(bundle, to: base)
         XCTAssertEqual(r.error, .format(.malformedRecord(section: 5, offset: ops.bytes.count,
                                                          .decodedLength(expected: UInt32(ops.bytes.count + 1), actual: UInt32(ops.bytes.count)))))
     }
 
     func testCorruptDeflateStreamIsRefused() {
-        let section = chunkSection([0x07, 0x00, 0x00], codec: .deflate(windowBits: 9), decodedLength: 10)
-        let bundle = LoaderHarness.crafted([section], base: base, target: base)
+        let record = LoaderHarness.record(.payload, [0x07, 0x00, 0x00], codec: .deflate(windowBits: 9), decodedLength: 10)
+        let bundle = LoaderHarness.crafted([record], base: base, target: base)
         let r = LoaderHarness.apply(bundle, to: base)
         guard case .format(.inflate)? = r.error else { return XCTFail("\(String(describing: r.error))") }
         XCTAssertEqual(r.store, base)
     }
 
-    func testWrongResultRestoresTheBase() {
+    /// A signed bundle whose authentic blocks do not give its target (a
+    /// writer fault): reported after the last block; the blocks are gone, so
+    /// the store holds what they produced (FORMAT.md §8).
+    func testWrongResultIsReported() {
         var ops = OpStreamWriter()
         ops.bytesOp(.add8, offset: 6_000, data: [3, 4, 5])
         var claimed = base
@@ -109,26 +100,37 @@ final class SignedButMalformedTests: XCTestCase {
         var produced = base
         produced[6_000] &+= 3; produced[6_001] &+= 4; produced[6_002] &+= 5
         XCTAssertEqual(r.error, .targetMismatch(expected: sha256(claimed), actual: sha256(produced)))
-        XCTAssertEqual(r.store, base, "the base must be restored after a wrong result")
+        XCTAssertEqual(r.store, produced)
     }
 
-    func testLayoutWithoutUndoIsRefused() {
+    func testRecordsOutOfOrderAreRefusedBeforeWriting() {
         var ops = OpStreamWriter()
-        ops.setLength(base.count + 4)
-        let r = run(ops.bytes, kind: .layout, target: base + [0, 0, 0, 0])
-        guard case .format(.invalidSection(_, .missingRequired(kind: SectionKind.undo.rawValue)))? = r.error else {
-            return XCTFail("\(String(describing: r.error))")
-        }
+        ops.bytesOp(.xor, offset: 5_000, data: [1])
+        var early = OpStreamWriter()
+        early.bytesOp(.xor, offset: 10, data: [1])
+        let bundle = LoaderHarness.crafted([LoaderHarness.record(.payload, ops.bytes, segment: 1),
+                                            LoaderHarness.record(.payload, early.bytes, segment: 0)], base: base, target: base)
+        let r = LoaderHarness.apply(bundle, to: base)
+        guard case .format(.malformedBlock(block: 0, _, .recordOrder))? = r.error else { return XCTFail("\(String(describing: r.error))") }
+        XCTAssertEqual(r.store, base)
+    }
+
+    func testFactorBytesMustAddUp() {
+        let bundle = LoaderHarness.crafted([LoaderHarness.record(.factors, [UInt8](repeating: 0, count: 20))],
+                                           base: base, target: base, factorBytes: 40)
+        let r = LoaderHarness.apply(bundle, to: base)
+        guard case .format(.malformedBlock(_, _, .factorBytes))? = r.error else { return XCTFail("\(String(describing: r.error))") }
+        XCTAssertEqual(r.store, base)
     }
 
     /// Metadata and tensor map are for host tools: the loader never reads them
     /// (a signed bundle with a torn record still applies), `verify` refuses it
     /// and names the record.
     func testMalformedRecordsAreRefusedByVerifyNotRead() throws {
-        let tornMap = SectionPayload.stored(.tensorMap, [UInt8](repeating: 0, count: TensorMapEntry.size + 3))
-        let tornMetadata = SectionPayload.stored(.metadata, [1, 0, 200, 0, 65])  // tag 1, 200 bytes claimed, 1 present
-        for (section, kind) in [(tornMap, SectionKind.tensorMap), (tornMetadata, .metadata)] {
-            let bundle = LoaderHarness.crafted([section], base: base, target: base)
+        let tornMap = LoaderHarness.record(.tensorMap, [UInt8](repeating: 0, count: TensorMapEntry.size + 3))
+        let tornMetadata = LoaderHarness.record(.metadata, [1, 0, 200, 0, 65])  // tag 1, 200 bytes claimed, 1 present
+        for (record, kind) in [(tornMap, SectionKind.tensorMap), (tornMetadata, .metadata)] {
+            let bundle = LoaderHarness.crafted([record], base: base, target: base)
             let applied = LoaderHarness.apply(bundle, to: base)
             XCTAssertNil(applied.error, "\(kind)")
             XCTAssertThrowsError(try HostLoader.verify(bundle: bundle, keys: LoaderHarness.keys)) {

@@ -63,7 +63,7 @@ final class CompressionTests: XCTestCase {
     func testPlannerUsesCodedValuesForDenseWeightChanges() throws {
         let (bytes, _, _) = try bundle("full-ft")
         let parsed = try ParsedBundle(bytes: bytes)
-        let ops = try parsed.operations(parsed.table.payload!)
+        let ops = try parsed.operations(.payload)
         XCTAssertGreaterThan(ops.filter { $0.opcode == .coded }.count, 0)
     }
 

@@ -18,14 +18,15 @@ final class CoreLoaderBundleTests: XCTestCase {
     func testWithoutDeflateAndLowRankUsesNeither() throws {
         for variant in Fixtures.digitsVariants {
             let (bundle, base, target) = try coreBundle(variant, deflate: false, lowRank: false)
-            for entry in bundle.table.entries {
-                XCTAssertEqual(entry.codec, .stored, "digits/\(variant) \(entry.kind)")
-                guard entry.kind.isOpStream else { continue }
-                let opcodes = try bundle.operations(entry).map(\.opcode)
-                XCTAssertFalse(opcodes.contains(.lowRankResidual), "digits/\(variant) \(entry.kind)")
+            for record in bundle.blocks.flatMap(\.records) {
+                XCTAssertEqual(record.codec, .stored, "digits/\(variant) \(record.kind)")
+            }
+            for kind in SectionKind.allCases where kind.isOpStream {
+                let opcodes = try bundle.operations(kind).map(\.opcode)
+                XCTAssertFalse(opcodes.contains(.lowRankResidual), "digits/\(variant) \(kind)")
                 XCTAssertFalse(opcodes.contains(.loraWeights) || opcodes.contains(.loraBias), "digits/\(variant)")
             }
-            XCTAssertNil(bundle.table.factors, "digits/\(variant)")
+            XCTAssertEqual(bundle.header.factorBytes, 0, "digits/\(variant)")
             let applied = try HostLoader.apply(bundle: bundle.bytes, base: base, keys: Fixtures.trusted)
             XCTAssertEqual(applied.model, target, "digits/\(variant)")
             let removed = try HostLoader.unapply(bundle: bundle.bytes, target: target, keys: Fixtures.trusted)
@@ -38,8 +39,8 @@ final class CoreLoaderBundleTests: XCTestCase {
     /// not vacuous.
     func testDefaultBundleUsesDeflateAndLowRank() throws {
         let (bundle, _, _) = try coreBundle("lora", deflate: true, lowRank: true)
-        XCTAssertTrue(bundle.table.entries.contains { if case .deflate = $0.codec { return true } else { return false } })
-        XCTAssertNotNil(bundle.table.factors)
+        XCTAssertTrue(bundle.blocks.flatMap(\.records).contains { if case .deflate = $0.codec { return true } else { return false } })
+        XCTAssertGreaterThan(bundle.header.factorBytes, 0)
     }
 
     /// A target that is longer than its base needs a layout section: refused
@@ -58,7 +59,7 @@ final class CoreLoaderBundleTests: XCTestCase {
         }
         // The same pair with layout support: a layout section, and exact round trips.
         let bytes = try DiffBundler.bundle(base: base, target: target, key: Fixtures.ed25519Key).bytes
-        XCTAssertNotNil(try ParsedBundle(bytes: bytes).table.layout)
+        XCTAssertFalse(try ParsedBundle(bytes: bytes).records(of: .layout).isEmpty)
         XCTAssertEqual(try HostLoader.apply(bundle: bytes, base: base, keys: Fixtures.trusted).model, target)
         // A same-layout pair is unaffected by the option.
         let variant = Fixtures.model("head-ft")

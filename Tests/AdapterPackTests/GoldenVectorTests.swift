@@ -12,6 +12,8 @@ final class GoldenVectorTests: XCTestCase {
         let base: URL
         let target: URL
         let sequence: UInt64
+        var blockSize = 2048
+        var describe = false
     }
 
     static var vectors: [Vector] {
@@ -20,12 +22,12 @@ final class GoldenVectorTests: XCTestCase {
             Vector(name: "digits-head-ft", base: RepoPaths.model("base"),
                    target: RepoPaths.model("head-ft"), sequence: 1),
             Vector(name: "hello-world-tuned", base: v.appendingPathComponent("hello_world_base.tflite"),
-                   target: v.appendingPathComponent("hello_world_tuned.tflite"), sequence: 2),
+                   target: v.appendingPathComponent("hello_world_tuned.tflite"), sequence: 2, blockSize: 256),
             Vector(name: "hello-world-grown", base: v.appendingPathComponent("hello_world_base.tflite"),
-                   target: v.appendingPathComponent("hello_world_grown.tflite"), sequence: 3),
+                   target: v.appendingPathComponent("hello_world_grown.tflite"), sequence: 3, describe: true),
             // Synthetic fine-tune (adapterpack-bench --perturb, seed 1): `coded` operations.
             Vector(name: "hello-world-finetuned", base: v.appendingPathComponent("hello_world_base.tflite"),
-                   target: v.appendingPathComponent("hello_world_finetuned.tflite"), sequence: 4),
+                   target: v.appendingPathComponent("hello_world_finetuned.tflite"), sequence: 4, blockSize: 512),
         ]
     }
 
@@ -61,6 +63,8 @@ final class GoldenVectorTests: XCTestCase {
             options.name = vector.name
             options.baseFile = vector.base.lastPathComponent
             options.targetFile = vector.target.lastPathComponent
+            options.blockSize = vector.blockSize
+            options.describe = vector.describe
             let rebuilt = try DiffBundler.bundle(base: try RepoPaths.bytes(vector.base), target: try RepoPaths.bytes(vector.target),
                                                  key: try devKey, options: options).bytes
             let golden = try RepoPaths.bytes(RepoPaths.vectors.appendingPathComponent("\(vector.name).apb"))

@@ -55,10 +55,15 @@ final class HostileBundleTests: XCTestCase {
     /// handles: refused by its size, not allocated.
     func testHugeSignedTargetLengthIsRefusedBeforeAllocating() throws {
         let base = try base
-        let bundle = try BundleWriter.write(sections: [.stored(.metadata, [])], sequence: 1, segmentSize: 4096,
-                                            baseLength: base.count, baseSHA256: sha256(base),
-                                            targetLength: 0x7FFF_0000, targetSHA256: .zero, key: try key)
-        XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: try keys)) { error in
+        let bundle = try BundleWriter.assemble([BundleWriter.Record(kind: .metadata, codec: .stored, segment: 0, stored: [], decodedLength: 0)],
+                                               base: base, target: [0], factorBytes: 0, key: try key, options: BundleOptions(),
+                                               stepBound: 1)
+        // The front's target length made huge, then re-signed as a signer would.
+        var front = Array(bundle[0 ..< StreamHeader.size])
+        front[16] = 0x00; front[17] = 0x00; front[18] = 0xFF; front[19] = 0x7F
+        let block0 = Array(bundle[StreamHeader.firstBlockOffset...])
+        let resigned = front + (try key.sign(BundleWriter.signedMessage(front: front, firstBlock: block0))) + block0
+        XCTAssertThrowsError(try HostLoader.apply(bundle: resigned, base: base, keys: try keys)) { error in
             XCTAssertEqual(error as? LoaderError, .storeTooSmall(needed: 0x7FFF_0000, capacity: HostLoader.maxModelBytes))
         }
     }

@@ -33,9 +33,9 @@ final class LoRABundleTests: XCTestCase {
         // The same verify / apply / unapply as any bundle, in small pieces.
         _ = try HostLoader.verify(bundle: bundle, keys: Fixtures.trusted, base: base)
         for chunk in [1, 7, 64, 4096] {
-            let applied = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, maxChunk: chunk)
+            let applied = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, piece: chunk)
             XCTAssertEqual(applied.model, result.target, "chunk \(chunk)")
-            let restored = try HostLoader.unapply(bundle: bundle, target: applied.model, keys: Fixtures.trusted, maxChunk: chunk)
+            let restored = try HostLoader.unapply(bundle: bundle, target: applied.model, keys: Fixtures.trusted, piece: chunk)
             XCTAssertEqual(restored.model, base, "unapply must give the base back byte for byte (chunk \(chunk))")
         }
         XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, window: result.window - 1)) {
@@ -139,25 +139,27 @@ final class LoRABundleTests: XCTestCase {
         let (base, adapter, map) = try corpus()
         let good = try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key)
         let parsed = try ParsedBundle(bytes: good.bundle)
-        func sections(payloadOp: [UInt8]?, factors: Bool = true, scalesOp: [UInt8]? = nil) -> [SectionPayload] {
-            var list: [SectionPayload] = []
-            if let factorsEntry = parsed.table.factors, factors {
-                list.append(.stored(.factors, Array(parsed.stored(factorsEntry))))
+        let goodFactors = parsed.joined(.factors)
+        func sections(payloadOp: [UInt8]?, factors: Bool = true, scalesOp: [UInt8]? = nil) -> [BundleWriter.Record] {
+            var list: [BundleWriter.Record] = []
+            if factors {
+                list.append(BundleWriter.Record(kind: .factors, codec: .stored, segment: 0, stored: goodFactors,
+                                                decodedLength: goodFactors.count))
             }
-            func chunked(_ kind: SectionKind, _ op: [UInt8]) -> SectionPayload {
-                // Directory by hand: one chunk in segment 1 (offsets 4096 ..< 8192).
-                var stored: [UInt8] = []
-                var directory: [UInt8] = []
-                LEB128.append(1, to: &directory); LEB128.append(op.count, to: &directory); LEB128.append(op.count, to: &directory)
-                LEB128.append(directory.count, to: &stored)
-                return SectionPayload(kind: kind, codec: .stored, stored: stored + directory + op, decodedLength: op.count)
+            // One record in segment 1 (offsets 4096 ..< 8192).
+            func record(_ kind: SectionKind, _ op: [UInt8]) -> BundleWriter.Record {
+                BundleWriter.Record(kind: kind, codec: .stored, segment: 1, stored: op, decodedLength: op.count)
             }
-            if let payloadOp { list.append(chunked(.payload, payloadOp)) }
-            if let scalesOp { list.append(chunked(.scales, scalesOp)) }
+            if let scalesOp { list.append(record(.scales, scalesOp)) }
+            if let payloadOp { list.append(record(.payload, payloadOp)) }
             return list
         }
-        func refusal(_ list: [SectionPayload]) -> LoaderError? {
-            let bundle = try! BundleWriter.write(sections: list, sequence: 1, base: base, target: good.target, key: Fixtures.ed25519Key)
+        func refusal(_ list: [BundleWriter.Record]) -> LoaderError? {
+            let factorBytes = list.filter { $0.kind == .factors }.reduce(0) { $0 + $1.stored.count }
+            var options = BundleOptions()
+            options.blockSize = 8192
+            let bundle = try! BundleWriter.assemble(list, base: base, target: good.target, factorBytes: factorBytes,
+                                                    key: Fixtures.ed25519Key, options: options, stepBound: 16)
             do { _ = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted); return nil }
             catch { return error as? LoaderError }
         }
@@ -178,11 +180,11 @@ final class LoRABundleTests: XCTestCase {
         XCTAssertEqual(refusal(sections(payloadOp: nil, scalesOp: op(10, 5600, 100, 0))),
                        .format(.malformedRecord(section: 4, offset: 0, .unknownOpcode(10))))
         // A corrupted row record (shift 0) in a re-signed bundle.
-        var factors = Array(parsed.stored(parsed.table.factors!))
+        var factors = goodFactors
         let header = try factors.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }
         factors[header.rowsOffset + 5 * header.rowRecordSize + Int(header.rank) + 2] = 0
         var list = sections(payloadOp: op(10, 5536, 4096 - 5536 % 4096 + 5536 - 5536, 0))
-        list[0] = .stored(.factors, factors)
+        list[0] = BundleWriter.Record(kind: .factors, codec: .stored, segment: 0, stored: factors, decodedLength: factors.count)
         list[1] = sections(payloadOp: op(10, 5536, 8192 - 5536, 0))[1]
         XCTAssertEqual(refusal(list), .format(.malformedRecord(section: 7, offset: 0, .lora(.badRow(row: 5)))))
     }

@@ -21,8 +21,7 @@ final class LowRankResidualTests: XCTestCase {
 
     func lowRankOperations(_ bytes: [UInt8]) throws -> [AdapterFormat.Operation] {
         let parsed = try ParsedBundle(bytes: bytes)
-        guard let payload = parsed.table.payload else { return [] }
-        return try parsed.operations(payload).filter { $0.opcode == .lowRankResidual }
+        return try parsed.operations(.payload).filter { $0.opcode == .lowRankResidual }
     }
 
     // MARK: digits/lora
@@ -36,9 +35,9 @@ final class LowRankResidualTests: XCTestCase {
         XCTAssertEqual(ops.count, 7, "fc1 spans 7 segments of 4,096 bytes")
         XCTAssertEqual(ops.reduce(0) { $0 + Int($1.length) }, 48 * 512)
         let parsed = try ParsedBundle(bytes: bytes)
-        XCTAssertNotNil(parsed.table.factors)
-        XCTAssertNil(parsed.table.layout, "the model does not grow: no layout moves, no backups")
-        XCTAssertNil(parsed.table.undo)
+        XCTAssertGreaterThan(parsed.header.factorBytes, 0)
+        XCTAssertTrue(parsed.records(of: .layout).isEmpty, "the model does not grow: no layout moves, no backups")
+        XCTAssertTrue(parsed.records(of: .undo).isEmpty)
 
         let applied = try HostLoader.apply(bundle: bytes, base: base, keys: Fixtures.trusted)
         XCTAssertEqual(applied.model, target)
@@ -47,8 +46,8 @@ final class LowRankResidualTests: XCTestCase {
         let removed = try HostLoader.unapply(bundle: bytes, target: applied.model, keys: Fixtures.trusted)
         XCTAssertEqual(removed.model, base)
         // Small source reads (a device reading the bundle from flash in pieces).
-        XCTAssertEqual(try HostLoader.apply(bundle: bytes, base: base, keys: Fixtures.trusted, maxChunk: 7).model, target)
-        XCTAssertEqual(try HostLoader.unapply(bundle: bytes, target: target, keys: Fixtures.trusted, maxChunk: 7).model, base)
+        XCTAssertEqual(try HostLoader.apply(bundle: bytes, base: base, keys: Fixtures.trusted, piece: 7).model, target)
+        XCTAssertEqual(try HostLoader.unapply(bundle: bytes, target: target, keys: Fixtures.trusted, piece: 7).model, base)
         for r in plan.lowRank {
             print("low-rank: tensor \(r.tensorIndex) \(r.rows)×\(r.columns) rank \(r.rank): factors+ratios \(r.factorBytes),"
                   + " operations \(r.operationBytes) (forward residual \(r.forwardResidualBytes), inverse \(r.inverseResidualBytes));"
@@ -82,7 +81,9 @@ final class LowRankResidualTests: XCTestCase {
             XCTAssertEqual(try HostLoader.unapply(bundle: bytes, target: target, keys: Fixtures.trusted, window: declared).model, base)
             XCTAssertThrowsError(try HostLoader.apply(bundle: bytes, base: base, keys: Fixtures.trusted, window: declared - 1))
             if try !lowRankOperations(bytes).isEmpty {
-                XCTAssertEqual(declared, WindowLayout.required(for: try ParsedBundle(bytes: bytes).table), variant)
+                let parsed = try ParsedBundle(bytes: bytes)
+                let workspace = parsed.blocks.flatMap(\.records).map { WindowLayout.decoderWorkspace($0.codec) }.max() ?? 0
+                XCTAssertEqual(declared, StreamWindow.required(for: parsed.header, workspace: workspace), variant)
             }
         }
         // A caller window of 1 KB still gets the low-rank coding (fixed 512 + factor buffer 512, no deflate).

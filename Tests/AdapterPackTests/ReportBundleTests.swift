@@ -33,20 +33,21 @@ final class ReportBundleTests: XCTestCase {
             let sizes = BundleSizeAnalysis(parsed)
             XCTAssertEqual(sizes.totalBytes, bytes.count)
             XCTAssertEqual(sizes.parts.reduce(0) { $0 + $1.storedBytes }, bytes.count, variant)
-            XCTAssertEqual(sizes.parts.first?.name, "header")
-            XCTAssertEqual(sizes.parts.first?.storedBytes, 128)
-            XCTAssertEqual(sizes.parts[1].name, "section-table")
-            XCTAssertEqual(sizes.parts[1].storedBytes, 48 * parsed.table.count)
-            XCTAssertEqual(sizes.parts.last?.name, "signature")
-            XCTAssertEqual(sizes.parts.last?.storedBytes, 100)
+            XCTAssertEqual(sizes.parts.map(\.name).prefix(3), ["front", "signature", "block-chain"])
+            XCTAssertEqual(sizes.parts[0].storedBytes, 112)
+            XCTAssertEqual(sizes.parts[1].storedBytes, 64)
+            XCTAssertEqual(sizes.parts[2].storedBytes, 34 * (parsed.blocks.count - 1))
+            XCTAssertEqual(sizes.parts.last?.name, "record-headers")
             XCTAssertTrue(sizes.parts.contains { $0.name == "payload" }, variant)
             XCTAssertEqual(sizes.parts.reduce(0) { $0 + $1.fraction }, 1, accuracy: 1e-9)
-            for (part, entry) in zip(sizes.parts.dropFirst(2), parsed.table.entries) {
-                XCTAssertEqual(part.storedBytes, Int(entry.storedLength))
-                XCTAssertEqual(part.decodedBytes, Int(entry.decodedLength))
-                XCTAssertEqual(part.compressionRatio, Double(entry.decodedLength) / Double(entry.storedLength), accuracy: 1e-12)
+            for (kind, stored) in parsed.sectionSizes {
+                let part = try XCTUnwrap(sizes.parts.first { $0.name == kind.description })
+                XCTAssertEqual(part.storedBytes, stored)
+                let decoded = parsed.records(of: kind).reduce(0) { $0 + Int($1.decodedLength) }
+                XCTAssertEqual(part.decodedBytes, decoded)
+                XCTAssertEqual(part.compressionRatio, Double(decoded) / Double(stored), accuracy: 1e-12)
             }
-            let op = parsed.table.entries.filter(\.kind.isOpStream)
+            let op = parsed.blocks.flatMap(\.records).filter(\.kind.isOpStream)
             XCTAssertEqual(sizes.opStreamStoredBytes, op.reduce(0) { $0 + Int($1.storedLength) })
             XCTAssertEqual(sizes.opStreamDecodedBytes, op.reduce(0) { $0 + Int($1.decodedLength) })
         }

@@ -9,7 +9,7 @@ final class RoundTripTests: XCTestCase {
                    file: StaticString = #filePath, line: UInt = #line) throws -> [UInt8] {
         let (bundle, _) = try DiffBundler.bundle(base: base, target: target, key: key)
         let verified = try HostLoader.verify(bundle: bundle, keys: Fixtures.trusted, base: base)
-        XCTAssertEqual(verified.header.targetSHA256, sha256(target), file: file, line: line)
+        XCTAssertEqual(verified.targetSHA256, sha256(target), file: file, line: line)
         let applied = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted)
         XCTAssertEqual(applied.model, target, "apply must reproduce the target", file: file, line: line)
         XCTAssertEqual(applied.outcome.modelSHA256, sha256(target), file: file, line: line)
@@ -78,7 +78,7 @@ final class RoundTripTests: XCTestCase {
         let declared = HostLoader.declaredWindow(bundle)
         XCTAssertLessThanOrEqual(declared, 4096)
         for chunk in [1, 7, 64, 512, 4096] {
-            let out = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, window: declared, maxChunk: chunk)
+            let out = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, piece: chunk, window: declared)
             XCTAssertEqual(out.model, target, "chunk size \(chunk)")
         }
         XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, window: declared - 1)) {

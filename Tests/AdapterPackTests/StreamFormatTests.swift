@@ -10,7 +10,6 @@ final class StreamFormatTests: XCTestCase {
 
     static func options(blockSize: Int = 4096) -> BundleOptions {
         var options = BundleOptions()
-        options.format = 2
         options.blockSize = blockSize
         return options
     }
@@ -20,7 +19,7 @@ final class StreamFormatTests: XCTestCase {
     }
 
     func roundTrip(_ name: String, base: [UInt8], target: [UInt8], bundle: [UInt8], pieces: [Int] = pieces) throws {
-        let front = try HostLoader.verify(bundle: bundle, keys: Fixtures.trusted)
+        let front = try HostLoader.verifyFront(bundle: bundle, keys: Fixtures.trusted)
         for piece in pieces {
             let applied = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, piece: piece)
             XCTAssertEqual(applied.model, target, "\(name): apply in \(piece)-byte pieces")
@@ -61,14 +60,30 @@ final class StreamFormatTests: XCTestCase {
                       pieces: [300])
     }
 
-    /// v1 and v2 of the same plan: what the lean container saves.
+    /// The lean container (issue #11 item 4): fixed overhead of a
+    /// single-tensor bundle at most 200 bytes, both SHA-256s and a 64-byte
+    /// signature included.
     func testLeanContainerOverhead() throws {
         let base = Fixtures.model("base"), target = Fixtures.model("head-ft")
-        let v1 = try DiffBundler.bundle(base: base, target: target, key: Fixtures.ed25519Key).bytes
-        let v2 = try Self.diffBundle(base, target)
-        let front = try HostLoader.verify(bundle: v2, keys: Fixtures.trusted)
-        print("format 2: digits/head-ft \(v2.count) bytes (format 1: \(v1.count)); fixed part "
-              + "\(StreamHeader.firstBlockOffset) B + record headers, \(front.blockLimit)-byte blocks")
-        XCTAssertLessThan(v2.count, v1.count)
+        let bytes = try Self.diffBundle(base, target)
+        let parsed = try ParsedBundle(bytes: bytes)
+        let headers = parsed.blocks.flatMap(\.records).reduce(0) { $0 + $1.headerLength }
+        let fixed = StreamHeader.firstBlockOffset + (parsed.blocks.count - 1) * BlockTrailer.size + headers
+        print("format 2: digits/head-ft \(bytes.count) bytes, fixed overhead \(fixed) B (front and signature "
+              + "\(StreamHeader.firstBlockOffset), \(parsed.blocks.count) blocks, record headers \(headers))")
+        XCTAssertEqual(parsed.blocks.count, 1)
+        XCTAssertLessThanOrEqual(fixed, 200)
+    }
+
+    /// The front's step bound is what the loader counts at one step per segment.
+    func testStepBoundMatchesTheLoadersCount() throws {
+        let base = Fixtures.model("base")
+        var grown = Fixtures.model("lora")
+        grown.insert(contentsOf: [UInt8](repeating: 0x5A, count: 16), at: 9_000)
+        for target in [Fixtures.model("full-ft"), Fixtures.model("lora"), grown] {
+            let bytes = try Self.diffBundle(base, target)
+            let front = try HostLoader.verifyFront(bundle: bytes, keys: Fixtures.trusted)
+            XCTAssertEqual(front.stepBound, try HostLoader.countSteps(bytes, base: base, target: target, key: Fixtures.ed25519Key))
+        }
     }
 }

@@ -10,12 +10,20 @@ public enum BundleWriter {
     static let recordHeaderLimit = 16
 
     /// One record before packing.
-    struct Record {
-        var kind: SectionKind
-        var codec: SectionCodec
-        var segment: Int
-        var stored: [UInt8]
-        var decodedLength: Int
+    public struct Record: Sendable {
+        public var kind: SectionKind
+        public var codec: SectionCodec
+        public var segment: Int
+        public var stored: [UInt8]
+        public var decodedLength: Int
+
+        public init(kind: SectionKind, codec: SectionCodec, segment: Int, stored: [UInt8], decodedLength: Int) {
+            self.kind = kind
+            self.codec = codec
+            self.segment = segment
+            self.stored = stored
+            self.decodedLength = decodedLength
+        }
 
         var encoded: [UInt8] {
             var out: [UInt8] = []
@@ -33,8 +41,8 @@ public enum BundleWriter {
     /// (a power of two, 256 ... 32 KB).
     public static func write(_ plan: BundlePlan, base: [UInt8], key: SigningKey, options: BundleOptions) throws -> [UInt8] {
         let records = try makeRecords(plan, options: options)
-        return try assemble(records, plan: plan, base: base, key: key, options: options,
-                            stepBound: StepBound.count(plan, segmentSize: options.segmentSize))
+        return try assemble(records, base: base, target: plan.target, factorBytes: plan.factors.count, key: key,
+                            options: options, stepBound: StepBound.count(plan, segmentSize: options.segmentSize))
     }
 
     /// The plan's sections as records, each at most one block's payload.
@@ -92,8 +100,9 @@ public enum BundleWriter {
         return records
     }
 
-    /// Packs records into blocks, chains them and signs the front.
-    static func assemble(_ records: [Record], plan: BundlePlan, base: [UInt8], key: SigningKey,
+    /// Packs records (in the order given) into blocks, chains them and signs
+    /// the front; the plan-free path for hand-made records (tests, tools).
+    public static func assemble(_ records: [Record], base: [UInt8], target: [UInt8], factorBytes: Int, key: SigningKey,
                          options: BundleOptions, stepBound: UInt32) throws -> [UInt8] {
         let blockSize = options.blockSize
         guard blockSize >= 256, blockSize <= 1 << 15, blockSize & (blockSize - 1) == 0 else {
@@ -102,8 +111,8 @@ public enum BundleWriter {
         guard options.sequence <= UInt64(UInt32.max) else {
             throw BundleBuildError.streamLimit(field: "sequence", value: Int(clamping: options.sequence), limit: Int(UInt32.max))
         }
-        guard plan.factors.count <= 0xFFFF else {
-            throw BundleBuildError.streamLimit(field: "factor bytes", value: plan.factors.count, limit: 0xFFFF)
+        guard factorBytes <= 0xFFFF else {
+            throw BundleBuildError.streamLimit(field: "factor bytes", value: factorBytes, limit: 0xFFFF)
         }
         // Greedy packing: a block takes records while they fit before its trailer.
         var payloads: [[UInt8]] = [[]]
@@ -135,12 +144,12 @@ public enum BundleWriter {
         let total = StreamHeader.firstBlockOffset + blocks.reduce(0) { $0 + $1.count }
         let keyID = key.verifyingKey.keyID.withUnsafeBytes { Digest32(bytes: $0) }
         var header = StreamHeader(algorithm: key.algorithm.rawValue, bundleLength: UInt32(total),
-                                  baseLength: UInt32(base.count), targetLength: UInt32(plan.target.count),
+                                  baseLength: UInt32(base.count), targetLength: UInt32(target.count),
                                   windowSize: 0, firstBlockLength: UInt16(blocks[0].count), stepBound: stepBound,
-                                  factorBytes: UInt16(plan.factors.count),
+                                  factorBytes: UInt16(factorBytes),
                                   segmentBits: UInt8(options.segmentSize.trailingZeroBitCount),
                                   blockBits: UInt8(blockSize.trailingZeroBitCount), sequence: UInt32(options.sequence),
-                                  keyID: keyID, baseSHA256: sha256(base), targetSHA256: sha256(plan.target))
+                                  keyID: keyID, baseSHA256: sha256(base), targetSHA256: sha256(target))
         header.windowSize = UInt32(StreamWindow.required(for: header, workspace: workspace))
         var front = [UInt8](repeating: 0, count: StreamHeader.size)
         front.withUnsafeMutableBytes { header.write(into: $0) }

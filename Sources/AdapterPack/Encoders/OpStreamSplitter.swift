@@ -7,6 +7,8 @@ import AdapterFormat
 /// operations over consecutive ranges. Other operations must fit whole.
 public enum OpStreamSplitter {
     public static func split(_ stream: [UInt8], kind: SectionKind, capacity: Int) throws(BundleBuildError) -> [[UInt8]] {
+        // A stream that fits goes whole, unread (so hand-made streams pass as they are).
+        if stream.count <= capacity { return [stream] }
         var pieces: [[UInt8]] = []
         var current: [UInt8] = []
         func emit(_ op: [UInt8]) {

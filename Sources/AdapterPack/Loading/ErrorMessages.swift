@@ -150,7 +150,7 @@ extension LoaderError: CustomStringConvertible {
         case .notTarget(let expected, let actual):
             return "model is not this bundle's target (expected \(expected.hex), found \(actual.hex))"
         case .targetMismatch(let expected, let actual):
-            return "applying produced \(actual.hex), not the target \(expected.hex); the base was restored"
+            return "applying produced \(actual.hex), not the target \(expected.hex): the bundle is faulty (its blocks are authentic); the model holds what they produced"
         case .unapplyMismatch(let expected, let actual):
             return "unapply produced \(actual.hex), not the base \(expected.hex)"
         case .storeFailed(let offset):

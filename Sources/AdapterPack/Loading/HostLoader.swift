@@ -19,6 +19,10 @@ public enum HostLoader {
                 let end = min(raw.count, start + size)
                 try loader.feed(UnsafeRawBufferPointer(rebasing: raw[start ..< end]), at: start)
             }
+            // Bytes past the end: refused unless a resume stopped early.
+            if loader.isComplete, loader.nextOffset < raw.count {
+                try loader.feed(UnsafeRawBufferPointer(rebasing: raw[loader.nextOffset...]), at: loader.nextOffset)
+            }
         }
     }
 

@@ -92,7 +92,7 @@ enum {
     AP_E_ROLLBACK = -8,          /* bundle older than min_sequence */
     AP_E_BASE_MISMATCH = -9,     /* the model is not the bundle's base */
     AP_E_NOT_TARGET = -10,       /* unapply: the model is not the bundle's target */
-    AP_E_TARGET_MISMATCH = -11,  /* apply produced a wrong model; base restored */
+    AP_E_TARGET_MISMATCH = -11,  /* apply produced a wrong model (a faulty bundle) */
     AP_E_STORE = -12,            /* model store too small, wrong length, or I/O error */
     AP_E_FLASH = -13,            /* a flash callback failed */
     AP_E_JOURNAL = -14,          /* journal too small for this bundle */
