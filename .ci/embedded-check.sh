@@ -41,7 +41,8 @@ if [ -n "$callers" ]; then
     exit 1
 fi
 symbols=$("$bin/llvm-nm" "$tmp/device-armv7em-none-none-eabi.o")
-for entry in ap_apply_ram ap_unapply_ram ap_apply_flash ap_unapply_flash ap_resume_flash ap_verify ap_window_size ap_error_name; do
+for entry in ap_apply_ram ap_unapply_ram ap_apply_flash ap_unapply_flash ap_resume_flash ap_verify ap_window_size ap_error_name \
+             ap_stream_state_size ap_stream_begin ap_stream_feed ap_stream_next_offset ap_stream_is_complete ap_stream_end; do
     grep -q " T $entry\$" <<< "$symbols" || { echo "embedded check: C entry point $entry missing" >&2; exit 1; }
 done
 echo "embedded check: C API present; no device function calls an allocator"

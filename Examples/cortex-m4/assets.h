@@ -9,10 +9,12 @@
 
 typedef struct asset_bundle {
     const char *name;                  /* "full-ft", "lora" */
-    const uint8_t *data;               /* the .apb file, in flash (.rodata) */
+    const uint8_t *data;               /* the .apb file (format 2), in flash (.rodata): what the "radio" sends */
     uint32_t length;
     const uint8_t *target_sha256;      /* sha256sum of Examples/digits/<name>.tflite */
-    const uint8_t *signed_message;     /* its 96-byte signed message (adapterpack inspect --signed-message) */
+    const uint8_t *signed_message;     /* its 64-byte signed message: "adapterpack bundle signature v2\n"
+                                        * || SHA-256(front || block 0), computed by run.sh */
+    uint32_t weights, biases;          /* in the tensors the bundle changes (run.sh, from the diff's tensor map) */
 } asset_bundle;
 
 /* Model flash region: base model, then 0xFF up to ASSET_MODEL_FLASH_BYTES. */

@@ -16,9 +16,18 @@ typedef struct sim_flash {
     uint32_t programmed_bytes;
     uint32_t read_bytes;
     uint32_t violations;         /* programs refused: target bytes not erased, misaligned, out of range */
+    /* Power-cut simulation: after `cut_after` more erases/programs succeed,
+     * the next one is cut short (half the page erased, half the bytes
+     * programmed) and every call fails until sim_flash_power_on. */
+    uint32_t cut_after;          /* SIM_FLASH_NO_CUT: never */
+    uint32_t powered_off;
 } sim_flash;
 
+#define SIM_FLASH_NO_CUT 0xFFFFFFFFu
+
 void sim_flash_reset_stats(sim_flash *flash);
+void sim_flash_cut_after(sim_flash *flash, uint32_t operations);
+void sim_flash_power_on(sim_flash *flash);   /* the reset after a cut: calls work again */
 
 /* The three callbacks of ap_flash; context is a sim_flash *. Return 0 on success. */
 int32_t sim_flash_read(void *context, uint32_t address, uint8_t *buffer, uint32_t count);

@@ -120,7 +120,8 @@ public struct StreamHeader: Equatable, Sendable {
               UInt64(Self.firstBlockOffset) + UInt64(firstBlockLength) <= UInt64(bundleLength) else {
             throw .invalidHeaderField(.firstBlockLength, value: UInt32(firstBlockLength))
         }
-        guard Int(windowSize) >= StreamWindow.required(for: self), Int(windowSize) <= StreamWindow.maximum else {
+        // The upper bound first: Int(windowSize) traps on a 32-bit device for 2^31 or more.
+        guard windowSize <= UInt32(StreamWindow.maximum), Int(windowSize) >= StreamWindow.required(for: self) else {
             throw .invalidHeaderField(.windowSize, value: UInt32(windowSize))
         }
     }

@@ -126,32 +126,37 @@ private func runC<Store: ModelStore>(_ call: CCall, _ source: UnsafePointer<ap_b
         case .resume:
             result = try loader.resume(&store)
         }
-        if let outcome {
-            outcome.pointee.state = result.state == .target ? Int32(AP_MODEL_TARGET) : Int32(AP_MODEL_BASE)
-            outcome.pointee.interpreter_must_be_recreated = result.interpreterMustBeRecreated ? 1 : 0
-            outcome.pointee.sequence = result.sequence
-            outcome.pointee.model_length = UInt32(result.modelLength)
-            withUnsafeMutableBytes(of: &outcome.pointee.model_sha256) { digest in
-                result.modelSHA256.withUnsafeBytes { digest.copyMemory(from: $0) }
-            }
-        }
+        writeOutcome(outcome, result)
         return Int32(AP_OK)
     } catch {
         return apCode(error)
     }
 }
 
-private func flashStore(_ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
+/// Copies a loader outcome into the caller's `ap_outcome`, if it gave one.
+func writeOutcome(_ outcome: UnsafeMutablePointer<ap_outcome>?, _ result: LoaderOutcome) {
+    guard let outcome else { return }
+    outcome.pointee.state = result.state == .target ? Int32(AP_MODEL_TARGET) : Int32(AP_MODEL_BASE)
+    outcome.pointee.interpreter_must_be_recreated = result.interpreterMustBeRecreated ? 1 : 0
+    outcome.pointee.sequence = result.sequence
+    outcome.pointee.model_length = UInt32(result.modelLength)
+    withUnsafeMutableBytes(of: &outcome.pointee.model_sha256) { digest in
+        result.modelSHA256.withUnsafeBytes { digest.copyMemory(from: $0) }
+    }
+}
+
+func flashStore(_ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                         length: UInt32) -> FlashStore<CFlash>? {
     guard let flash, let layout else { return nil }
     let l = layout.pointee
     let device = CFlash(raw: flash.pointee)
     // In 32-bit unsigned arithmetic that cannot wrap (divisions and
     // differences, no products or sums): nothing traps on a 32-bit device,
-    // and every value converted to Int below is under 2^31.
+    // and every value converted to Int below is under 2^31, and so is every
+    // flash address (pages × page size, which the store computes as an Int).
     let page = flash.pointee.page_size, pages = flash.pointee.page_count, program = flash.pointee.program_size
     guard let buffer = l.unit_buffer, page > 0, program > 0, l.unit_size > 0,
-          pages <= UInt32(Int32.max), page <= UInt32(Int32.max), program <= UInt32(Int32.max),
+          page <= UInt32(Int32.max), pages <= UInt32(Int32.max) / page, program <= UInt32(Int32.max),
           l.unit_size <= UInt32(Int32.max),
           l.unit_size % page == 0,
           length / page + (length % page == 0 ? 0 : 1) <= l.model_pages,

@@ -72,9 +72,10 @@ public struct Ed25519Verifier: SignatureVerifier, Sendable {
     public func check(algorithm: UInt8, keyID: Digest32, message: UnsafeRawBufferPointer,
                       signature: UnsafeRawBufferPointer) -> SignatureCheck {
         let key: Bytes32
-        if keyID == primaryID {
+        // Format 2 names the key by the first 8 bytes of its id, the rest zero.
+        if keyID == primaryID || keyID == primaryID.keyIDPrefix {
             key = primaryKey
-        } else if hasSecondary && keyID == secondaryID {
+        } else if hasSecondary && (keyID == secondaryID || keyID == secondaryID.keyIDPrefix) {
             key = secondaryKey
         } else {
             return .unknownKey

@@ -36,7 +36,11 @@ enum { AP_SIG_VALID = 0, AP_SIG_INVALID = 1, AP_SIG_UNKNOWN_KEY = 2, AP_SIG_UNSU
 
 /* Checks the signature of the 96-byte signed message (FORMAT.md §5).
  * With check == NULL, the loader's built-in Ed25519 verifier is used with
- * the 32-byte key at ed25519_public_key. */
+ * the 32-byte key at ed25519_public_key.
+ * Streamed (format 2) bundles: the message is 64 bytes (the 32 ASCII bytes
+ * "adapterpack bundle signature v2\n", then SHA-256 of the 112-byte front and
+ * block 0), and key_id holds the first 8 bytes of SHA-256 of the raw public
+ * key followed by 24 zero bytes. */
 typedef struct ap_verifier {
     void *context;
     int32_t (*check)(void *context, uint8_t algorithm, const uint8_t *key_id /* 32 */,
@@ -136,6 +140,105 @@ int32_t ap_unapply_flash(const ap_bundle_source *source, const ap_verifier *veri
 int32_t ap_resume_flash(const ap_bundle_source *source, const ap_verifier *verifier,
                         uint8_t *window, uint32_t window_size,
                         const ap_flash *flash, const ap_flash_layout *layout, ap_outcome *outcome);
+
+/* ---- Streamed bundles (format 2, `adapterpack diff --format 2`) ----
+ *
+ * A push interface for firmware that receives a bundle piece by piece (a radio,
+ * serial or USB receive callback) and never holds it whole. The loader verifies
+ * each block as soon as it has arrived (block 0 against the signature, every
+ * later block against the digest its predecessor ends with) and patches the
+ * model in flash with it before it asks for the next, power-fail safe like
+ * ap_apply_flash (the journal records where to pick up, LOADER.md).
+ *
+ *   ap_stream s;                                 // static or on the stack
+ *   rc = ap_stream_begin(&s, AP_STREAM_APPLY, &ver, window, sizeof window,
+ *                        &flash, &layout, model_length, min_sequence);
+ *   while (rc == AP_OK && !ap_stream_is_complete(&s)) {
+ *       uint32_t at = ap_stream_next_offset(&s);  // ask the sender for bytes from here
+ *       n = receive(piece, at);                   // any size from 1 byte
+ *       rc = ap_stream_feed(&s, piece, n, at);
+ *   }
+ *   rc = ap_stream_end(&s, &outcome);             // AP_OK: outcome as ap_apply_flash's
+ *
+ * Memory: the window (at least the window size the bundle's front declares:
+ * the largest block + its factor bytes + 512 + the largest decoder workspace),
+ * the layout's unit buffer, and the ap_stream. The loader keeps pointers to
+ * the window and the unit buffer and copies of *verifier, *flash and *layout
+ * from ap_stream_begin until ap_stream_end: keep the window, the unit buffer,
+ * the public key and the callbacks' contexts alive and untouched until then.
+ * Nothing is allocated; the stream's whole state is in the ap_stream.
+ *
+ * A refused block (AP_E_BLOCK) or a failed flash write (AP_E_FLASH) during an
+ * apply or unapply leaves the blocks before it applied and journaled: restart
+ * with AP_STREAM_RESUME and a good copy of the same bundle (after a reset, the
+ * same), feeding from ap_stream_next_offset.
+ */
+enum {
+    AP_STREAM_APPLY = 1,    /* the flash holds the base (model_length bytes): make it the target */
+    AP_STREAM_UNAPPLY = 2,  /* the flash holds the target (model_length bytes): make it the base again */
+    AP_STREAM_RESUME = 3,   /* after a reset or a refused block: finish what the journal says was cut
+                             * short, or report that the flash holds the base or the target (then
+                             * complete after block 0, nothing written); model_length is ignored */
+    AP_STREAM_VERIFY = 4    /* check the signature and every block; write nothing; model_length is ignored */
+};
+
+/* Caller-allocated state of one stream. Sized for the loader's state on this
+ * pointer width (ap_stream_state_size() gives the bytes actually used);
+ * ap_stream_begin refuses with AP_E_ARGUMENT if it does not fit. */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define AP_STREAM_WORDS 136u
+#else
+#define AP_STREAM_WORDS 120u
+#endif
+typedef struct ap_stream {
+    uint64_t opaque[AP_STREAM_WORDS];
+} ap_stream;
+
+/* Bytes of the loader state kept in an ap_stream (<= sizeof(ap_stream)). */
+uint32_t ap_stream_state_size(void);
+
+/* Starts a stream of `operation` (AP_STREAM_*) over the model in flash, as
+ * ap_apply_flash (same flash, layout and unit buffer rules). min_sequence:
+ * bundles with a lower sequence are refused with AP_E_ROLLBACK, for every
+ * operation (pass 0 to unapply or resume an older bundle). Checks the
+ * arguments only: the bundle's front, signature and the model are checked as
+ * the bytes arrive. AP_E_ARGUMENT for a NULL pointer, an unknown operation, a
+ * window_size of 2^31 or more, an inconsistent layout. Until it returns AP_OK
+ * the ap_stream is not open (every other ap_stream_* call refuses it). */
+int32_t ap_stream_begin(ap_stream *stream, int32_t operation, const ap_verifier *verifier,
+                        uint8_t *window, uint32_t window_size,
+                        const ap_flash *flash, const ap_flash_layout *layout,
+                        uint32_t model_length, uint64_t min_sequence);
+
+/* Hands over `length` bundle bytes starting at bundle offset `offset`; any
+ * length from 1 byte (0 does nothing). Bytes before ap_stream_next_offset()
+ * are skipped (already processed), so a transport may resend; a piece that
+ * starts after it is refused with AP_E_STREAM and the stream stays open
+ * (resend from ap_stream_next_offset). Every block that completes is verified
+ * and applied before this returns. Any other error ends the stream: this and
+ * every later ap_stream_feed and ap_stream_end return it. AP_E_ARGUMENT (the
+ * stream unchanged): bytes NULL with length > 0, offset + length >= 2^31, or
+ * a stream that is not open. */
+int32_t ap_stream_feed(ap_stream *stream, const uint8_t *bytes, uint32_t length, uint32_t offset);
+
+/* The bundle offset the loader wants next: where a transport (re)starts
+ * sending. It moves forward as bytes are fed, and may jump: a resume skips to
+ * the block the journal names once block 0 re-established trust, and it is the
+ * bundle length once the stream is complete. 0 for a stream that is not open. */
+uint32_t ap_stream_next_offset(const ap_stream *stream);
+
+/* 1 once the loader needs no more bytes (then call ap_stream_end), else 0
+ * (also for a stream that is not open or ended by an error). */
+int32_t ap_stream_is_complete(const ap_stream *stream);
+
+/* Ends the stream (the ap_stream is closed afterwards, whatever the result).
+ * Apply, unapply, resume: checks the result's SHA-256 and fills *outcome
+ * (may be NULL) as ap_apply_flash does; AP_E_STREAM if bytes are missing.
+ * Verify: AP_OK once every block verified; outcome gets the bundle's sequence
+ * and its target's length and SHA-256, state AP_MODEL_BASE and
+ * interpreter_must_be_recreated 0 (nothing was written). Returns the error
+ * that ended the stream, if one did. */
+int32_t ap_stream_end(ap_stream *stream, ap_outcome *outcome);
 
 #ifdef __cplusplus
 }
