@@ -393,8 +393,8 @@ def spliced_header(codes):
 
 
 def outputs():
-    format_error, section, record, inflate = parse_enums(
-        FORMAT_FILE, ["FormatError", "SectionProblem", "RecordProblem", "InflateProblem"])
+    format_error, block, record, inflate = parse_enums(
+        FORMAT_FILE, ["FormatError", "BlockProblem", "RecordProblem", "InflateProblem"])
     (lora,) = parse_enums(LORA_FILE, ["LoRAProblem"])
     (loader,) = parse_enums(LOADER_FILE, ["LoaderError"])
     codes = parse_code_table(loader)
@@ -410,7 +410,7 @@ def outputs():
     files[LOADER_CODES] = c_codes(loader, format_error, codes)
     messages = header(FORMAT_FILE, LORA_FILE, LOADER_FILE) + [
         "import AdapterFormat", "import AdapterLoader", ""]
-    for k, enum in enumerate([format_error, section, record, inflate, lora, loader]):
+    for k, enum in enumerate([format_error, block, record, inflate, lora, loader]):
         messages += ([""] if k else []) + messages_extension(enum)
     files[MESSAGES] = messages
     result = {path: "\n".join(lines) + "\n" for path, lines in files.items()}

@@ -244,7 +244,7 @@ let allModels = ["base", "full-ft", "lora", "hello_world_int8", "micro_speech_qu
 let deflated = Deflate.compress(allModels, windowBits: 12)
 let inflateTime = inflateSeconds(deflated, expected: allModels)
 let signer = try SigningKey.generate(.ed25519)
-let signedMessage = [UInt8](repeating: 0x5a, count: SignatureBlock.messageSize)
+let signedMessage = [UInt8](repeating: 0x5a, count: StreamSignature.messageSize)
 let verifyTime = verifySeconds(message: signedMessage, signature: try signer.sign(signedMessage),
                                publicKey: signer.verifyingKey.rawPublicKey)
 

@@ -1,4 +1,4 @@
-/// One record of a format-2 block (Spec/FORMAT2.md §4): a piece of one
+/// One record of a format-2 block (Spec/FORMAT.md §4): a piece of one
 /// section's content that decodes on its own, wholly inside its block.
 public struct BlockRecord: Equatable, Sendable {
     /// The section the record belongs to (format 1's kinds; never `.signature`).
@@ -136,7 +136,7 @@ public struct BlockRecordReader {
     }
 }
 
-/// The 34 bytes that end every block but the last (Spec/FORMAT2.md §3): the
+/// The 34 bytes that end every block but the last (Spec/FORMAT.md §3): the
 /// next block's length and SHA-256.
 public enum BlockTrailer {
     public static let size = 34
@@ -156,7 +156,7 @@ public enum BlockTrailer {
 }
 
 /// How the loader divides the caller's RAM window for a format-2 bundle
-/// (Spec/FORMAT2.md §6): the block buffer, the factor area, then format 1's
+/// (Spec/FORMAT.md §6): the block buffer, the factor area, then format 1's
 /// fixed buffers, the decoder workspace and (with factors) the factor buffer.
 public enum StreamWindow {
     /// The block buffer: the largest block the bundle may have.

@@ -12,8 +12,7 @@
 /// builds; their arguments are discarded (and optimized away). The cases are
 /// documented in FormatError.swift.
 public enum FormatError: Error, Equatable, Sendable {
-    case badMagic, unsupportedVersion, truncated, invalidHeaderField, invalidSection, sectionDigestMismatch
-    case malformedRecord, inflate, malformedBlock, io
+    case badMagic, unsupportedVersion, truncated, invalidHeaderField, malformedRecord, inflate, malformedBlock, io
 
     @inline(__always) public static func badMagic(found: UInt32) -> FormatError {
         .badMagic
@@ -29,14 +28,6 @@ public enum FormatError: Error, Equatable, Sendable {
 
     @inline(__always) public static func invalidHeaderField(_ field: HeaderField, value: UInt32) -> FormatError {
         .invalidHeaderField
-    }
-
-    @inline(__always) public static func invalidSection(index: Int, _ problem: SectionProblem) -> FormatError {
-        .invalidSection
-    }
-
-    @inline(__always) public static func sectionDigestMismatch(index: Int, kind: UInt16) -> FormatError {
-        .sectionDigestMismatch
     }
 
     @inline(__always) public static func malformedRecord(section: UInt16,

@@ -23,7 +23,7 @@ public enum FormatError: Error, Equatable, Sendable {
     /// - message: "not an adapterpack bundle: magic is 0x\(String(found, radix: 16)) at offset 0, expected \"ADPB\""
     case badMagic(found: UInt32)
     /// The major format version is not one this reader understands.
-    /// - message: "unsupported format version \(major).\(minor) at offset 4 (this reader understands major version \(BundleHeader.majorVersion))"
+    /// - message: "unsupported format version \(major).\(minor) at offset 4 (this reader understands major version \(StreamHeader.majorVersion))"
     case unsupportedVersion(major: UInt16, minor: UInt16)
     /// A fixed-size structure or a declared length runs past the end of the data.
     /// - message: "bundle truncated at offset \(offset): needs \(needed) bytes, has \(available)"
@@ -31,13 +31,7 @@ public enum FormatError: Error, Equatable, Sendable {
     /// A header field has a value the specification does not allow.
     /// - message: "header field '\(field)' has invalid value \(value)"
     case invalidHeaderField(_ field: HeaderField, value: UInt32)
-    /// A section-table entry has a bad value.
-    /// - message: "section table entry \(index): \(problem)"
-    case invalidSection(index: Int, _ problem: SectionProblem)
-    /// The SHA-256 of a section's stored bytes differs from the table's digest.
-    /// - message: "digest mismatch in section \(index) (\(kindName(kind))): its bytes were altered or corrupted"
-    case sectionDigestMismatch(index: Int, kind: UInt16)
-    /// A record inside a section (metadata, tensor map, op stream) is malformed.
+    /// A record's content (metadata, tensor map, op stream) is malformed; `section` is its kind.
     /// - message: "malformed \(kindName(section)) section at decoded offset \(offset): \(problem)"
     case malformedRecord(section: UInt16, offset: Int, _ problem: RecordProblem)
     /// The deflate stream of a section is invalid.
@@ -54,7 +48,7 @@ public enum FormatError: Error, Equatable, Sendable {
 
 /// Header fields, named for error messages.
 public enum HeaderField: UInt8, Sendable {
-    case headerSize, sectionCount, flags, bundleLength, windowSize, segmentSize
+    case flags, bundleLength, windowSize, segmentSize
     case baseLength, targetLength, reserved
     case algorithm, blockSize, firstBlockLength
 }
@@ -90,38 +84,6 @@ public enum BlockProblem: Equatable, Sendable {
     case workspace
 }
 
-/// What is wrong with a section-table entry.
-public enum SectionProblem: Equatable, Sendable {
-    /// The kind is not one the format defines.
-    /// - message: "unknown section kind \(kind)"
-    case unknownKind(_ kind: UInt16)
-    /// The codec is unknown, or not allowed for this kind.
-    /// - message: "unknown or disallowed codec 0x\(String(codec, radix: 16))"
-    case unknownCodec(_ codec: UInt16)
-    /// Two entries have the same kind.
-    /// - message: "duplicate section \(kindName(kind))"
-    case duplicateKind(_ kind: UInt16)
-    /// Sections must follow the table back to back, in table order.
-    /// - message: "section starts at offset \(actualOffset), expected \(expectedOffset)"
-    case misplaced(expectedOffset: UInt32, actualOffset: UInt32)
-    /// The section does not end inside the bundle (the last one must end at its end).
-    /// - message: "section at offset \(offset) with \(length) bytes ends at \(UInt64(offset) + UInt64(length)), "
-    ///     + "not inside the bundle's \(bundleLength) bytes (the last section must end exactly there)"
-    case outOfBounds(offset: UInt32, length: UInt32, bundleLength: UInt32)
-    /// A section every bundle must have is absent.
-    /// - message: "required section \(kindName(kind)) is missing"
-    case missingRequired(kind: UInt16)
-    /// The signature section must be the last one and have the fixed size.
-    /// - message: "sections out of order (kinds must increase, signature last)"
-    case signatureNotLast
-    /// The length is not allowed for this kind.
-    /// - message: "bad section length \(length)"
-    case badLength(_ length: UInt32)
-    /// The signature entry's digest field is not zero.
-    /// - message: "signature entry digest must be zero"
-    case nonzeroDigest
-}
-
 /// What is wrong with a record inside a section.
 public enum RecordProblem: Equatable, Sendable {
     /// The opcode is unknown, or not allowed in this section.
@@ -145,10 +107,6 @@ public enum RecordProblem: Equatable, Sendable {
     /// A content chunk's operation reaches outside the chunk's segment.
     /// - message: "operation on bytes \(offset)..<\(UInt64(offset) + UInt64(length)) lies outside its chunk's segment \(segment)"
     case outsideSegment(segment: UInt32, offset: UInt32, length: UInt32)
-    /// Chunk directory: segments not strictly increasing, beyond the model, or
-    /// lengths that do not add up to the section's.
-    /// - message: "chunk directory invalid (segments must increase, stay inside the model, and lengths must add up)"
-    case badChunkDirectory
     /// A LoRA operation or its factor block is invalid.
     /// - message: "\(problem)"
     case lora(_ problem: LoRAProblem)

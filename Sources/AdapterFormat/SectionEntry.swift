@@ -53,16 +53,16 @@ public enum SectionCodec: Equatable, Sendable {
     }
 }
 
-/// One 48-byte section-table entry (Spec/FORMAT.md §3).
+/// A stored range of bytes the op-stream machinery reads: a record's bytes
+/// in the block buffer, or the factor area (its digest is checked, by the
+/// block chain, before anything reads it).
 public struct SectionEntry: Equatable, Sendable {
-    public static let size = 48
-
     public var kind: SectionKind
     public var codec: SectionCodec
     public var offset: UInt32
     public var storedLength: UInt32
     public var decodedLength: UInt32
-    /// SHA-256 of the stored bytes; all zero for the signature section.
+    /// Not used by the loader (the block chain covers the bytes); zero.
     public var digest: Digest32
 
     public init(kind: SectionKind, codec: SectionCodec, offset: UInt32, storedLength: UInt32,
@@ -73,36 +73,5 @@ public struct SectionEntry: Equatable, Sendable {
         self.storedLength = storedLength
         self.decodedLength = decodedLength
         self.digest = digest
-    }
-
-    /// Parses entry `index` from its 48 bytes; checks kind and codec are known.
-    public init(parsing bytes: UnsafeRawBufferPointer, index: Int) throws(FormatError) {
-        guard bytes.count >= Self.size else {
-            throw .truncated(offset: BundleHeader.size + index * Self.size, needed: Self.size, available: bytes.count)
-        }
-        let rawKind = bytes.le16(0)
-        guard let kind = SectionKind(rawValue: rawKind) else {
-            throw .invalidSection(index: index, .unknownKind(rawKind))
-        }
-        let rawCodec = bytes.le16(2)
-        guard let codec = SectionCodec(rawValue: rawCodec) else {
-            throw .invalidSection(index: index, .unknownCodec(rawCodec))
-        }
-        self.kind = kind
-        self.codec = codec
-        offset = bytes.le32(4)
-        storedLength = bytes.le32(8)
-        decodedLength = bytes.le32(12)
-        digest = bytes.digest(16)
-    }
-
-    public func write(into bytes: UnsafeMutableRawBufferPointer) {
-        precondition(bytes.count >= Self.size)
-        bytes.put16(kind.rawValue, at: 0)
-        bytes.put16(codec.rawValue, at: 2)
-        bytes.put32(offset, at: 4)
-        bytes.put32(storedLength, at: 8)
-        bytes.put32(decodedLength, at: 12)
-        bytes.putDigest(digest, at: 16)
     }
 }

@@ -1,4 +1,4 @@
-/// The 112-byte signed front of a format-2 (streamed) bundle (Spec/FORMAT2.md §2).
+/// The 112-byte signed front of a bundle (Spec/FORMAT.md §2).
 ///
 /// A device reads it first, then the 64-byte signature, then block 0; the
 /// signature covers this front and block 0, and every later block is covered
@@ -15,12 +15,16 @@ public struct StreamHeader: Equatable, Sendable {
     public static let firstBlockOffset = size + signatureSize
     /// Bytes of the key id: a prefix of the SHA-256 of the raw public key.
     public static let keyIDSize = 8
+    /// Largest bundle and model length: 2^31 − 1, so every length and offset
+    /// fits a 32-bit Int on the device.
+    public static let maxLength: UInt32 = 0x7FFF_FFFF
     /// Smallest and largest block-size exponent (256 B ... 32 KB).
     public static let blockBitsRange: ClosedRange<UInt8> = 8 ... 15
 
     public var major: UInt8
     public var minor: UInt8
-    /// No flag is defined yet: 0.
+    /// The optional loader features the bundle uses: bit (feature raw value − 1)
+    /// of each `LoaderFeature` (deflate 1, LoRA 2, low rank 4, layout 8).
     public var flags: UInt8
     /// Bytes 38-39, zero.
     private var reserved: UInt16 = 0
@@ -102,18 +106,18 @@ public struct StreamHeader: Equatable, Sendable {
     }
 
     private func check() throws(FormatError) {
-        guard flags == 0 else { throw .invalidHeaderField(.flags, value: UInt32(flags)) }
+        guard flags & ~Self.featureMask == 0 else { throw .invalidHeaderField(.flags, value: UInt32(flags)) }
         guard reserved == 0 else { throw .invalidHeaderField(.reserved, value: UInt32(reserved)) }
-        guard algorithm == SignatureBlock.ed25519 || algorithm == SignatureBlock.ecdsaP256 else {
+        guard algorithm == StreamSignature.ed25519 || algorithm == StreamSignature.ecdsaP256 else {
             throw .invalidHeaderField(.algorithm, value: UInt32(algorithm))
         }
         guard segmentBits >= 8, segmentBits <= 24 else { throw .invalidHeaderField(.segmentSize, value: UInt32(segmentBits)) }
         guard Self.blockBitsRange.contains(blockBits) else { throw .invalidHeaderField(.blockSize, value: UInt32(blockBits)) }
-        guard bundleLength <= BundleHeader.maxLength else { throw .invalidHeaderField(.bundleLength, value: bundleLength) }
-        guard baseLength > 0, baseLength <= BundleHeader.maxLength else {
+        guard bundleLength <= Self.maxLength else { throw .invalidHeaderField(.bundleLength, value: bundleLength) }
+        guard baseLength > 0, baseLength <= Self.maxLength else {
             throw .invalidHeaderField(.baseLength, value: baseLength)
         }
-        guard targetLength > 0, targetLength <= BundleHeader.maxLength else {
+        guard targetLength > 0, targetLength <= Self.maxLength else {
             throw .invalidHeaderField(.targetLength, value: targetLength)
         }
         guard firstBlockLength >= 1, Int(firstBlockLength) <= blockLimit,
@@ -124,6 +128,20 @@ public struct StreamHeader: Equatable, Sendable {
         guard windowSize <= UInt32(StreamWindow.maximum), Int(windowSize) >= StreamWindow.required(for: self) else {
             throw .invalidHeaderField(.windowSize, value: UInt32(windowSize))
         }
+    }
+
+    /// Flag bits that name loader features; the others must be 0.
+    public static let featureMask: UInt8 = 0x0F
+
+    /// The flag bit of `feature`.
+    public static func flag(_ feature: LoaderFeature) -> UInt8 { 1 << (feature.rawValue - 1) }
+
+    /// The first feature the bundle declares that this loader build lacks.
+    public var missingFeature: LoaderFeature? {
+        for feature in LoaderFeature.allCases where flags & Self.flag(feature) != 0 && !LoaderFeature.isBuiltIn(feature) {
+            return feature
+        }
+        return nil
     }
 
     /// Largest number of bytes any block of this bundle has.
@@ -161,11 +179,14 @@ public struct StreamHeader: Equatable, Sendable {
     }
 }
 
-/// The signed message of a format-2 bundle (Spec/FORMAT2.md §3): a 32-byte
+/// The signed message of a bundle (Spec/FORMAT.md §3): a 32-byte
 /// domain separator, then SHA-256(front ‖ block 0).
 public enum StreamSignature {
     public static let domain: StaticString = "adapterpack bundle signature v2\n"
     public static let messageSize = 64
+    /// Signature algorithms (front byte 7).
+    public static let ed25519: UInt8 = 1
+    public static let ecdsaP256: UInt8 = 2
 
     /// Writes the 64-byte message for `digest` = SHA-256(front ‖ block 0).
     public static func message(digest: Digest32, into bytes: UnsafeMutableRawBufferPointer) {

@@ -1,4 +1,5 @@
-/// How the loader divides the caller's RAM window (Spec/FORMAT.md §6).
+/// The fixed buffers of the loader's RAM window (Spec/FORMAT.md §7), after
+/// the block buffer and the factor area (`StreamWindow`).
 ///
 /// The window holds a bundle read buffer for op streams, a smaller one for
 /// chunk directories, a model read-modify-write buffer and the workspace of
@@ -29,11 +30,6 @@ public enum WindowLayout {
     /// deflate workspace and the factor buffer. A header declaring more is
     /// refused, so no reader sizes memory from a larger unverified value.
     public static var maximum: Int { fixed + Inflater<EmptyInput>.workspaceSize(windowBits: 15) + factorBuffer }
-
-    /// The window a bundle with this table needs.
-    public static func required(for table: SectionTable) -> Int {
-        fixed + table.largestDecoderWorkspace + (table.factors == nil ? 0 : factorBuffer)
-    }
 }
 
 /// A `ByteInput` with no bytes; names the inflater type for static queries.

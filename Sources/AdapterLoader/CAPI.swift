@@ -80,7 +80,7 @@ struct CFlash: FlashDevice {
 public func ap_window_size(_ source: UnsafePointer<ap_bundle_source>?) -> UInt32 {
     guard let source else { return 0 }
     var head: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-               UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+               UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     return withUnsafeMutableBytes(of: &head) { raw -> UInt32 in
         let bundle = CBundleSource(raw: source.pointee)
         do throws(LoaderError) {
@@ -89,44 +89,33 @@ public func ap_window_size(_ source: UnsafePointer<ap_bundle_source>?) -> UInt32
             return 0
         }
         do throws(FormatError) {
-            let header = try BundleHeader(parsing: UnsafeRawBufferPointer(raw))
-            return header.windowSize
+            return try StreamHeader(parsing: UnsafeRawBufferPointer(raw)).windowSize
         } catch {
             return 0
         }
     }
 }
 
-/// What a C entry point asks the loader to do.
-private enum CCall {
-    case apply(minimumSequence: UInt64)
-    case unapply
-    case resume
-}
-
-/// Runs one call with a loader built from the C arguments and maps errors to
-/// codes. The flash entry points share one copy of it (and of the loader),
-/// the RAM ones another; a firmware links only the kind it calls.
+/// Runs one pull call: the streaming loader reads the caller's source from
+/// the offsets it asks for, and errors map to codes. The flash entry points
+/// share one copy of it (and of the loader), the RAM ones another; a
+/// firmware links only the kind it calls.
 @inline(never)
-private func runC<Store: ModelStore>(_ call: CCall, _ source: UnsafePointer<ap_bundle_source>?,
-                  _ verifier: UnsafePointer<ap_verifier>?,
-                  _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ store: Store,
-                  _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
-    guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
-    let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
-                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(clamping: windowSize)))
-    var store = store
+private func runC<Store: ModelStore>(_ operation: StreamOperation, minimumSequence: UInt64,
+                                     _ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
+                                     _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ store: Store,
+                                     _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
+    guard let source, let verifier, let window, windowSize <= UInt32(Int32.max) else { return Int32(AP_E_ARGUMENT) }
+    var loader = StreamLoader(operation, store: store, verifier: CVerifier(raw: verifier.pointee),
+                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(windowSize)),
+                              minimumSequence: minimumSequence)
     do throws(LoaderError) {
-        let result: LoaderOutcome
-        switch call {
-        case .apply(let minimumSequence):
-            result = try loader.apply(to: &store, minimumSequence: minimumSequence)
-        case .unapply:
-            result = try loader.unapply(from: &store)
-        case .resume:
-            result = try loader.resume(&store)
+        try loader.pull(from: CBundleSource(raw: source.pointee))
+        if operation == .verify {
+            _ = try loader.finishVerify()
+            return Int32(AP_OK)
         }
-        writeOutcome(outcome, result)
+        writeOutcome(outcome, try loader.finish())
         return Int32(AP_OK)
     } catch {
         return apCode(error)
@@ -178,14 +167,10 @@ private func ramStore(_ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32,
 @_cdecl("ap_verify")
 public func ap_verify(_ source: UnsafePointer<ap_bundle_source>?, _ verifier: UnsafePointer<ap_verifier>?,
                       _ window: UnsafeMutablePointer<UInt8>?, _ windowSize: UInt32, _ minSequence: UInt64) -> Int32 {
-    guard let source, let verifier, let window else { return Int32(AP_E_ARGUMENT) }
-    let loader = BundleLoader(source: CBundleSource(raw: source.pointee), verifier: CVerifier(raw: verifier.pointee),
-                              window: UnsafeMutableRawBufferPointer(start: window, count: Int(clamping: windowSize)))
-    do throws(LoaderError) {
-        _ = try loader.verify(minimumSequence: minSequence)
-        return Int32(AP_OK)
-    } catch {
-        return apCode(error)
+    var nothing: UInt8 = 0
+    return withUnsafeMutableBytes(of: &nothing) { (memory: UnsafeMutableRawBufferPointer) -> Int32 in
+        runC(.verify, minimumSequence: minSequence, source, verifier, window, windowSize,
+             RAMStore(memory: memory, length: 0), nil)
     }
 }
 
@@ -195,7 +180,7 @@ public func ap_apply_ram(_ source: UnsafePointer<ap_bundle_source>?, _ verifier:
                          _ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32,
                          _ minSequence: UInt64, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let store = ramStore(model, capacity, length) else { return Int32(AP_E_ARGUMENT) }
-    return runC(.apply(minimumSequence: minSequence), source, verifier, window, windowSize, store, outcome)
+    return runC(.apply, minimumSequence: minSequence, source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_unapply_ram")
@@ -204,7 +189,7 @@ public func ap_unapply_ram(_ source: UnsafePointer<ap_bundle_source>?, _ verifie
                            _ model: UnsafeMutablePointer<UInt8>?, _ capacity: UInt32, _ length: UInt32,
                            _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let store = ramStore(model, capacity, length) else { return Int32(AP_E_ARGUMENT) }
-    return runC(.unapply, source, verifier, window, windowSize, store, outcome)
+    return runC(.unapply, minimumSequence: 0, source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_apply_flash")
@@ -213,7 +198,7 @@ public func ap_apply_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifie
                            _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                            _ length: UInt32, _ minSequence: UInt64, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
-    return runC(.apply(minimumSequence: minSequence), source, verifier, window, windowSize, store, outcome)
+    return runC(.apply, minimumSequence: minSequence, source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_unapply_flash")
@@ -222,7 +207,7 @@ public func ap_unapply_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verif
                              _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                              _ length: UInt32, _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let store = flashStore(flash, layout, length: length) else { return Int32(AP_E_ARGUMENT) }
-    return runC(.unapply, source, verifier, window, windowSize, store, outcome)
+    return runC(.unapply, minimumSequence: 0, source, verifier, window, windowSize, store, outcome)
 }
 
 @_cdecl("ap_resume_flash")
@@ -231,5 +216,5 @@ public func ap_resume_flash(_ source: UnsafePointer<ap_bundle_source>?, _ verifi
                             _ flash: UnsafePointer<ap_flash>?, _ layout: UnsafePointer<ap_flash_layout>?,
                             _ outcome: UnsafeMutablePointer<ap_outcome>?) -> Int32 {
     guard let store = flashStore(flash, layout, length: 0) else { return Int32(AP_E_ARGUMENT) }
-    return runC(.resume, source, verifier, window, windowSize, store, outcome)
+    return runC(.resume, minimumSequence: 0, source, verifier, window, windowSize, store, outcome)
 }

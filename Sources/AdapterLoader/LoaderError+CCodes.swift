@@ -10,7 +10,6 @@ import CAdapterLoader
 func apCode(_ error: LoaderError) -> Int32 {
     switch error {
     case .format(.unsupportedVersion): return Int32(AP_E_VERSION)
-    case .format(.sectionDigestMismatch): return Int32(AP_E_DIGEST)
     case .format(.malformedBlock): return Int32(AP_E_BLOCK)
     case .format, .sourceLengthMismatch: return Int32(AP_E_FORMAT)
     case .windowTooSmall: return Int32(AP_E_WINDOW)
@@ -39,7 +38,7 @@ public func ap_error_name(_ code: Int32) -> UnsafePointer<CChar>? {
     case Int32(AP_OK): name = "ok"
     case Int32(AP_E_FORMAT): name = "malformed bundle"
     case Int32(AP_E_VERSION): name = "unsupported format version"
-    case Int32(AP_E_DIGEST): name = "section digest mismatch"
+    case Int32(AP_E_DIGEST): name = "digest mismatch"
     case Int32(AP_E_SIGNATURE): name = "signature invalid"
     case Int32(AP_E_UNKNOWN_KEY): name = "key id unknown"
     case Int32(AP_E_ALGORITHM): name = "signature algorithm not supported"

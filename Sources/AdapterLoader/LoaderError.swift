@@ -21,7 +21,7 @@ import AdapterFormat
 /// - AP_OK = 0 "ok"
 /// - AP_E_FORMAT = -1 "malformed bundle": malformed bundle (bad magic, truncated, ...)
 /// - AP_E_VERSION = -2 "unsupported format version": unknown major format version
-/// - AP_E_DIGEST = -3 "section digest mismatch": a section's SHA-256 does not match
+/// - AP_E_DIGEST = -3 "digest mismatch": (unused since format 2: a block's digest mismatch is AP_E_BLOCK)
 /// - AP_E_SIGNATURE = -4 "signature invalid": signature invalid
 /// - AP_E_UNKNOWN_KEY = -5 "key id unknown": no trusted key has the bundle's key id
 /// - AP_E_ALGORITHM = -6 "signature algorithm not supported": signature algorithm not supported
@@ -44,7 +44,6 @@ public enum LoaderError: Error, Equatable, Sendable {
     /// - message: "\(error)"
     /// - code: AP_E_FORMAT
     ///   - unsupportedVersion: AP_E_VERSION
-    ///   - sectionDigestMismatch: AP_E_DIGEST
     ///   - malformedBlock: AP_E_BLOCK
     /// - device: keeps payload (the C code depends on the format error's kind)
     case format(_ error: FormatError)

@@ -3,7 +3,7 @@ import AdapterFormat
 #endif
 
 // How StreamLoader receives the front, the signature and each block, checks
-// them and acts on them (Spec/FORMAT2.md §3, §5).
+// them and acts on them (Spec/FORMAT.md §3, §5).
 extension StreamLoader {
     /// Bytes of the part being received.
     func unitLength() throws(LoaderError) -> Int {
@@ -61,6 +61,8 @@ extension StreamLoader {
         let bytes = UnsafeRawBufferPointer(rebasing: memory[0 ..< StreamHeader.size])
         let front: StreamHeader
         do { front = try StreamHeader(parsing: bytes) } catch { throw .format(error) }
+        // A feature this build lacks: refused before anything is acted on.
+        if let missing = front.missingFeature { throw .notBuiltIn(missing) }
         guard memory.count >= Int(front.windowSize) else {
             throw .windowTooSmall(needed: Int(front.windowSize), given: memory.count)
         }

@@ -2,7 +2,29 @@
 import AdapterFormat
 #endif
 
-/// What a stream of a format-2 bundle is fed for.
+/// What a successful apply, unapply or resume did.
+public struct LoaderOutcome: Equatable, Sendable {
+    /// Which model the store now holds.
+    public enum ModelState: Equatable, Sendable {
+        case base
+        case target
+    }
+
+    public let state: ModelState
+    /// The bundle's sequence number: persist it as the device's new minimum
+    /// only after a successful apply is reported.
+    public let sequence: UInt64
+    /// The model's length now.
+    public let modelLength: Int
+    /// SHA-256 of the model now (target after apply, base after unapply).
+    public let modelSHA256: Digest32
+    /// True whenever model bytes changed: the firmware must then re-create
+    /// its TFLite Micro interpreter (kernels cache values computed from the
+    /// weights at Prepare time).
+    public let interpreterMustBeRecreated: Bool
+}
+
+/// What a stream of a bundle is fed for.
 public enum StreamOperation: Equatable, Sendable {
     /// Check the signature and every block; touch no model.
     case verify
@@ -17,7 +39,7 @@ public enum StreamOperation: Equatable, Sendable {
 
 /// Verifies a format-2 bundle block by block as its bytes arrive and applies
 /// each block as soon as it is verified, in place, inside the caller's RAM
-/// window (Spec/FORMAT2.md). The push interface for firmware that receives
+/// window (Spec/FORMAT.md). The push interface for firmware that receives
 /// from a radio or a serial link: `feed` pieces of any size from 1 byte up,
 /// at the offset `nextOffset` names, then `finish`.
 ///
@@ -147,4 +169,23 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
 /// Which part of the bundle the loader is receiving.
 enum StreamPhase {
     case front, signature, block
+}
+
+extension StreamLoader {
+    /// The pull interface: reads `source` from the offsets the loader asks
+    /// for, 64 bytes at a time through a stack buffer, until the stream is
+    /// complete (bytes past the bundle's end are refused). Then call `finish`.
+    public mutating func pull<Source: BundleSource>(from source: Source) throws(LoaderError) {
+        var piece: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        try withUnsafeMutableBytes(of: &piece) { (buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) in
+            while nextOffset < source.length {
+                if isComplete && outcome != nil { return }
+                let at = nextOffset
+                let n = source.read(at: at, into: UnsafeMutableRawBufferPointer(
+                    rebasing: buffer[0 ..< min(buffer.count, source.length - at)]))
+                guard n > 0, n <= buffer.count else { throw .format(.io(offset: at)) }
+                try feed(UnsafeRawBufferPointer(rebasing: buffer[0 ..< n]), at: at)
+            }
+        }
+    }
 }

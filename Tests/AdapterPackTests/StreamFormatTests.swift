@@ -3,7 +3,7 @@ import AdapterFormat
 import AdapterLoader
 @testable import AdapterPack
 
-/// Format 2 (Spec/FORMAT2.md): corpus bundles streamed in pieces of any size
+/// Format 2 (Spec/FORMAT.md): corpus bundles streamed in pieces of any size
 /// apply and unapply byte-exactly through `StreamLoader`.
 final class StreamFormatTests: XCTestCase {
     static let pieces = [1, 7, 64, 300, 4096]

@@ -21,7 +21,7 @@ struct RecordingStore: ModelStore {
     mutating func setLength(_ length: Int) throws(LoaderError) { try ram.setLength(length) }
 }
 
-/// Format 2 refusals while streaming (Spec/FORMAT2.md §5): every altered
+/// Format 2 refusals while streaming (Spec/FORMAT.md §5): every altered
 /// byte is refused at or before its block, and nothing of a block is written
 /// before the block is verified.
 final class StreamRefusalTests: XCTestCase {

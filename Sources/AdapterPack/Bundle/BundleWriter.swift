@@ -151,11 +151,33 @@ public enum BundleWriter {
                                   blockBits: UInt8(blockSize.trailingZeroBitCount), sequence: UInt32(options.sequence),
                                   keyID: keyID, baseSHA256: sha256(base), targetSHA256: sha256(target))
         header.windowSize = UInt32(StreamWindow.required(for: header, workspace: workspace))
+        header.flags = features(records).reduce(0) { $0 | StreamHeader.flag($1) }
         var front = [UInt8](repeating: 0, count: StreamHeader.size)
         front.withUnsafeMutableBytes { header.write(into: $0) }
         let message = signedMessage(front: front, firstBlock: blocks[0])
         let signature = try key.sign(message)
         return front + signature + blocks.flatMap { $0 }
+    }
+
+    /// The optional loader features the records use (the front's flags).
+    static func features(_ records: [Record]) -> Set<LoaderFeature> {
+        var used = Set<LoaderFeature>()
+        for record in records {
+            if record.codec != .stored { used.insert(.deflate) }
+            if record.kind == .layout || record.kind == .undo { used.insert(.layout) }
+            guard record.kind.isOpStream else { continue }
+            let decoded = (try? ParsedBundle.decode(record.stored, entry: SectionEntry(
+                kind: record.kind, codec: record.codec, offset: 0, storedLength: UInt32(record.stored.count),
+                decodedLength: UInt32(record.decodedLength), digest: .zero))) ?? []
+            decoded.withUnsafeBytes { raw in
+                var reader = OpReader(input: BufferInput(raw), kind: record.kind)
+                while let op = try? reader.next() {
+                    if let feature = op.opcode.descriptor.feature { used.insert(feature) }
+                    if (try? reader.skipData(of: op)) == nil { break }
+                }
+            }
+        }
+        return used
     }
 
     /// Replaces a bundle's signature with one made by `key` (`adapterpack sign`):

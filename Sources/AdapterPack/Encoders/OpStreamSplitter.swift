@@ -2,7 +2,7 @@ import AdapterFormat
 
 /// Cuts a decoded op stream into pieces of at most `capacity` bytes, each a
 /// complete op stream, so that every piece fits one record of a format-2
-/// block (Spec/FORMAT2.md §4). Pieces keep the operations' order; an
+/// block (Spec/FORMAT.md §4). Pieces keep the operations' order; an
 /// `xor`, `add8`, `write` or `add32` too large for one piece becomes several
 /// operations over consecutive ranges. Other operations must fit whole.
 public enum OpStreamSplitter {

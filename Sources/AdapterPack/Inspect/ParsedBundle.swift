@@ -193,7 +193,7 @@ extension ParsedBundle {
     }
 
     /// The algorithm's name as reports print it.
-    public var algorithmName: String { header.algorithm == SignatureBlock.ed25519 ? "ed25519" : "ecdsa-p256-sha256" }
+    public var algorithmName: String { header.algorithm == StreamSignature.ed25519 ? "ed25519" : "ecdsa-p256-sha256" }
     /// The short key id as hex (16 digits).
     public var keyIDHex: String { hexString(header.keyID.bytes.prefix(StreamHeader.keyIDSize)) }
 }

@@ -11,15 +11,11 @@ extension FormatError: CustomStringConvertible {
         case .badMagic(let found):
             return "not an adapterpack bundle: magic is 0x\(String(found, radix: 16)) at offset 0, expected \"ADPB\""
         case .unsupportedVersion(let major, let minor):
-            return "unsupported format version \(major).\(minor) at offset 4 (this reader understands major version \(BundleHeader.majorVersion))"
+            return "unsupported format version \(major).\(minor) at offset 4 (this reader understands major version \(StreamHeader.majorVersion))"
         case .truncated(let offset, let needed, let available):
             return "bundle truncated at offset \(offset): needs \(needed) bytes, has \(available)"
         case .invalidHeaderField(let field, let value):
             return "header field '\(field)' has invalid value \(value)"
-        case .invalidSection(let index, let problem):
-            return "section table entry \(index): \(problem)"
-        case .sectionDigestMismatch(let index, let kind):
-            return "digest mismatch in section \(index) (\(kindName(kind))): its bytes were altered or corrupted"
         case .malformedRecord(let section, let offset, let problem):
             return "malformed \(kindName(section)) section at decoded offset \(offset): \(problem)"
         case .inflate(let problem, let outputOffset):
@@ -32,29 +28,28 @@ extension FormatError: CustomStringConvertible {
     }
 }
 
-extension SectionProblem: CustomStringConvertible {
+extension BlockProblem: CustomStringConvertible {
     /// The text `adapterpack` prints for this error.
     public var description: String {
         switch self {
-        case .unknownKind(let kind):
-            return "unknown section kind \(kind)"
-        case .unknownCodec(let codec):
-            return "unknown or disallowed codec 0x\(String(codec, radix: 16))"
-        case .duplicateKind(let kind):
-            return "duplicate section \(kindName(kind))"
-        case .misplaced(let expectedOffset, let actualOffset):
-            return "section starts at offset \(actualOffset), expected \(expectedOffset)"
-        case .outOfBounds(let offset, let length, let bundleLength):
-            return "section at offset \(offset) with \(length) bytes ends at \(UInt64(offset) + UInt64(length)), "
-                + "not inside the bundle's \(bundleLength) bytes (the last section must end exactly there)"
-        case .missingRequired(let kind):
-            return "required section \(kindName(kind)) is missing"
-        case .signatureNotLast:
-            return "sections out of order (kinds must increase, signature last)"
-        case .badLength(let length):
-            return "bad section length \(length)"
-        case .nonzeroDigest:
-            return "signature entry digest must be zero"
+        case .digestMismatch:
+            return "its SHA-256 differs from the digest the previous block commits to: altered or corrupted"
+        case .badBlockLength(let length):
+            return "block length \(length) is invalid (1 ... the bundle's block limit, room for the 34-byte trailer, inside the bundle)"
+        case .unknownRecord(let tag):
+            return "unknown record tag 0x\(String(tag, radix: 16))"
+        case .badRecordHeader:
+            return "record header cut short or a number over 32 bits"
+        case .recordPastBlock(let length):
+            return "record of \(length) bytes runs past the end of the block's payload"
+        case .recordOrder:
+            return "record out of order (metadata, tensor map, factors, layout, content by ascending segment, undo)"
+        case .segmentOutsideModel(let segment):
+            return "content record for segment \(segment), past the model"
+        case .factorBytes:
+            return "factor records do not add up to the header's factor bytes"
+        case .workspace:
+            return "the record's deflate window does not fit the bundle's declared RAM window"
         }
     }
 }
@@ -77,8 +72,6 @@ extension RecordProblem: CustomStringConvertible {
             return "invalid value \(value)"
         case .outsideSegment(let segment, let offset, let length):
             return "operation on bytes \(offset)..<\(UInt64(offset) + UInt64(length)) lies outside its chunk's segment \(segment)"
-        case .badChunkDirectory:
-            return "chunk directory invalid (segments must increase, stay inside the model, and lengths must add up)"
         case .lora(let problem):
             return "\(problem)"
         }

@@ -169,9 +169,9 @@ public enum ModelDiffer {
         }
     }
 
-    /// Codes a weight tensor by low-rank prediction plus residual (§4.5) when
+    /// Codes a weight tensor by low-rank prediction plus residual (§5.5) when
     /// that measures smaller than its plain coding (a first factor block also
-    /// pays the factors section's 48-byte table entry); true if it did.
+    /// pays a factors record header); true if it did.
     static func emitLowRank(_ plan: inout DeltaPlan, _ pair: TensorPair, range: Range<Int>, deltas: [UInt8],
                             span: Range<Int>, base: [UInt8], target: [UInt8], origin: [Int]) -> Bool {
         let baseStart = origin[range.lowerBound]
@@ -182,7 +182,7 @@ public enum ModelDiffer {
         guard var candidate = LowRankPlanner.best(base: base, target: target, baseTensor: pair.base, targetTensor: pair.target,
                                                   baseStart: baseStart, range: range, segmentSize: plan.sections.payload.segmentSize,
                                                   block: plan.sections.factors.count) else { return false }
-        let sectionEntry = plan.sections.factors.isEmpty ? SectionEntry.size : 0
+        let sectionEntry = plan.sections.factors.isEmpty ? 4 : 0
         guard candidate.cost + sectionEntry < plain.decodedLength else { return false }
         candidate.report.plainBytes = plain.decodedLength
         plan.sections.factors += candidate.factorBytes

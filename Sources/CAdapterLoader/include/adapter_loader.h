@@ -88,7 +88,7 @@ enum {
     AP_OK = 0,
     AP_E_FORMAT = -1,            /* malformed bundle (bad magic, truncated, ...) */
     AP_E_VERSION = -2,           /* unknown major format version */
-    AP_E_DIGEST = -3,            /* a section's SHA-256 does not match */
+    AP_E_DIGEST = -3,            /* (unused since format 2: a block's digest mismatch is AP_E_BLOCK) */
     AP_E_SIGNATURE = -4,         /* signature invalid */
     AP_E_UNKNOWN_KEY = -5,       /* no trusted key has the bundle's key id */
     AP_E_ALGORITHM = -6,         /* signature algorithm not supported */
