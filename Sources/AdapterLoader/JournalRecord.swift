@@ -20,14 +20,19 @@ public struct ResumePoint: Equatable, Sendable {
     /// Rank and segment of the record before the block (record order checks).
     public var orderRank: UInt8
     public var orderSegment: UInt32
+    /// The model's logical length when the block began (a resume that jumps
+    /// past `setLength` operations restores it).
+    public var modelLength: UInt32 = 0
 
     public static let noUnit = UInt32.max
     /// Format 1 and non-streamed operations: nothing to record.
     public static let none = ResumePoint(blockIndex: 0, blockOffset: 0, blockLength: 0, digest: .zero,
-                                         stepAtBlockStart: 0, openUnitAtBlockStart: noUnit, orderRank: 0, orderSegment: 0)
+                                         stepAtBlockStart: 0, openUnitAtBlockStart: noUnit, orderRank: 0, orderSegment: 0,
+                                         modelLength: 0)
 
     public init(blockIndex: UInt32, blockOffset: UInt32, blockLength: UInt16, digest: Digest32,
-                stepAtBlockStart: UInt32, openUnitAtBlockStart: UInt32, orderRank: UInt8, orderSegment: UInt32) {
+                stepAtBlockStart: UInt32, openUnitAtBlockStart: UInt32, orderRank: UInt8, orderSegment: UInt32,
+                modelLength: UInt32) {
         self.blockIndex = blockIndex
         self.blockOffset = blockOffset
         self.blockLength = blockLength
@@ -36,18 +41,19 @@ public struct ResumePoint: Equatable, Sendable {
         self.openUnitAtBlockStart = openUnitAtBlockStart
         self.orderRank = orderRank
         self.orderSegment = orderSegment
+        self.modelLength = modelLength
     }
 }
 
-/// One 104-byte journal record (Spec/LOADER.md §2): "the old bytes of unit U
+/// One 108-byte journal record (Spec/LOADER.md §2): "the old bytes of unit U
 /// are saved in the scratch area for step S of this operation", and where a
 /// streamed operation resumes if the step is cut short.
 public struct JournalRecord: Equatable {
     /// Bytes of a record; its slot is this rounded up to the flash program size.
-    public static let size = 104
+    public static let size = 108
     static let magic: UInt32 = 0x324A_5041  // "APJ2"
     static let saved: UInt8 = 1
-    static let crcOffset = 100
+    static let crcOffset = 104
 
     var operation: JournalOperation
     var step: UInt32
@@ -80,6 +86,7 @@ public struct JournalRecord: Equatable {
         resume.digest.withUnsafeBytes { d in
             UnsafeMutableRawBufferPointer(rebasing: b[68 ..< 100]).copyMemory(from: d)
         }
+        b.putLE32(resume.modelLength, at: 100)
         var crc = CRC32()
         crc.update(UnsafeRawBufferPointer(rebasing: b[0 ..< Self.crcOffset]))
         b.putLE32(crc.checksum, at: Self.crcOffset)
@@ -97,7 +104,7 @@ public struct JournalRecord: Equatable {
                                  blockLength: UInt16(truncatingIfNeeded: b.le32Value(52)),
                                  digest: Digest32(bytes: UnsafeRawBufferPointer(rebasing: b[68 ..< 100])),
                                  stepAtBlockStart: b.le32Value(56), openUnitAtBlockStart: b.le32Value(60),
-                                 orderRank: b[6], orderSegment: b.le32Value(64))
+                                 orderRank: b[6], orderSegment: b.le32Value(64), modelLength: b.le32Value(100))
         return (operation, b.le32Value(8), b.le32Value(12), b.le32Value(16), UnsafeRawBufferPointer(rebasing: b[20 ..< 44]), resume)
     }
 }

@@ -210,6 +210,8 @@ extension StreamLoader {
                 order = BlockRecordReader.Order()
                 order.rank = point.orderRank
                 order.segment = point.orderSegment
+                // Length changes in the blocks passed over are restored as they left it.
+                try store.setLength(Int(point.modelLength))
                 resumeAt = nil
             }
         }
@@ -217,7 +219,8 @@ extension StreamLoader {
                                 blockLength: UInt16(blockLength), digest: blockIndex == 0 ? .zero : expectedDigest,
                                 stepAtBlockStart: steps.next,
                                 openUnitAtBlockStart: openStep.unit < 0 ? ResumePoint.noUnit : UInt32(openStep.unit),
-                                orderRank: order.rank, orderSegment: order.segment)
+                                orderRank: order.rank, orderSegment: order.segment,
+                                modelLength: UInt32(truncatingIfNeeded: store.length))
         let startOrder = order
         let savedSteps = steps, savedOpen = openStep
         try records(payload, front, point: point, validating: true, factorOnly: factorOnly)

@@ -180,6 +180,10 @@ extension StreamLoader {
         try withUnsafeMutableBytes(of: &piece) { (buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) in
             while nextOffset < source.length {
                 if isComplete && outcome != nil { return }
+                // The source's length is known: one other than the front's is refused before anything is acted on.
+                if let front = parsed, source.length > Int(front.bundleLength) {
+                    throw .sourceLengthMismatch(headerLength: front.bundleLength, sourceLength: source.length)
+                }
                 let at = nextOffset
                 let n = source.read(at: at, into: UnsafeMutableRawBufferPointer(
                     rebasing: buffer[0 ..< min(buffer.count, source.length - at)]))

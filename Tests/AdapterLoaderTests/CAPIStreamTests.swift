@@ -14,7 +14,6 @@ final class CAPIStreamTests: XCTestCase {
 
     static func bundle(_ variant: String, blockSize: Int = 2048, sequence: UInt64 = 1) -> [UInt8] {
         var options = BundleOptions()
-        options.format = 2
         options.blockSize = blockSize
         options.sequence = sequence
         return try! DiffBundler.bundle(base: base, target: LoaderHarness.model(variant), key: LoaderHarness.key,
@@ -292,7 +291,6 @@ final class CAPIStreamTests: XCTestCase {
 
     static let bundleForStranger: [UInt8] = {
         var options = BundleOptions()
-        options.format = 2
         options.blockSize = 2048
         return try! DiffBundler.bundle(base: base, target: LoaderHarness.model("lora"), key: LoaderHarness.stranger,
                                        options: options).bytes

@@ -78,8 +78,11 @@ final class CAPITests: XCTestCase {
             AdapterLoader.ap_verify(source, verifier, window, size, 0)
         }
         XCTAssertEqual(otherKey, Int32(AP_E_UNKNOWN_KEY))
-        bundle[bundle.count - 5] ^= 1
-        XCTAssertEqual(call(bundle) { AdapterLoader.ap_verify($0, $1, $2, $3, 0) }, Int32(AP_E_SIGNATURE))
+        var signature = bundle
+        signature[StreamHeader.size + 5] ^= 1   // a signature byte
+        XCTAssertEqual(call(signature) { AdapterLoader.ap_verify($0, $1, $2, $3, 0) }, Int32(AP_E_SIGNATURE))
+        bundle[bundle.count - 5] ^= 1           // a byte of the last block
+        XCTAssertEqual(call(bundle) { AdapterLoader.ap_verify($0, $1, $2, $3, 0) }, Int32(AP_E_BLOCK))
         XCTAssertEqual(call(LoaderHarness.bundle(base, target)) { AdapterLoader.ap_verify($0, $1, $2, $3 - 1, 0) }, Int32(AP_E_WINDOW))
         XCTAssertEqual(call(LoaderHarness.bundle(base, target, sequence: 3)) { AdapterLoader.ap_verify($0, $1, $2, $3, 4) }, Int32(AP_E_ROLLBACK))
         XCTAssertEqual(AdapterLoader.ap_verify(nil, nil, nil, 0, 0), Int32(AP_E_ARGUMENT))

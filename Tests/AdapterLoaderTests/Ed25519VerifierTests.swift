@@ -429,7 +429,7 @@ final class Ed25519VerifierTests: XCTestCase {
     /// (Its speed is measured on the device: Examples/cortex-m4/run.sh.)
     func testRepeatedVerificationsAreIndependent() throws {
         let key = try SigningKey.generate(.ed25519)
-        let message = [UInt8](repeating: 0x5a, count: 96)   // the size of the signed bundle message
+        let message = [UInt8](repeating: 0x5a, count: 64)   // the size of the signed bundle message
         let signature = try key.sign(message)
         var flipped = signature
         flipped[7] ^= 0x10

@@ -15,7 +15,7 @@ final class PowerCutTests: XCTestCase {
         let bundle = LoaderHarness.bundle(base, target)
         let header = try ParsedBundle(bytes: bundle).header
         let layout = FlashLayout(pageSize: pageSize, programSize: programSize, segmentSize: Int(header.segmentSize),
-                                 capacity: Int(header.storeCapacityNeeded))
+                                 capacity: Int(header.storeCapacityNeeded), steps: Int(header.stepBound))
         for unapply in [false, true] {
             let sweep = LoaderHarness.powerCutSweep(bundle, base: base, target: target, layout: layout, unapply: unapply,
                                                     nestedEvery: nested ? 3 : nil)

@@ -79,7 +79,8 @@ final class ErrorCatalogTests: XCTestCase {
     /// Spot checks of the generated mapping, including the format errors that have their own code.
     func testCodesOfSomeErrors() {
         XCTAssertEqual(apCode(.format(.unsupportedVersion(major: 9, minor: 0))), Int32(AP_E_VERSION))
-        XCTAssertEqual(apCode(.format(.sectionDigestMismatch(index: 1, kind: 5))), Int32(AP_E_DIGEST))
+        XCTAssertEqual(apCode(.format(.malformedBlock(block: 1, offset: 0, .digestMismatch))), Int32(AP_E_BLOCK))
+        XCTAssertEqual(apCode(.streamGap(needed: 10, given: 20)), Int32(AP_E_STREAM))
         XCTAssertEqual(apCode(.format(.io(offset: 0))), Int32(AP_E_FORMAT))
         XCTAssertEqual(apCode(.sourceLengthMismatch(headerLength: 1, sourceLength: 2)), Int32(AP_E_FORMAT))
         XCTAssertEqual(apCode(.modelLengthMismatch(expected: 1, actual: 2)), Int32(AP_E_STORE))
@@ -91,9 +92,8 @@ final class ErrorCatalogTests: XCTestCase {
     func testMessagesOfSomeErrors() {
         XCTAssertEqual(LoaderError.windowTooSmall(needed: 2048, given: 512).description,
                        "RAM window too small: the bundle needs 2048 bytes, 512 given")
-        XCTAssertEqual(LoaderError.format(.invalidSection(index: 3, .outOfBounds(offset: 10, length: 5, bundleLength: 12))).description,
-                       "section table entry 3: section at offset 10 with 5 bytes ends at 15, "
-                           + "not inside the bundle's 12 bytes (the last section must end exactly there)")
+        XCTAssertEqual(LoaderError.format(.malformedBlock(block: 3, offset: 7, .recordPastBlock(length: 40))).description,
+                       "block 3, offset 7 in the block: record of 40 bytes runs past the end of the block's payload")
         XCTAssertEqual(FormatError.malformedRecord(section: 7, offset: 0, .lora(.badRow(row: 5))).description,
                        "malformed factors (kind 7) section at decoded offset 0: factor block row 5 has an invalid shift, mode or ratio")
         XCTAssertEqual(LoaderError.flashFailed(address: 0x3_4000).description, "flash operation failed at address 0x34000")

@@ -105,7 +105,7 @@ final class ReportOutputTests: XCTestCase {
 
     func testTerminalTable() throws {
         let text = TerminalTable.render(try ReportFixtures.fullReport(devices: 250, price: 1))
-        for expected in ["== full-ft.apb", "== head-ft.apb", "== lora.apb", "header", "section-table", "payload", "signature",
+        for expected in ["== full-ft.apb", "== head-ft.apb", "== lora.apb", "front", "block-chain", "payload", "signature",
                          "full model, zlib-9", "byte delta + zlib-9", "lorawan-sf7", "wifi", "fleet", "Fleet: every bundle to 250",
                          "USD", "Link parameters and sources", "Assumptions"] {
             XCTAssertTrue(text.contains(expected), "missing \(expected) in\n\(text)")

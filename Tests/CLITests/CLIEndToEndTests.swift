@@ -38,7 +38,7 @@ final class CLIEndToEndTests: XCTestCase {
                              "-o", cli.path("h.apb"), "--name", "head"])
         let text = try cli.adapterpack(["inspect", cli.path("h.apb")])
         XCTAssertEqual(text.status, 0)
-        for expected in ["format 1.0", "RAM window", "payload", "signature", "key id", "head"] {
+        for expected in ["format 2.0", "RAM window", "payload", "signature", "key id", "head"] {
             XCTAssertTrue(text.stdout.contains(expected), "missing \(expected) in\n\(text.stdout)")
         }
         let json = try cli.adapterpack(["inspect", cli.path("h.apb"), "--json"])
@@ -63,7 +63,8 @@ final class CLIEndToEndTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
         // A flipped message byte must fail the same check.
         var message = try Data(contentsOf: URL(fileURLWithPath: cli.path("M")))
-        message[95] ^= 1
+        XCTAssertEqual(message.count, 64)
+        message[63] ^= 1
         try message.write(to: URL(fileURLWithPath: cli.path("M2")))
         let bad = try cli.run(openssl, ["pkeyutl", "-verify", "-pubin", "-inkey", cli.path("pub.pem"), "-rawin",
                                         "-in", cli.path("M2"), "-sigfile", cli.path("S")])
@@ -128,7 +129,7 @@ final class CLIEndToEndTests: XCTestCase {
         try tampered.write(to: URL(fileURLWithPath: cli.path("t.apb")))
         let cases: [([String], String)] = [
             (["apply", cli.path("l.apb"), "--base", corpus("full-ft"), "--key", cli.path("k.pub.pem"), "-o", cli.path("o1")], "base model hash mismatch"),
-            (["apply", cli.path("t.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"), "-o", cli.path("o2")], "digest mismatch in section"),
+            (["apply", cli.path("t.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"), "-o", cli.path("o2")], "its SHA-256 differs from the digest the previous block commits to"),
             (["apply", cli.path("l.apb"), "--base", corpus("base"), "--key", cli.path("other.pub.pem"), "-o", cli.path("o3")], "key id unknown"),
             (["apply", cli.path("l.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"), "-o", cli.path("o4"), "--window", "600"], "RAM window too small"),
             (["apply", cli.path("l.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"), "-o", cli.path("o5"), "--min-sequence", "9"], "rollback refused"),

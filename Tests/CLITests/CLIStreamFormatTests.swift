@@ -14,7 +14,7 @@ final class CLIStreamFormatTests: XCTestCase {
         defer { cli.remove() }
         try cli.adapterpack(["keygen", "-o", cli.path("k.pem")])
         let diff = try cli.adapterpack(["diff", "--base", corpus("base"), "--target", corpus("full-ft"), "--key", cli.path("k.pem"),
-                                        "--format", "2", "--block-size", "1024", "-o", cli.path("f.apb")])
+                                        "--block-size", "1024", "-o", cli.path("f.apb")])
         XCTAssertEqual(diff.status, 0, diff.stderr)
         let verify = try cli.adapterpack(["verify", cli.path("f.apb"), "--trusted-key", cli.path("k.pub.pem"), "--base", corpus("base")])
         XCTAssertEqual(verify.status, 0, verify.stderr)
@@ -49,11 +49,9 @@ final class CLIStreamFormatTests: XCTestCase {
         try cli.adapterpack(["keygen", "-o", cli.path("k.pem")])
         let diff = ["diff", "--base", corpus("base"), "--target", corpus("head-ft"), "--key", cli.path("k.pem"), "-o", cli.path("x.apb")]
         let cases: [([String], String)] = [
-            (diff + ["--format", "3"], "--format must be 1 or 2; got 3"),
-            (diff + ["--format", "2", "--block-size", "1000"], "--block-size must be a power of two"),
-            (diff + ["--format", "2", "--block-size", "128"], "--block-size must be 256…32768 bytes; got 128"),
-            (diff + ["--block-size", "1024"], "--block-size and --describe are format 2 options"),
-            (diff + ["--format", "2", "--block-size", "8192", "--max-window", "4096"], "more than --max-window 4096"),
+            (diff + ["--block-size", "1000"], "--block-size must be a power of two"),
+            (diff + ["--block-size", "128"], "--block-size must be 256…32768 bytes; got 128"),
+            (diff + ["--block-size", "8192", "--max-window", "4096"], "more than --max-window 4096"),
         ]
         for (arguments, message) in cases {
             let run = try cli.adapterpack(arguments)
@@ -61,7 +59,7 @@ final class CLIStreamFormatTests: XCTestCase {
             XCTAssertTrue(run.stderr.contains(message), "\(arguments.suffix(4)): \(run.stderr)")
             XCTAssertFalse(cli.exists("x.apb"))
         }
-        XCTAssertEqual(try cli.adapterpack(diff + ["--format", "2"]).status, 0)
+        XCTAssertEqual(try cli.adapterpack(diff).status, 0)
         let past = try cli.adapterpack(["apply", cli.path("x.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"),
                                         "-o", cli.path("y.tflite"), "--stream-piece", "64", "--power-cut-at", "999999"])
         XCTAssertNotEqual(past.status, 0)
@@ -85,7 +83,7 @@ final class CLIStreamFormatTests: XCTestCase {
         let adapter = URL(fileURLWithPath: corpus("base")).deletingLastPathComponent().appendingPathComponent("lora-adapter")
         let build = try cli.adapterpack(["build", "--base", corpus("base"), "--adapter", adapter.path,
                                          "--map", adapter.appendingPathComponent("tensor_map.json").path,
-                                         "--key", cli.path("k.pem"), "--format", "2", "-o", cli.path("l.apb")])
+                                         "--key", cli.path("k.pem"), "-o", cli.path("l.apb")])
         XCTAssertEqual(build.status, 0, build.stderr)
         let apply = try cli.adapterpack(["apply", cli.path("l.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"),
                                          "-o", cli.path("l.tflite"), "--stream-piece", "300"])

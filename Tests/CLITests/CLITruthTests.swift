@@ -19,7 +19,8 @@ final class CLITruthTests: XCTestCase {
     var base: String { CLIRunner.model("base") }
     var devKey: String { RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path }
     var devPub: String { RepoPaths.keys.appendingPathComponent("dev-ed25519.pub.pem").path }
-    let devKeyID = "fb968a784fe4f79c42d1a89166328094fb75f2bbf4b02a5c60ba738914803ecd"
+    /// The dev key's 8-byte key id (FORMAT.md §2), as hex.
+    let devKeyID = "fb968a784fe4f79c"
 
     func path(_ name: String) -> String { cli.path(name) }
 
@@ -50,15 +51,15 @@ final class CLITruthTests: XCTestCase {
         return run
     }
 
-    /// lora.apb from the dev key; h.apb: its header's RAM window 2560 → 2561;
-    /// d.apb: a payload byte flipped (section 3's digest no longer matches).
+    /// lora.apb from the dev key; h.apb: its front's RAM window 7440 → 7441;
+    /// d.apb: a byte in the middle flipped (its block's digest no longer matches).
     func makeBundles() throws {
         let diff = try adapterpack(["diff", "--base", base, "--target", CLIRunner.model("lora"), "--key", devKey, "-o", path("lora.apb")])
         XCTAssertEqual(diff.status, 0, diff.stderr)
         var bytes = try RepoPaths.bytes(URL(fileURLWithPath: path("lora.apb")))
-        XCTAssertEqual(Int(bytes[20]) | Int(bytes[21]) << 8, 2560)
+        XCTAssertEqual(Int(bytes[20]) | Int(bytes[21]) << 8, 7440)
         var header = bytes
-        header[20] = 0x01 // 2560 = 0x0A00 → 0x0A01
+        header[20] = 0x11 // 7440 = 0x1D10 → 0x1D11
         try Data(header).write(to: URL(fileURLWithPath: path("h.apb")))
         bytes[bytes.count / 2] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path("d.apb")))
@@ -72,8 +73,8 @@ final class CLITruthTests: XCTestCase {
         let plain = try adapterpack(["inspect", path("h.apb")])
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertTrue(plain.stdout.hasPrefix("NOT VERIFIED: signature not checked"), plain.stdout)
-        XCTAssertTrue(plain.stdout.contains("RAM window      2561 bytes"), plain.stdout)
-        XCTAssertTrue(plain.stdout.contains("declares a RAM window of 2561 bytes; its sections need 2560"), plain.stdout)
+        XCTAssertTrue(plain.stdout.contains("RAM window      7441 bytes"), plain.stdout)
+        XCTAssertTrue(plain.stdout.contains("declares a RAM window of 7441 bytes; its records need 7440"), plain.stdout)
         let json = try adapterpack(["inspect", path("h.apb"), "--json"])
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let verification = try XCTUnwrap(object["verification"] as? [String: Any])
@@ -86,10 +87,10 @@ final class CLITruthTests: XCTestCase {
         XCTAssertTrue(keyed.stdout.hasPrefix("NOT VERIFIED: signature invalid"), keyed.stdout)
         XCTAssertFalse(cli.exists("M"))
 
-        // An altered section fails without any key, naming the section.
+        // An altered block fails without any key, naming the block.
         let digest = try expectRefusal(["inspect", path("d.apb"), "--signature", path("S")],
-                                       message: "NOT VERIFIED: section 3 (payload): digest mismatch")
-        XCTAssertTrue(digest.stdout.hasPrefix("NOT VERIFIED: section 3 (payload): digest mismatch"), digest.stdout)
+                                       message: "its SHA-256 differs from the digest the previous block commits to")
+        XCTAssertTrue(digest.stdout.hasPrefix("NOT VERIFIED: block "), digest.stdout)
         XCTAssertFalse(cli.exists("S"))
 
         // The untouched bundle verifies; --key stays an alias of --trusted-key.
@@ -103,13 +104,13 @@ final class CLITruthTests: XCTestCase {
     func testReportRefusesAlteredBundlesAndSaysWhetherItVerified() throws {
         try makeBundles()
         try expectRefusal(["report", path("d.apb"), "--json", path("r.json"), "--html", path("r.html")],
-                          message: "d.apb: NOT VERIFIED: section 3 (payload): digest mismatch")
+                          message: "its SHA-256 differs from the digest the previous block commits to")
         try expectRefusal(["report", path("h.apb"), "--base", base, "--trusted-key", devPub, "--json", path("r.json")],
                           message: "h.apb: could not apply to the base to reconstruct the target: NOT VERIFIED: signature invalid: the bundle was altered after it was signed")
         let unchecked = try adapterpack(["report", path("h.apb"), "--links", "ble"])
         XCTAssertEqual(unchecked.status, 0, unchecked.stderr)
         XCTAssertTrue(unchecked.stdout.hasPrefix("NOT VERIFIED: signatures of h.apb not checked"), unchecked.stdout)
-        XCTAssertTrue(unchecked.stdout.contains("declares a RAM window of 2561 bytes"), unchecked.stdout)
+        XCTAssertTrue(unchecked.stdout.contains("declares a RAM window of 7441 bytes"), unchecked.stdout)
         XCTAssertTrue(unchecked.stdout.contains("base model: not given"), unchecked.stdout)
         let checked = try adapterpack(["report", path("lora.apb"), "--base", base, "--trusted-key", devPub, "--links", "ble"])
         XCTAssertEqual(checked.status, 0, checked.stderr)
@@ -122,12 +123,12 @@ final class CLITruthTests: XCTestCase {
         XCTAssertEqual(try adapterpack(["keygen", "-o", path("new.pem")]).status, 0)
         // Altered sections: refused with the section named, output not written, input (also the output) unchanged.
         try expectRefusal(["sign", path("d.apb"), "--signing-key", path("new.pem"), "-o", path("out.apb")],
-                          message: "section 3 (payload): digest mismatch")
+                          message: "its SHA-256 differs from the digest the previous block commits to")
         try expectRefusal(["sign", path("d.apb"), "--signing-key", path("new.pem"), "-o", path("d.apb")],
                           message: "not re-signed, nothing was written")
         // The altered window is refused even without a key (adapterpack writes exactly what the sections need).
         try expectRefusal(["sign", path("h.apb"), "--signing-key", path("new.pem"), "-o", path("out.apb")],
-                          message: "its sections need 2560 (adapterpack writes exactly what is needed); the header may have been altered")
+                          message: "its records need 7440 (adapterpack writes exactly what is needed); the header may have been altered")
         // An altered header under the old key's id: refused when the old signature is checked.
         try expectRefusal(["sign", path("h.apb"), "--signing-key", path("new.pem"), "--trusted-key", devPub, "-o", path("out.apb")],
                           message: "signature invalid: the bundle was altered after it was signed")

@@ -42,7 +42,7 @@ public enum BundleWriter {
     public static func write(_ plan: BundlePlan, base: [UInt8], key: SigningKey, options: BundleOptions) throws -> [UInt8] {
         let records = try makeRecords(plan, options: options)
         return try assemble(records, base: base, target: plan.target, factorBytes: plan.factors.count, key: key,
-                            options: options, stepBound: StepBound.count(plan, segmentSize: options.segmentSize))
+                            options: options, stepBound: StepBound.count(records, segmentSize: options.segmentSize))
     }
 
     /// The plan's sections as records, each at most one block's payload.

@@ -117,6 +117,7 @@ public struct BundleDescription: Codable, Equatable, Sendable {
     public func text() -> String {
         var out: [String] = [verification.summary]
         for problem in verification.problems.dropFirst() { out.append("NOT VERIFIED: \(problem)") }
+        for note in verification.notes { out.append("note: \(note)") }
         out.append("adapterpack bundle, format \(formatVersion) (streamed: verified and applied block by block)")
         out.append("  bundle length   \(bundleLength) bytes")
         out.append("  RAM window      \(windowSize) bytes (blocks up to \(blockLimit), factors \(factorBytes))")

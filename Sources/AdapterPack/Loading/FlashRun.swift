@@ -33,7 +33,8 @@ extension HostLoader {
         let header = bundle.withUnsafeBytes { try? StreamHeader(parsing: $0) }
         let capacity = max(model.count, Int(header?.storeCapacityNeeded ?? 0))
         let layout = FlashLayout(pageSize: pageSize, programSize: programSize,
-                                 segmentSize: Int(header?.segmentSize ?? 4096), capacity: capacity)
+                                 segmentSize: Int(header?.segmentSize ?? 4096), capacity: capacity,
+                                 steps: header.map { Int($0.stepBound) })
         let flash = layout.makeFlash()
         flash.load(model)
         flash.cutAt = powerCutAt

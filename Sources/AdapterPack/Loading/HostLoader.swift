@@ -12,6 +12,12 @@ public enum HostLoader {
     public static func feed<Store: ModelStore, Verifier: SignatureVerifier>(
         _ bundle: [UInt8], to loader: inout StreamLoader<Store, Verifier>, piece: Int) throws(LoaderError) {
         let size = max(1, piece)
+        // The whole bundle is at hand: a length other than the front's is refused before anything is fed.
+        if let front = bundle.withUnsafeBytes({ try? StreamHeader(parsing: $0) }), bundle.count != Int(front.bundleLength) {
+            if bundle.count > Int(front.bundleLength) {
+                throw .sourceLengthMismatch(headerLength: front.bundleLength, sourceLength: bundle.count)
+            }
+        }
         try bundle.withBytes { (raw: UnsafeRawBufferPointer) throws(LoaderError) in
             while !loader.isComplete {
                 let start = loader.nextOffset
@@ -38,6 +44,14 @@ public enum HostLoader {
     public static func verify(bundle: [UInt8], keys: TrustedKeys, base: [UInt8]? = nil,
                               minimumSequence: UInt64 = 0) throws(LoaderError) -> BundleSummary {
         let header = try verifyFront(bundle: bundle, keys: keys, minimumSequence: minimumSequence)
+        // The records for people are for host tools: the device skips them, so they are checked here (FORMAT.md §6).
+        do throws(FormatError) {
+            let parsed = try ParsedBundle(bytes: bundle)
+            _ = try parsed.metadata()
+            _ = try parsed.tensorMap()
+        } catch {
+            throw .format(error)
+        }
         if let base {
             guard base.count == Int(header.baseLength) else {
                 throw .modelLengthMismatch(expected: header.baseLength, actual: base.count)

@@ -88,8 +88,9 @@ public struct FlashLayout: Sendable {
     public var journalPages: Int
 
     /// A layout for a model of `capacity` bytes; the unit is the larger of
-    /// the page and the segment size.
-    public init(pageSize: Int, programSize: Int = 8, segmentSize: Int, capacity: Int) {
+    /// the page and the segment size. `steps`: the bundle's step bound (its
+    /// front), for a journal of exactly enough slots; without it, an estimate.
+    public init(pageSize: Int, programSize: Int = 8, segmentSize: Int, capacity: Int, steps: Int? = nil) {
         self.pageSize = pageSize
         self.programSize = programSize
         unitSize = max(pageSize, segmentSize)
@@ -98,7 +99,7 @@ public struct FlashLayout: Sendable {
         // One slot per step plus spares; at least one page.
         let slotSize = (JournalRecord.size + programSize - 1) / programSize * programSize
         // (A streamed bundle's step bound counts one step per segment.)
-        let steps = 2 * (capacity / min(unitSize, segmentSize) + 2) + 16
+        let steps = steps.map { $0 + 8 } ?? 2 * (capacity / min(unitSize, segmentSize) + 2) + 16
         journalPages = max(1, (steps * slotSize + pageSize - 1) / pageSize)
     }
 

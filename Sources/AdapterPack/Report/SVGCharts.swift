@@ -9,7 +9,7 @@ public enum SVGCharts {
     static var plotWidth: Double { width - labelWidth - valueWidth }
 
     static let sectionColors: [String: String] = [
-        "header": "#6b7280", "section-table": "#9ca3af", "metadata": "#a78bfa", "tensor-map": "#60a5fa",
+        "front": "#6b7280", "block-chain": "#9ca3af", "record-headers": "#d1d5db", "metadata": "#a78bfa", "tensor-map": "#60a5fa",
         "layout": "#f472b6", "scales": "#f59e0b", "payload": "#10b981", "undo": "#fb923c", "signature": "#ef4444",
     ]
     static let bundleColors = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2"]

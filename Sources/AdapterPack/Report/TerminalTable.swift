@@ -32,7 +32,7 @@ public enum TerminalTable {
             }
             out += "  \(F.bytes(bundle.bundleBytes)) bytes; \(model); sequence \(bundle.sequence); RAM window \(F.bytes(bundle.windowBytes)) bytes\n"
             let v = bundle.verification
-            out += "  signature: " + (v.verified ? "verified, key \(v.keyID ?? "")" : "NOT VERIFIED (not checked; section digests match)") + "\n"
+            out += "  signature: " + (v.verified ? "verified, key \(v.keyID ?? "")" : "NOT VERIFIED (not checked; block digests match)") + "\n"
             for note in v.notes { out += "  note: \(note)\n" }
             out += "\n"
             let s = bundle.sizes
