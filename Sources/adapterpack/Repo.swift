@@ -6,7 +6,7 @@ import Foundation
 struct Repo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a TUF repository of bundles that any TUF client (python-tuf, go-tuf, rust-tuf) can update from.",
-        subcommands: [RepoInit.self, RepoPublish.self, RepoTimestamp.self, RepoStatus.self, RepoRotate.self, RepoRevoke.self])
+        subcommands: [RepoInit.self, RepoPublish.self, RepoStage.self, RepoMerge.self, RepoTimestamp.self, RepoStatus.self, RepoRotate.self, RepoRevoke.self])
 }
 
 /// Expiry periods as the options give them: "90d", "12h", "2w", "3600s" (or plain seconds).

@@ -25,6 +25,8 @@ public enum RepositoryError: Error, CustomStringConvertible, Sendable {
     case badName(what: String, name: String)
     /// The target path already names a different bundle.
     case targetPathTaken(path: String, existingSHA256: String)
+    /// `repo stage --part`: a bundle whose target path hashes into a bin of another part.
+    case outsidePart(path: String, targetPath: String, bin: String, part: String, first: String, last: String)
     /// Invalid option values (threshold, expiry).
     case badArgument(String)
     /// Producing a signature failed.
@@ -62,6 +64,9 @@ public enum RepositoryError: Error, CustomStringConvertible, Sendable {
             return "\(what) \"\(name)\" is not a plain name: use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (no '/' or '\\')."
         case let .targetPathTaken(path, existing):
             return "target path \(path) already names a different bundle (sha256 \(existing)); rename the bundle file."
+        case let .outsidePart(path, targetPath, bin, part, first, last):
+            return "\(path): target path \(targetPath) hashes into \(bin), which is not in part \(part) (\(first) … \(last)); "
+                + "stage it with the worker of that bin's part."
         case let .badArgument(message):
             return message
         case let .signing(role, reason):

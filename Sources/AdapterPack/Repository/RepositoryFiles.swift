@@ -18,6 +18,10 @@ public struct RepositoryLayout: Sendable {
     public func metadata(_ name: String) -> String { metadata + "/" + name }
     public func versioned(_ version: Int64, _ role: String) -> String { metadata("\(version).\(role).json") }
     public var timestamp: String { metadata("timestamp.json") }
+    /// Bins signed by workers and not yet in a snapshot (`repo stage`, `repo merge`); a
+    /// dot directory, which the recommended server configuration does not serve.
+    public var staging: String { directory + "/.staging" }
+    public func staged(_ role: String) -> String { staging + "/" + role + ".json" }
 
     /// `targets/DIR/SHA256.NAME` for target path `DIR/NAME`.
     public func targetFile(path: String, sha256: String) -> String {
@@ -113,12 +117,17 @@ import Darwin
 public final class RepositoryLock {
     private let fd: Int32
 
-    /// Takes the lock or throws `.locked` at once (it does not wait).
-    public init(_ directory: String) throws(RepositoryError) {
-        let path = RepositoryLayout(directory).directory + "/.adapterpack-lock"
+    /// Takes the lock or throws `.locked` at once (it does not wait). `shared`: many
+    /// holders at once (bin-staging workers), none while an exclusive holder has it.
+    public convenience init(_ directory: String, shared: Bool = false) throws(RepositoryError) {
+        try self.init(file: RepositoryLayout(directory).directory + "/.adapterpack-lock", shared: shared)
+    }
+
+    /// The same on any lock file (a staging worker's part).
+    public init(file path: String, shared: Bool = false) throws(RepositoryError) {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .badArgument("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 else {
             close(fd)
             throw .locked(path: path)
         }

@@ -126,49 +126,58 @@ public enum TUFRepository {
 
         var published: [Published] = []
         var targetMap = state.allTargets
+        var lines = SequenceLines(targetMap)
         var changes: [String: TargetFile?] = [:]
         for bundle in bundles {
-            let name = bundle.path.split(separator: "/").last.map(String.init) ?? bundle.path
-            guard BundleTargetInfo.isPlainName(name) else { throw .badName(what: "bundle file name", name: name) }
-            let h: BundleSummary
-            do throws(LoaderError) {
-                h = try HostLoader.verify(bundle: bundle.bytes, keys: trusted)
-            } catch {
-                throw .bundleDoesNotVerify(path: bundle.path, reason: "\(error)")
-            }
-            guard h.sequence <= UInt64(Int64.max) else {
-                throw .badArgument("\(bundle.path): sequence \(h.sequence) does not fit TUF's integers")
-            }
-            let info = BundleTargetInfo(baseSHA256: h.baseSHA256.hex, targetSHA256: h.targetSHA256.hex, sequence: h.sequence,
-                                        windowSize: h.windowSize, formatVersion: "\(h.major).\(h.minor)",
-                                        cohort: cohort, deviceClass: deviceClass)
-            // Anti-rollback as the device sees it: one sequence line per base model and cohort.
-            var held: (UInt64, String)?
-            for (path, target) in targetMap {
-                guard let other = BundleTargetInfo(custom: target.custom), other.baseSHA256 == info.baseSHA256,
-                      other.cohort == cohort else { continue }
-                if held == nil || other.sequence > held!.0 { held = (other.sequence, path) }
-            }
-            if let held, info.sequence <= held.0 {
-                throw .sequenceNotAbove(path: bundle.path, sequence: info.sequence, held: held.0, heldBy: held.1,
-                                        base: info.baseSHA256, cohort: cohort)
-            }
-            let digest = hexString(sha256(bundle.bytes).bytes)
-            let targetPath = cohort.map { "\($0)/\(name)" } ?? name
-            if let existing = targetMap[targetPath], existing.sha256 != digest {
-                throw .targetPathTaken(path: targetPath, existingSHA256: existing.sha256)
-            }
-            let entry = TargetFile(length: Int64(bundle.bytes.count), sha256: digest, custom: info.json)
-            targetMap[targetPath] = entry
-            changes[targetPath] = entry
-            published.append(Published(targetPath: targetPath, file: layout.targetFile(path: targetPath, sha256: digest),
-                                       info: info, length: bundle.bytes.count, sha256: digest))
+            let p = try checkedTarget(bundle, cohort: cohort, deviceClass: deviceClass, trusted: trusted, lines: lines,
+                                      held: targetMap, layout: layout)
+            let entry = TargetFile(length: Int64(p.length), sha256: p.sha256, custom: p.info.json)
+            targetMap[p.targetPath] = entry
+            changes[p.targetPath] = entry
+            lines.note(p.info, at: p.targetPath)
+            published.append(p)
         }
 
         let files = zip(published, bundles).map { ($0.file, $1.bytes) }
         try commit(changes, to: &state, layout: layout, files: files, targetsKey: targetsKey, snapshotKey: snapshotKey,
                    timestampKey: timestampKey, expiry: expiry, now: now, writer: writer)
         return published
+    }
+
+    /// Verifies one bundle for publishing under `cohort` and returns what it becomes:
+    /// refuses a file name that is not plain, a bundle the trusted keys do not verify, a
+    /// sequence not above its line, or a target path that names a different bundle.
+    static func checkedTarget(_ bundle: BundleInput, cohort: String?, deviceClass: String?, trusted: TrustedKeys,
+                              lines: SequenceLines, held: [String: TargetFile], layout: RepositoryLayout)
+        throws(RepositoryError) -> Published
+    {
+        let targetPath = try targetPath(for: bundle.path, cohort: cohort)
+        let h: BundleSummary
+        do throws(LoaderError) {
+            h = try HostLoader.verify(bundle: bundle.bytes, keys: trusted)
+        } catch {
+            throw .bundleDoesNotVerify(path: bundle.path, reason: "\(error)")
+        }
+        guard h.sequence <= UInt64(Int64.max) else {
+            throw .badArgument("\(bundle.path): sequence \(h.sequence) does not fit TUF's integers")
+        }
+        let info = BundleTargetInfo(baseSHA256: h.baseSHA256.hex, targetSHA256: h.targetSHA256.hex, sequence: h.sequence,
+                                    windowSize: h.windowSize, formatVersion: "\(h.major).\(h.minor)",
+                                    cohort: cohort, deviceClass: deviceClass)
+        try lines.check(info, bundle: bundle.path)
+        let digest = hexString(sha256(bundle.bytes).bytes)
+        if let existing = held[targetPath], existing.sha256 != digest {
+            throw .targetPathTaken(path: targetPath, existingSHA256: existing.sha256)
+        }
+        return Published(targetPath: targetPath, file: layout.targetFile(path: targetPath, sha256: digest),
+                         info: info, length: bundle.bytes.count, sha256: digest)
+    }
+
+    /// `[COHORT/]NAME` for a bundle file `…/NAME`; refuses a name that is not plain.
+    public static func targetPath(for file: String, cohort: String?) throws(RepositoryError) -> String {
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        guard BundleTargetInfo.isPlainName(name) else { throw .badName(what: "bundle file name", name: name) }
+        return cohort.map { "\($0)/\(name)" } ?? name
     }
 
     /// Applies `changes` (target path → new entry, or nil to remove), bumps and re-signs the
@@ -208,6 +217,18 @@ public enum TUFRepository {
             state.snapshot.signed.meta["\(role).json"] = MetaFile(version: signed.signed.version)
             if role == "targets" { state.targets = signed } else { state.bins[role] = signed }
         }
+        try release(&state, layout: layout, metadataFiles: metadataFiles, files: files, snapshotKey: snapshotKey, timestampKey: timestampKey,
+                    expiry: expiry, now: now, writer: writer)
+    }
+
+    /// The end of every change: a new snapshot naming `state`'s targets metadata (whose
+    /// new versions `metadataFiles` hold) and a new timestamp; writes `files` (bundles),
+    /// `metadataFiles`, the snapshot, then timestamp.json, which makes it all current.
+    static func release(_ state: inout RepositoryState, layout: RepositoryLayout, metadataFiles: [(String, [UInt8])], files: [(String, [UInt8])],
+                        snapshotKey: RoleSigningKey, timestampKey: RoleSigningKey, expiry: RepositoryExpiry, now: Date,
+                        writer: RepositoryWriter) throws(RepositoryError)
+    {
+        let now = TUFTime.whole(now)
         state.snapshot.signed.version += 1
         state.snapshot.signed.expires = now + expiry.snapshot
         try state.snapshot.sign(with: [snapshotKey.key])
