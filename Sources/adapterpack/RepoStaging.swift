@@ -30,6 +30,7 @@ struct RepoStage: ParsableCommand {
         let key = try RoleSigningKey(pemFile: targetsKey)
         let files = try Self.expand(bundles)
         let state = try RepositoryState.load(repo)
+        _ = try BinStaging.bins(of: part, in: state, directory: repo)
         var inputs: [TUFRepository.BundleInput] = []
         for file in files where BinStaging.owns(try TUFRepository.targetPath(for: file, cohort: cohort), part: part, state: state) {
             inputs.append(TUFRepository.BundleInput(path: file, bytes: try FileIO.read(file, limit: .modelOrBundle)))

@@ -57,6 +57,19 @@ public enum BinStaging {
         return delegations
     }
 
+    /// `part`'s bins in the repository; refuses a repository without bins and a part
+    /// with none (more parts than bins).
+    public static func bins(of part: Part, in state: RepositoryState, directory: String) throws(RepositoryError)
+        -> ArraySlice<DelegatedRole>
+    {
+        let delegations = try delegations(state, directory)
+        let roles = part.roles(of: delegations)
+        guard !roles.isEmpty else {
+            throw .badArgument("--part \(part): the repository has \(delegations.roles.count) bins, fewer than \(part.count) parts")
+        }
+        return roles
+    }
+
     /// True if `targetPath` hashes into one of `part`'s bins (workers skip the rest
     /// without reading them).
     public static func owns(_ targetPath: String, part: Part, state: RepositoryState) -> Bool {
@@ -85,10 +98,8 @@ public enum BinStaging {
         defer { withExtendedLifetime(lock) {} }
         let state = try RepositoryState.load(directory)
         let delegations = try delegations(state, directory)
-        let roles = part.roles(of: delegations)
-        guard let first = roles.first, let last = roles.last else {
-            throw .badArgument("--part \(part): the repository has \(delegations.roles.count) bins, fewer than \(part.count) parts")
-        }
+        let roles = try bins(of: part, in: state, directory: directory)
+        let first = roles.first!, last = roles.last!
         try RepositoryIO.makeDirectory(layout.staging)
         let partLock = try RepositoryLock(file: layout.staging + "/.part-\(first.name)-\(last.name).lock")
         defer { withExtendedLifetime(partLock) {} }
