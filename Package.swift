@@ -41,8 +41,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         // Runs the built `adapterpack` binary end to end (and `openssl`, python3 for interop).
         // The fuzz targets' checks over the inputs fuzzing found (Tests/Fuzz/run.sh runs the campaigns).
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["AdapterFormat", "AdapterLoader", "AdapterPack", "TestSupport"],
-                    path: "Tests/Fuzz", exclude: ["Targets", "regressions", "run.sh"]),
+
         .testTarget(name: "CLITests", dependencies: ["adapterpack", "AdapterPack", "TestSupport"]),
     ]
 )

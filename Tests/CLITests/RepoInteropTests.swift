@@ -62,7 +62,7 @@ final class RepoInteropTests: XCTestCase {
         XCTAssertEqual(custom["cohort"] as? String, "beta")
         XCTAssertEqual(custom["device_class"] as? String, "cortex-m4")
         XCTAssertEqual(custom["sequence"] as? Int, 1)
-        XCTAssertEqual(custom["format_version"] as? String, "1.0")
+        XCTAssertEqual(custom["format_version"] as? String, "2.0")
         XCTAssertEqual((custom["base_sha256"] as? String)?.count, 64)
         XCTAssertEqual(first.versions, ["timestamp": 3, "snapshot": 3, "targets": 3])
         XCTAssertTrue(Set(first.checked).isSuperset(of: ["1.root.json", "root.json", "timestamp.json", "3.snapshot.json", "3.targets.json"]),
@@ -156,6 +156,17 @@ final class RepoInteropTests: XCTestCase {
         XCTAssertEqual(second.versions["timestamp"], 7)
         let log = try String(contentsOfFile: server.accessLog, encoding: .utf8)
         XCTAssertTrue(log.contains("GET /metadata/2.bins-"), "the client fetched no bin:\n\(log)")
+
+        // Parallel workers (repo stage, one per part) and one merge: the client follows them too.
+        for part in 0 ..< 4 {
+            try ok(["repo", "stage", "head-1.apb", "--part", "\(part)/4", "--repo", "repo", "--cohort", "zeta",
+                    "--trusted", bundlePub, "--targets-key", "targets.pem"])
+        }
+        try ok(["repo", "merge", "--repo", "repo", "--snapshot-key", "snapshot.pem", "--timestamp-key", "timestamp.pem"])
+        expected["zeta/head-1.apb"] = "head-1.apb"
+        let third = try client(cli, server, expected.keys.sorted())
+        try checkDownloads(third, cli, expected)
+        XCTAssertEqual(third.versions["timestamp"], 8)
     }
 
     struct ClientResult {
