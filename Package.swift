@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "AdapterPack", dependencies: ["AdapterFormat", "AdapterLoader", "CZlib", "COpenSSL"]),
         .executableTarget(name: "adapterpack-bench", dependencies: ["AdapterPack"], path: "Benchmarks/Sources"),
         .executableTarget(name: "adapterpack-lora-bench", dependencies: ["AdapterPack"], path: "Benchmarks/LoRA"),
+        .executableTarget(name: "adapterpack-tuf-bench", dependencies: ["AdapterPack"], path: "Benchmarks/TUF"),
         .executableTarget(name: "adapterpack", dependencies: [
             "AdapterPack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

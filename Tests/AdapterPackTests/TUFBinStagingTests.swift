@@ -93,7 +93,16 @@ final class TUFBinStagingTests: XCTestCase {
         try create(repo, bins: 2)
         let part = try BinStaging.Part(index: 0, count: 1)
         let bundles = try batch()
-        try stage(Array(bundles[0 ..< 4]), repo, part: part)
+        // A batch is a set: any order of rising sequences is accepted…
+        try stage(Array(bundles[0 ..< 4].reversed()), repo, part: part)
+        // …but not a sequence the batch or an earlier stage holds already.
+        let twice = TUFRepository.BundleInput(path: "twice.apb", bytes: bundles[5].bytes)
+        XCTAssertThrowsError(try stage([bundles[5], twice], repo, part: part)) {
+            XCTAssertTrue("\($0)".contains("already holds sequence 6"), "\($0)")
+        }
+        XCTAssertThrowsError(try stage([TUFRepository.BundleInput(path: "low.apb", bytes: bundles[2].bytes)], repo, part: part)) {
+            XCTAssertTrue("\($0)".contains("already holds sequence 4"), "\($0)")
+        }
         try stage(Array(bundles[4...]), repo, part: part)
         try merge(repo)
         XCTAssertEqual(try RepositoryState.load(repo).allTargets.count, bundles.count)

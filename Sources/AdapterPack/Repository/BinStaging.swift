@@ -133,14 +133,20 @@ public enum BinStaging {
                 throw .outsidePart(path: bundle.path, targetPath: targetPath, bin: bin, part: part.description,
                                    first: first.name, last: last.name)
             }
+            // The sequence rule is checked below, over the batch in sequence order.
             let p = try TUFRepository.checkedTarget(bundle, cohort: cohort, deviceClass: deviceClass, trusted: trusted,
-                                                    lines: lines, held: all, layout: layout)
+                                                    lines: SequenceLines([:]), held: all, layout: layout)
             let entry = TargetFile(length: Int64(p.length), sha256: p.sha256, custom: p.info.json)
             working[bin]!.signed.targets[p.targetPath] = entry
             all[p.targetPath] = entry
-            lines.note(p.info, at: p.targetPath)
             published.append(p)
             if !touched.contains(bin) { touched.append(bin) }
+        }
+        // A batch is a set, not a sequence of publishes: its sequences on each line must
+        // be distinct and above what is held, in any order (as `merge` checks across bins).
+        for (p, bundle) in zip(published, bundles).sorted(by: { ($0.0.info.sequence, $0.0.targetPath) < ($1.0.info.sequence, $1.0.targetPath) }) {
+            try lines.check(p.info, bundle: bundle.path)
+            lines.note(p.info, at: p.targetPath)
         }
 
         let whole = TUFTime.whole(now)
