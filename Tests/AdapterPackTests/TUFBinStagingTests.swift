@@ -57,6 +57,22 @@ final class TUFBinStagingTests: XCTestCase {
         XCTAssertThrowsError(try BinStaging.Part(parsing: "three")) { XCTAssertTrue("\($0)".contains("expected I/N"), "\($0)") }
     }
 
+    func testBinLookupFindsTheRoleTheSpecOrderFinds() {
+        for count in [2, 16, 1024, 4096] {
+            let delegations = Delegations(keys: [:], roles: HashedBins.roles(count: count, keyid: "k"))
+            let lookup = BinLookup(delegations)
+            XCTAssertNotNil(lookup)
+            for i in 0 ..< 2000 {
+                let path = "cohort-\(i % 7)/bundle-\(i).apb"
+                XCTAssertEqual(delegations.roleIndex(for: path, lookup: lookup), delegations.roleIndex(for: path), path)
+            }
+        }
+        // Prefixes of different lengths (another tool's delegations): roles tried in order.
+        var mixed = HashedBins.roles(count: 16, keyid: "k")
+        mixed[0].pathHashPrefixes = ["00"]
+        XCTAssertNil(BinLookup(Delegations(keys: [:], roles: mixed)))
+    }
+
     func testWorkersStageThenOneMergePublishesEverything() throws {
         let repo = dir("r")
         try create(repo, bins: 16)

@@ -73,8 +73,9 @@ public enum BinStaging {
     /// True if `targetPath` hashes into one of `part`'s bins (workers skip the rest
     /// without reading them).
     public static func owns(_ targetPath: String, part: Part, state: RepositoryState) -> Bool {
-        guard let delegations = state.targets.signed.delegations, let bin = state.bin(for: targetPath) else { return false }
-        return part.roles(of: delegations).contains { $0.name == bin }
+        guard let delegations = state.targets.signed.delegations,
+              let index = delegations.roleIndex(for: targetPath, lookup: state.binLookup) else { return false }
+        return part.roles(of: delegations).indices.contains(index)
     }
 
     /// Verifies `bundles` (all in `part`'s bins), writes them to targets/ and signs the

@@ -38,16 +38,29 @@ public struct DelegatedRole: Equatable, Sendable {
     }
 
     /// True if the role is trusted for `targetPath`.
-    public func covers(_ targetPath: String) -> Bool {
-        let digest = HashedBins.pathHash(targetPath)
-        return pathHashPrefixes.contains { digest.hasPrefix($0) }
-    }
+    public func covers(_ targetPath: String) -> Bool { covers(pathHash: HashedBins.pathHash(targetPath)) }
+
+    /// The same for a path whose hash (`HashedBins.pathHash`) is known.
+    public func covers(pathHash digest: String) -> Bool { pathHashPrefixes.contains { digest.hasPrefix($0) } }
 }
 
 /// targets.json's `delegations`: the delegated roles' keys and roles, in priority order.
 public struct Delegations: Equatable, Sendable {
     public var keys: [String: TUFKey]
     public var roles: [DelegatedRole]
+
+    /// The first role trusted for `targetPath`. Hashed bins whose prefixes all have one
+    /// length are found by one dictionary lookup (`BinLookup`), not by trying every role.
+    public func role(for targetPath: String, lookup: BinLookup? = nil) -> DelegatedRole? {
+        roleIndex(for: targetPath, lookup: lookup).map { roles[$0] }
+    }
+
+    /// The index in `roles` of `role(for:lookup:)`.
+    public func roleIndex(for targetPath: String, lookup: BinLookup? = nil) -> Int? {
+        let digest = HashedBins.pathHash(targetPath)
+        if let lookup { return lookup.index(pathHash: digest) }
+        return roles.firstIndex { $0.covers(pathHash: digest) }
+    }
 
     public init(keys: [String: TUFKey], roles: [DelegatedRole]) {
         self.keys = keys
@@ -107,4 +120,27 @@ public enum HashedBins {
                                  pathHashPrefixes: prefixes)
         }
     }
+}
+
+/// Hash prefix → the first role listing it, for delegations whose prefixes all have the
+/// same length (what `HashedBins` writes): finding the bin of n paths among b bins costs
+/// n lookups instead of n × b prefix tests.
+public struct BinLookup: Sendable {
+    let length: Int
+    let first: [String: Int]
+
+    /// Nil when the roles' prefixes differ in length (then roles are tried in order).
+    public init?(_ delegations: Delegations) {
+        guard let length = delegations.roles.first?.pathHashPrefixes.first?.count,
+              delegations.roles.allSatisfy({ $0.pathHashPrefixes.allSatisfy { $0.count == length } })
+        else { return nil }
+        var first: [String: Int] = [:]
+        for (i, role) in delegations.roles.enumerated() {
+            for prefix in role.pathHashPrefixes where first[prefix] == nil { first[prefix] = i }
+        }
+        self.length = length
+        self.first = first
+    }
+
+    func index(pathHash digest: String) -> Int? { first[String(digest.prefix(length))] }
 }

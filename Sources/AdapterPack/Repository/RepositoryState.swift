@@ -10,6 +10,8 @@ public struct RepositoryState: Sendable {
     public var targets: Signed<Targets>
     /// Delegated targets roles (hashed bins) by name; empty without delegations.
     public var bins: [String: Signed<Targets>]
+    /// Finds bins by path hash; set by `load` (a state built otherwise tries roles in order).
+    var binLookup: BinLookup?
 
     public init(root: Signed<Root>, timestamp: Signed<Timestamp>, snapshot: Signed<Snapshot>, targets: Signed<Targets>,
                 bins: [String: Signed<Targets>] = [:]) {
@@ -30,7 +32,7 @@ public struct RepositoryState: Sendable {
     /// The bin trusted for `targetPath` (the first delegated role covering it), or nil
     /// when targets.json holds targets itself.
     public func bin(for targetPath: String) -> String? {
-        targets.signed.delegations?.roles.first { $0.covers(targetPath) }?.name
+        targets.signed.delegations?.role(for: targetPath, lookup: binLookup)?.name
     }
 
     /// Loads and checks the repository in `directory`.
@@ -93,7 +95,9 @@ public struct RepositoryState: Sendable {
                 bins[role.name] = bin
             }
         }
-        return RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets, bins: bins)
+        var state = RepositoryState(root: root, timestamp: timestamp, snapshot: snapshot, targets: targets, bins: bins)
+        state.binLookup = targets.signed.delegations.flatMap(BinLookup.init)
+        return state
     }
 
     /// 1.root.json, then each N+1.root.json signed by a threshold of both N's root keys and its own.
