@@ -4,7 +4,7 @@
 # footprint, RAM, stack and instruction-count figures. Exits non-zero
 # unless QEMU exits 0 (every check in main.c passed).
 #
-# The bundles are format 2 (adapterpack diff --format 2, blocks of
+# The bundles are format 2 (adapterpack diff --block-size, blocks of
 # M4_BLOCK_SIZE bytes, 2048 by default); the firmware receives each in 64-byte
 # pieces and streams it through ap_stream_feed (adapter_loader.h).
 #
@@ -87,12 +87,12 @@ signed_message() {  # bundle, output
     [ "$(wc -c < "$2")" -eq 64 ] || { echo "run.sh: signed message of $1 is not 64 bytes" >&2; exit 1; }
 }
 
-echo "[2/5] bundles: adapterpack diff --format 2 --block-size $block_size, digits base -> full-ft and lora, signed with Keys/dev-ed25519.pem"
+echo "[2/5] bundles: adapterpack diff --block-size $block_size, digits base -> full-ft and lora, signed with Keys/dev-ed25519.pem"
 variants=(full-ft lora)
 for c in "${configs[@]}"; do
     for v in "${variants[@]}"; do
         # shellcheck disable=SC2086
-        "$cli" diff --base Examples/digits/base.tflite --target "Examples/digits/$v.tflite" --format 2 \
+        "$cli" diff --base Examples/digits/base.tflite --target "Examples/digits/$v.tflite" \
             --block-size "$block_size" --key Keys/dev-ed25519.pem --name "digits-$v" ${diff_flags[$c]} \
             -o "$build/$c/$v.apb" | sed "s/^/  $c: /"
         "$cli" verify "$build/$c/$v.apb" --trusted-key Keys/dev-ed25519.pub.pem > /dev/null
@@ -100,13 +100,13 @@ for c in "${configs[@]}"; do
     done
 done
 # Weights and biases of the tensors each bundle changes (for instructions per
-# weight): format 2 sends no tensor map, so they come from the tensor map of
-# the same diff as a format-1 bundle, read with inspect --json.
+# weight): the device bundles carry no tensor map, so they come from the same
+# diff made with --describe (which adds it), read with inspect --json.
 declare -A parameters
 for v in "${variants[@]}"; do
     "$cli" diff --base Examples/digits/base.tflite --target "Examples/digits/$v.tflite" --key Keys/dev-ed25519.pem \
-        -o "$build/$v.format1.apb" > /dev/null
-    parameters[$v]=$("$cli" inspect "$build/$v.format1.apb" --json | python3 -c '
+        --block-size "$block_size" --describe -o "$build/$v.described.apb" > /dev/null
+    parameters[$v]=$("$cli" inspect "$build/$v.described.apb" --json | python3 -c '
 import json, sys
 size = {0: 4, 1: 2, 2: 4, 4: 8, 7: 2, 10: 8}  # TFLite element types; others 1 byte
 tensors = json.load(sys.stdin)["tensorMap"]

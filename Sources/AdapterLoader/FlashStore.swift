@@ -134,31 +134,33 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
         activeUnit = -1
     }
 
-    public mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep? {
-        var cut: InterruptedStep?
-        var unit: UInt32 = 0, savedCRC: UInt32 = 0
-        var used = 0
+    public mutating func interruptedStep(id: Digest32, into cut: inout InterruptedStep) throws(LoaderError) -> Bool {
+        var used = 0, latest = -1
         // The record is read into the unit buffer's head: no step is active during a resume scan.
         let slot = UnsafeMutableRawBufferPointer(rebasing: unitBuffer[0 ..< slotSize])
+        // The scan only finds the newest record of this bundle; it is read
+        // again and decoded once below (keeps the device code small).
         for index in 0 ..< slotCount {
-            try device.read(at: journalPage * device.pageSize + index * slotSize, into: slot)
-            guard slot.contains(where: { $0 != 0xFF }) else { continue }
+            try readSlot(index, into: slot)
+            if Self.isErased(UnsafeRawBufferPointer(slot)) { continue }
             used = index + 1
-            guard let record = JournalRecord.parse(UnsafeRawBufferPointer(slot)), id.starts(with: record.id) else { continue }
-            cut = InterruptedStep(operation: record.operation, step: record.step, redo: true, resume: record.resume)
-            unit = record.unit
-            savedCRC = record.scratchCRC
+            if JournalRecord.isIntact(UnsafeRawBufferPointer(slot), of: id) { latest = index }
         }
         journalNext = used
         bundleID = id
-        guard var cut else { return nil }
+        guard latest >= 0 else { return false }
+        try readSlot(latest, into: slot)
+        let record = UnsafeRawBufferPointer(slot)
+        cut = InterruptedStep(operation: JournalRecord.operation(record), step: JournalRecord.step(record), redo: true,
+                              resume: JournalRecord.resume(record))
+        let unit = JournalRecord.unit(record), savedCRC = JournalRecord.scratchCRC(record)
         operation = cut.operation
         // The scratch still holding this step's backup means the unit may be
         // half written: rebuild it. Otherwise the next step's backup had begun,
         // which happens only after this step's unit was fully programmed.
         let start = Int(unit) * stepUnit
         let count = min(stepUnit, capacity - start)
-        guard count > 0, count <= unitBuffer.count else { return nil }
+        guard count > 0, count <= unitBuffer.count else { return false }
         let bytes = UnsafeMutableRawBufferPointer(rebasing: unitBuffer[0 ..< count])
         try device.read(at: scratchPage * device.pageSize, into: bytes)
         var crc = CRC32()
@@ -167,7 +169,20 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
             cut.step += 1
             cut.redo = false
         }
-        return cut
+        return true
+    }
+
+    private static func isErased(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var k = 0
+        while k < bytes.count {
+            if bytes[k] != 0xFF { return false }
+            k += 1
+        }
+        return true
+    }
+
+    private func readSlot(_ index: Int, into slot: UnsafeMutableRawBufferPointer) throws(LoaderError) {
+        try device.read(at: journalPage * device.pageSize + index * slotSize, into: slot)
     }
 
     private mutating func appendRecord(_ record: JournalRecord) throws(LoaderError) {

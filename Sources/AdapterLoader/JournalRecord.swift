@@ -92,20 +92,38 @@ public struct JournalRecord: Equatable {
         b.putLE32(crc.checksum, at: Self.crcOffset)
     }
 
-    /// Parses a record slot; nil for erased, torn or foreign bytes.
-    static func parse(_ b: UnsafeRawBufferPointer) -> (operation: JournalOperation, step: UInt32, unit: UInt32,
-                                                       scratchCRC: UInt32, id: UnsafeRawBufferPointer, resume: ResumePoint)? {
+    /// Whether `b` holds an intact record (magic, state, operation, CRC) of
+    /// the bundle whose id starts as `id` does. The fields are then read with
+    /// the accessors below, straight from the slot: no record value is built
+    /// (on the device that copying costs more code than the reads).
+    @inline(never)
+    static func isIntact(_ b: UnsafeRawBufferPointer, of id: Digest32) -> Bool {
         guard b.count >= size, b.le32Value(0) == magic, b[4] == saved,
-              let operation = JournalOperation(rawValue: b[5]) else { return nil }
+              JournalOperation(rawValue: b[5]) != nil else { return false }
         var crc = CRC32()
         crc.update(UnsafeRawBufferPointer(rebasing: b[0 ..< crcOffset]))
-        guard crc.checksum == b.le32Value(crcOffset) else { return nil }
-        let resume = ResumePoint(blockIndex: b.le32Value(44), blockOffset: b.le32Value(48),
-                                 blockLength: UInt16(truncatingIfNeeded: b.le32Value(52)),
-                                 digest: Digest32(bytes: UnsafeRawBufferPointer(rebasing: b[68 ..< 100])),
-                                 stepAtBlockStart: b.le32Value(56), openUnitAtBlockStart: b.le32Value(60),
-                                 orderRank: b[6], orderSegment: b.le32Value(64), modelLength: b.le32Value(100))
-        return (operation, b.le32Value(8), b.le32Value(12), b.le32Value(16), UnsafeRawBufferPointer(rebasing: b[20 ..< 44]), resume)
+        guard crc.checksum == b.le32Value(crcOffset) else { return false }
+        return id.withUnsafeBytes { whole in
+            var k = 20
+            while k < 44 {
+                guard whole[k - 20] == b[k] else { return false }
+                k += 1
+            }
+            return true
+        }
+    }
+
+    /// The fields of an intact record (see `isIntact`).
+    static func operation(_ b: UnsafeRawBufferPointer) -> JournalOperation { JournalOperation(rawValue: b[5]) ?? .apply }
+    static func step(_ b: UnsafeRawBufferPointer) -> UInt32 { b.le32Value(8) }
+    static func unit(_ b: UnsafeRawBufferPointer) -> UInt32 { b.le32Value(12) }
+    static func scratchCRC(_ b: UnsafeRawBufferPointer) -> UInt32 { b.le32Value(16) }
+    static func resume(_ b: UnsafeRawBufferPointer) -> ResumePoint {
+        ResumePoint(blockIndex: b.le32Value(44), blockOffset: b.le32Value(48),
+                    blockLength: UInt16(truncatingIfNeeded: b.le32Value(52)),
+                    digest: Digest32(bytes: UnsafeRawBufferPointer(rebasing: b[68 ..< 100])),
+                    stepAtBlockStart: b.le32Value(56), openUnitAtBlockStart: b.le32Value(60),
+                    orderRank: b[6], orderSegment: b.le32Value(64), modelLength: b.le32Value(100))
     }
 }
 

@@ -27,7 +27,11 @@ public protocol ModelStore {
     /// Makes the step's writes durable.
     mutating func commitStep() throws(LoaderError)
     /// The step an interrupted operation was in, if the journal knows it.
-    mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep?
+    ///
+    /// Fills `cut` and returns true, or returns false (no step of this bundle
+    /// was interrupted). An inout value rather than an optional result: on
+    /// the device an optional of this size costs copies and code.
+    mutating func interruptedStep(id: Digest32, into cut: inout InterruptedStep) throws(LoaderError) -> Bool
 }
 
 /// Which operation a journal belongs to.
@@ -60,7 +64,7 @@ extension ModelStore {
     public mutating func beginOperation(id: Digest32, operation: JournalOperation, steps: UInt32) throws(LoaderError) {}
     public mutating func beginStep(_ step: UInt32, unit: Int, redo: Bool, resume: ResumePoint) throws(LoaderError) {}
     public mutating func commitStep() throws(LoaderError) {}
-    public mutating func interruptedStep(id: Digest32) throws(LoaderError) -> InterruptedStep? { nil }
+    public mutating func interruptedStep(id: Digest32, into cut: inout InterruptedStep) throws(LoaderError) -> Bool { false }
 }
 
 /// A model held in RAM (copied there at boot, or a host buffer).

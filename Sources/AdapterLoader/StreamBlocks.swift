@@ -32,7 +32,7 @@ extension StreamLoader {
     }
 
     var blockBuffer: UnsafeMutableRawBufferPointer {
-        let limit = parsed?.blockLimit ?? StreamHeader.size
+        let limit = phase == .front ? StreamHeader.size : parsed.blockLimit
         return UnsafeMutableRawBufferPointer(rebasing: memory[0 ..< limit])
     }
 
@@ -44,7 +44,7 @@ extension StreamLoader {
             phase = .signature
         case .signature:
             phase = .block
-            blockLength = Int(parsed!.firstBlockLength)
+            blockLength = Int(parsed.firstBlockLength)
         case .block:
             try acceptBlock()
         }
@@ -76,12 +76,12 @@ extension StreamLoader {
 
     /// A whole block is in the buffer: check it, then act on its records.
     private mutating func acceptBlock() throws(LoaderError) {
-        let front = parsed!
+        let front = parsed
         let block = UnsafeRawBufferPointer(rebasing: memory[0 ..< blockLength])
         if blockIndex == 0 {
             frontHash.update(block)
             try checkSignature(front, digest: frontHash.finalize())
-            header = front
+            verified = true
             try begin(front)
             if isComplete { return }
         } else {
@@ -120,11 +120,11 @@ extension StreamLoader {
         blockLength = Int(next.length)
         expectedDigest = next.digest
         // A resume whose factors are all in: go straight to the journal's block.
-        if let point = resumeAt, blockIndex < Int(point.blockIndex), factorFilled == Int(front.factorBytes) {
-            blockIndex = Int(point.blockIndex)
-            blockOffset = Int(point.blockOffset)
-            blockLength = Int(point.blockLength)
-            expectedDigest = point.digest
+        if resuming, blockIndex < Int(resumeAt.blockIndex), factorFilled == Int(front.factorBytes) {
+            blockIndex = Int(resumeAt.blockIndex)
+            blockOffset = Int(resumeAt.blockOffset)
+            blockLength = Int(resumeAt.blockLength)
+            expectedDigest = resumeAt.digest
             nextOffset = blockOffset
             guard blockLength >= 1, blockLength <= front.blockLimit,
                   blockOffset + blockLength <= Int(front.bundleLength) else { throw .cannotResume }
@@ -157,14 +157,15 @@ extension StreamLoader {
         let unit = store.stepUnit > 0 ? store.stepUnit : segment
         guard unit % segment == 0 else { throw .stepUnitMismatch(segmentSize: front.segmentSize, stepUnit: unit) }
         steps = StepCursor(unitSize: unit)
+        if operation == .verify { return }
+        guard store.capacity >= Int(front.storeCapacityNeeded) else {
+            throw .storeTooSmall(needed: front.storeCapacityNeeded, capacity: store.capacity)
+        }
         switch operation {
         case .verify:
             return
         case .apply, .unapply:
             running = operation == .apply ? .apply : .unapply
-            guard store.capacity >= Int(front.storeCapacityNeeded) else {
-                throw .storeTooSmall(needed: front.storeCapacityNeeded, capacity: store.capacity)
-            }
             let applying = running == .apply
             let (length, expected) = applying ? (front.baseLength, front.baseSHA256) : (front.targetLength, front.targetSHA256)
             guard store.length == Int(length) else { throw .modelLengthMismatch(expected: length, actual: store.length) }
@@ -175,44 +176,42 @@ extension StreamLoader {
             }
             try store.beginOperation(id: bundleID, operation: running, steps: front.stepBound)
         case .resume:
-            guard store.capacity >= Int(front.storeCapacityNeeded) else {
-                throw .storeTooSmall(needed: front.storeCapacityNeeded, capacity: store.capacity)
-            }
             try store.setLength(Int(front.targetLength))
-            if let done = try ended(.apply, front) { return finishEarly(done) }
+            if try ended(.apply, front) { return finishEarly() }
             try store.setLength(Int(front.baseLength))
-            if let done = try ended(.unapply, front) { return finishEarly(done) }
-            guard let cut = try store.interruptedStep(id: bundleID) else { throw .cannotResume }
+            if try ended(.unapply, front) { return finishEarly() }
+            var cut = InterruptedStep(operation: .apply, step: 0, redo: false)
+            guard try store.interruptedStep(id: bundleID, into: &cut) else { throw .cannotResume }
             running = cut.operation
             try store.setLength(Int(front.targetLength))
             steps = StepCursor(unitSize: unit, resumeFrom: cut.step, redoFirst: cut.redo)
             resumeAt = cut.resume
+            resuming = true
         }
     }
 
-    private mutating func finishEarly(_ done: LoaderOutcome) {
-        outcome = done
+    private mutating func finishEarly() {
         isComplete = true
-        nextOffset = Int(parsed!.bundleLength)
+        nextOffset = Int(parsed.bundleLength)
     }
 
     /// Acts on one verified block's records: first decodes them all without
     /// writing (factor records are copied into the factor area), then runs them.
     private mutating func runBlock(_ payload: UnsafeRawBufferPointer, _ front: StreamHeader) throws(LoaderError) {
         var factorOnly = false
-        if let point = resumeAt {
-            if blockIndex < Int(point.blockIndex) {
+        if resuming {
+            if blockIndex < Int(resumeAt.blockIndex) {
                 factorOnly = true
-            } else if blockIndex == Int(point.blockIndex) {
-                steps.next = point.stepAtBlockStart
+            } else if blockIndex == Int(resumeAt.blockIndex) {
+                steps.next = resumeAt.stepAtBlockStart
                 openStep = OpenStep()
-                openStep.unit = point.openUnitAtBlockStart == ResumePoint.noUnit ? -1 : Int(point.openUnitAtBlockStart)
+                openStep.unit = resumeAt.openUnitAtBlockStart == ResumePoint.noUnit ? -1 : Int(resumeAt.openUnitAtBlockStart)
                 order = BlockRecordReader.Order()
-                order.rank = point.orderRank
-                order.segment = point.orderSegment
+                order.rank = resumeAt.orderRank
+                order.segment = resumeAt.orderSegment
                 // Length changes in the blocks passed over are restored as they left it.
-                try store.setLength(Int(point.modelLength))
-                resumeAt = nil
+                try store.setLength(Int(resumeAt.modelLength))
+                resuming = false
             }
         }
         let point = ResumePoint(blockIndex: UInt32(blockIndex), blockOffset: UInt32(blockOffset),
@@ -332,15 +331,18 @@ extension StreamLoader {
         openStep = OpenStep()
     }
 
-    /// The outcome if the store holds exactly the model `operation` ends with.
-    mutating func ended(_ operation: JournalOperation, _ front: StreamHeader) throws(LoaderError) -> LoaderOutcome? {
+    /// Whether the store holds exactly the model `operation` ends with; if so
+    /// that is recorded as the outcome.
+    mutating func ended(_ operation: JournalOperation, _ front: StreamHeader) throws(LoaderError) -> Bool {
         let (length, expected) = operation == .apply ? (front.targetLength, front.targetSHA256)
                                                      : (front.baseLength, front.baseSHA256)
-        guard store.length == Int(length) else { return nil }
+        guard store.length == Int(length) else { return false }
         let result = try hashModel(length: store.length)
-        guard result == expected else { return nil }
-        return LoaderOutcome(state: operation == .apply ? .target : .base, sequence: UInt64(front.sequence),
-                             modelLength: store.length, modelSHA256: result, interpreterMustBeRecreated: true)
+        guard result == expected else { return false }
+        outcome = LoaderOutcome(state: operation == .apply ? .target : .base, sequence: UInt64(front.sequence),
+                                modelLength: store.length, modelSHA256: result, interpreterMustBeRecreated: true)
+        hasOutcome = true
+        return true
     }
 
     /// SHA-256 of the first `length` model bytes, read through the block buffer
@@ -348,7 +350,7 @@ extension StreamLoader {
     mutating func hashModel(length: Int) throws(LoaderError) -> Digest32 {
         var hash = SHA256()
         var position = 0
-        let scratchStart = parsed.map { $0.blockLimit + Int($0.factorBytes) } ?? 0
+        let scratchStart = phase == .front ? 0 : parsed.blockLimit + Int(parsed.factorBytes)
         let buffer = RAMWindow(UnsafeMutableRawBufferPointer(rebasing: memory[scratchStart...])).modelBuffer
         while position < length {
             let n = min(buffer.count, length - position)

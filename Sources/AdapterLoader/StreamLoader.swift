@@ -60,7 +60,8 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
     /// may jump ahead to the block the journal names.
     public internal(set) var nextOffset = 0
     /// The verified front, once block 0 has been checked against the signature.
-    public internal(set) var header: StreamHeader?
+    public var header: StreamHeader? { verified ? parsed : nil }
+    var verified = false
     /// The key that signed the bundle (short id), once verified.
     public internal(set) var keyID = Digest32.zero
     /// Blocks verified and acted on so far.
@@ -71,7 +72,11 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
 
     var phase = StreamPhase.front
     var filled = 0
-    var parsed: StreamHeader?
+    /// The front as parsed (not yet authenticated); meaningful once `phase`
+    /// has left `.front` (a plain value, not an optional: smaller device code).
+    var parsed = StreamHeader(algorithm: 0, bundleLength: 0, baseLength: 0, targetLength: 0, windowSize: 0,
+                              firstBlockLength: 0, stepBound: 0, factorBytes: 0, segmentBits: 0, blockBits: 0,
+                              sequence: 0, keyID: .zero, baseSHA256: .zero, targetSHA256: .zero)
     var frontHash = SHA256()
     var bundleID = Digest32.zero
     var signature: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -87,8 +92,13 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
     var running = JournalOperation.apply
     /// A resume: the block the interrupted step began in (blocks before it
     /// only deliver their factor records).
-    var resumeAt: ResumePoint?
-    var outcome: LoaderOutcome?
+    /// (A flag and a plain value rather than an optional: the device code
+    /// then copies the point less, which keeps the loader small.)
+    var resuming = false
+    var resumeAt = ResumePoint.none
+    var outcome = LoaderOutcome(state: .base, sequence: 0, modelLength: 0, modelSHA256: .zero,
+                                interpreterMustBeRecreated: false)
+    var hasOutcome = false
 
     /// `window` is all the memory the loader uses for the whole stream; it
     /// must be at least the front's declared window size.
@@ -122,8 +132,8 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
             if isComplete {
                 // A resume that found its answer early ignores the rest; otherwise
                 // these bytes lie past the bundle's end.
-                if outcome == nil, let header {
-                    throw .sourceLengthMismatch(headerLength: header.bundleLength, sourceLength: position + piece.count - index)
+                if !hasOutcome, verified {
+                    throw .sourceLengthMismatch(headerLength: parsed.bundleLength, sourceLength: position + piece.count - index)
                 }
                 return
             }
@@ -141,15 +151,12 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
     /// SHA-256 and reports what the store holds (not for `.verify`: see
     /// `finishVerify`).
     public mutating func finish() throws(LoaderError) -> LoaderOutcome {
-        guard isComplete, let header else {
-            throw .streamIncomplete(needed: nextOffset, length: Int(parsed?.bundleLength ?? 0))
+        guard isComplete, verified else {
+            throw .streamIncomplete(needed: nextOffset, length: Int(parsed.bundleLength))
         }
-        if let outcome { return outcome }
-        let done = try ended(running, header)
-        if let done {
-            outcome = done
-            return done
-        }
+        if hasOutcome { return outcome }
+        let header = parsed
+        if try ended(running, header) { return outcome }
         let actual = try hashModel(length: store.length)
         // The blocks were authentic, so this is a writer's fault; the blocks
         // are gone, so the base comes back only by streaming the bundle again.
@@ -159,10 +166,10 @@ public struct StreamLoader<Store: ModelStore, Verifier: SignatureVerifier> {
 
     /// Ends a `.verify` stream: every block arrived and checked; returns the front.
     public func finishVerify() throws(LoaderError) -> StreamHeader {
-        guard isComplete, let header else {
-            throw .streamIncomplete(needed: nextOffset, length: Int(parsed?.bundleLength ?? 0))
+        guard isComplete, verified else {
+            throw .streamIncomplete(needed: nextOffset, length: Int(parsed.bundleLength))
         }
-        return header
+        return parsed
     }
 }
 
@@ -179,10 +186,10 @@ extension StreamLoader {
         var piece: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         try withUnsafeMutableBytes(of: &piece) { (buffer: UnsafeMutableRawBufferPointer) throws(LoaderError) in
             while nextOffset < source.length {
-                if isComplete && outcome != nil { return }
+                if isComplete && hasOutcome { return }
                 // The source's length is known: one other than the front's is refused before anything is acted on.
-                if let front = parsed, source.length > Int(front.bundleLength) {
-                    throw .sourceLengthMismatch(headerLength: front.bundleLength, sourceLength: source.length)
+                if phase != .front, source.length > Int(parsed.bundleLength) {
+                    throw .sourceLengthMismatch(headerLength: parsed.bundleLength, sourceLength: source.length)
                 }
                 let at = nextOffset
                 let n = source.read(at: at, into: UnsafeMutableRawBufferPointer(
