@@ -1,6 +1,7 @@
 """Sizes of general-purpose compressors and delta tools for one model pair.
 
-Usage: baselines.py BASE TARGET -> one JSON object {tool: bytes}. Tools whose
+Usage: baselines.py BASE TARGET -> one JSON object {tool: bytes}, including
+xz/zlib of the byte-wise difference when the models have the same length. Tools whose
 Python package is missing are left out (zlib and lzma are in the standard
 library; zstandard, bsdiff4 and detools come from `pip install` into
 .venv-bench/, see Benchmarks/README.md). Every patch is applied again and
@@ -13,6 +14,14 @@ target = open(sys.argv[2], 'rb').read()
 out = {}
 out['zlib -9'] = len(zlib.compress(target, 9))
 out['xz -9e'] = len(lzma.compress(target, preset=9 | lzma.PRESET_EXTREME))
+# The baseline a user tries first on same-sized models: compress the byte-wise
+# difference (target - base mod 256, and XOR) with xz and zlib.
+if len(base) == len(target):
+    sub = bytes((t - b) & 0xFF for b, t in zip(base, target))
+    xor = bytes(t ^ b for b, t in zip(base, target))
+    for name, data in (('Δ', sub), ('XOR', xor)):
+        out['xz -9e of ' + name] = len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
+        out['zlib -9 of ' + name] = len(zlib.compress(data, 9))
 try:
     import zstandard
     out['zstd -19'] = len(zstandard.ZstdCompressor(level=19).compress(target))
