@@ -16,7 +16,9 @@ enum {
     EXIT_TRAP = 7           /* a Swift runtime trap (udf) or division by zero */
 };
 
-/* Semihosting (runtime.c). */
+/* Semihosting (runtime.c). semihost_call: any operation (r0 = op, r1 = arg),
+ * for the SMP firmware's host-file flash (smp/hostfile.c). */
+uint32_t semihost_call(uint32_t op, const void *arg);
 void out(const char *text);              /* SYS_WRITE0 */
 void out_u32(uint32_t value);            /* decimal */
 void out_u64(uint64_t value);            /* decimal */

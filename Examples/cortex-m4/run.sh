@@ -14,7 +14,13 @@
 # adapterpack diff --without deflate --without low-rank --without layout); the
 # core firmware also checks that a full bundle is refused with AP_E_NOT_BUILT_IN.
 #
-#   bash Examples/cortex-m4/run.sh        # needs /opt/swift and qemu-system-arm
+# Then the SMP firmware (smp/: the full loader behind an MCUmgr image-upload
+# handler on the board's UART, its flash kept in a host file) takes the full
+# loader's full-ft bundle from smpclient (PyPI) over a pty: good, corrupted,
+# cut by killing QEMU and resumed, refused mid-stream and finished
+# (smp/smp_upload_test.py; M4_SMP=0 skips it, SMP_PYTHON names the Python).
+#
+#   bash Examples/cortex-m4/run.sh        # needs /opt/swift, qemu-system-arm and .build-venv (bash .ci/python-env.sh)
 #   M4_BLOCK_SIZE=1024 bash Examples/cortex-m4/run.sh   # smaller blocks: smaller window, larger bundles
 #
 # Generated files go to Examples/cortex-m4/build/ (gitignored).
@@ -68,7 +74,7 @@ for c in "${configs[@]}"; do
 done
 
 # ---- 2. Host CLI, bundles, key, expected hashes.
-echo "[1/5] host CLI (swift build --product adapterpack)"
+echo "[1/6] host CLI (swift build --product adapterpack)"
 swift build --product adapterpack > "$build/swift-build.log" 2>&1 || { cat "$build/swift-build.log" >&2; exit 1; }
 tail -n 1 "$build/swift-build.log"
 cli=$(swift build --show-bin-path)/adapterpack
@@ -87,7 +93,7 @@ signed_message() {  # bundle, output
     [ "$(wc -c < "$2")" -eq 64 ] || { echo "run.sh: signed message of $1 is not 64 bytes" >&2; exit 1; }
 }
 
-echo "[2/5] bundles: adapterpack diff --block-size $block_size, digits base -> full-ft and lora, signed with Keys/dev-ed25519.pem"
+echo "[2/6] bundles: adapterpack diff --block-size $block_size, digits base -> full-ft and lora, signed with Keys/dev-ed25519.pem"
 variants=(full-ft lora)
 for c in "${configs[@]}"; do
     for v in "${variants[@]}"; do
@@ -216,12 +222,12 @@ firmware() {  # config
         -o "$out/prog-noverify.elf" "${objects[@]}" "$out/loader-noverify.o"
 }
 
-echo "[3/5] firmware: clang for Cortex-M4, ld.lld for mps2-an386 (full and core loader builds)"
+echo "[3/6] firmware: clang for Cortex-M4, ld.lld for mps2-an386 (full and core loader builds)"
 assets full ""
 assets core "$build/full/lora.apb"
 for c in "${configs[@]}"; do firmware "$c"; done
 
-echo "[4/5] qemu-system-arm -M mps2-an386 -icount shift=0 -kernel $rel/<full|core>/prog.elf"
+echo "[4/6] qemu-system-arm -M mps2-an386 -icount shift=0 -kernel $rel/<full|core>/prog.elf"
 for c in "${configs[@]}"; do
     echo "  -- $c loader --"
     set +e
@@ -234,8 +240,38 @@ for c in "${configs[@]}"; do
 done
 wait "$m0_pid" || { cat "$build/loader-armv6m.log" >&2; echo "run.sh: Embedded Swift build for armv6m failed" >&2; exit 1; }
 
+# ---- 5. The SMP firmware (smp/): the full loader behind an MCUmgr
+# image-upload handler on UART 0, its flash kept in a host file; smpclient
+# (PyPI, the CI venv) uploads the full loader's full-ft bundle through a pty.
+# M4_SMP=0 skips it.
+smp_python=${SMP_PYTHON:-$root/.build-venv/bin/python3}
+if [ "${M4_SMP:-1}" = 1 ]; then
+    echo "[5/6] SMP: smpclient uploads $rel/full/full-ft.apb over the UART (pty) into $rel/smp/prog.elf"
+    "$smp_python" -c 'import smpclient.transport.serial' 2>/dev/null || {
+        echo "run.sh: smpclient not importable by $smp_python (bash .ci/python-env.sh; M4_SMP=0 skips this step)" >&2; exit 1; }
+    smp_objects=()
+    for src in "$here"/startup.c "$here"/runtime.c "$here"/flash.c "$here"/sha256.c "$here"/smp/*.c "$build"/full/assets.c; do
+        obj=$build/smp/$(basename "${src%.c}").o
+        mkdir -p "$build/smp"
+        "$clang" "${cflags[@]}" -I "$build/full" -c "$src" -o "$obj"
+        smp_objects+=("$obj")
+    done
+    "$lld" -T "$here/mps2-an386.ld" --gc-sections --orphan-handling=error -Map "$build/smp/prog.map" \
+        -o "$build/smp/prog.elf" "${smp_objects[@]}" "$build/full/loader.o"
+    set +e
+    timeout 600 "$smp_python" "$here/smp/smp_upload_test.py" --qemu "$(command -v "$qemu")" --elf "$build/smp/prog.elf" \
+        --workdir "$build/smp" --bundle "$build/full/full-ft.apb" \
+        --base-sha "$(sha256sum Examples/digits/base.tflite | cut -c1-64)" \
+        --target-sha "$(sha256sum Examples/digits/full-ft.tflite | cut -c1-64)" 2>&1 | sed 's/^/  /'
+    smp_status=${PIPESTATUS[0]}
+    set -e
+else
+    echo "[5/6] SMP: skipped (M4_SMP=0)"
+    smp_status=0
+fi
+
 # ---- 6. Figures.
-echo "[5/5] figures"
+echo "[6/6] figures"
 hexawk='function hex(s,  i, v) { v = 0; s = tolower(s); sub(/^0x/, "", s)
           for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
           return v }'
@@ -279,6 +315,17 @@ for c in "${configs[@]}"; do
     row "  whole image $c/prog.elf (+ model flash region below)" "$t" "$r" "$d" "$b"
 done
 row_sizes "loader object, armv6m / Cortex-M0+ (full; compile check)" "$(sizes_of "$build/loader-armv6m.o")"
+if [ -f "$build/smp/prog.map" ]; then
+    echo "  SMP firmware (smp/, full loader)"
+    smp_sum=(0 0 0 0 0)
+    for o in smp_serial.o cbor.o uart.o smp_main.o hostfile.o; do
+        read -r t r d b m <<< "$(linked_from "$build/smp/prog.map" "$o")"
+        smp_sum=($((smp_sum[0] + t)) $((smp_sum[1] + r)) $((smp_sum[2] + d)) $((smp_sum[3] + b)) 0)
+    done
+    row_sizes "  SMP server as linked (framing, CBOR, upload handler, host file)" "${smp_sum[*]}"
+    row_sizes "  loader as linked there (ap_stream_* on flash)" "$(linked_from "$build/smp/prog.map" loader.o)"
+    row_sizes "  whole image smp/prog.elf" "$(sizes_of "$build/smp/prog.elf")"
+fi
 echo "    .rodata of an image includes its bundles and merged string literals"
 echo "    model flash region (.model_flash): $m bytes = base model ($base_length) in pages, scratch page, journal page"
 echo "    flash: $((t + r + d)) of 212992 bytes of code region + $m of model region; RAM: $((d + b)) static (64 KB total)"
@@ -308,6 +355,10 @@ for c in "${configs[@]}"; do
     fi
     echo "run.sh: FAILED: QEMU exited with status ${qemu_status[$c]} for the $c loader (see $rel/$c/qemu.log)" >&2
 done
+if [ "$smp_status" -ne 0 ]; then
+    failed=1
+    echo "run.sh: FAILED: the SMP upload test (exit $smp_status; logs in $rel/smp/qemu-*.log)" >&2
+fi
 [ "$failed" -eq 0 ] || exit 1
 
 for c in "${configs[@]}"; do
@@ -372,4 +423,4 @@ if [ "$over_budget" -ne 0 ]; then
 fi
 
 echo
-echo "run.sh: OK (QEMU exit status 0 for the full and the core loader)"
+echo "run.sh: OK (QEMU exit status 0 for the full and the core loader; SMP uploads passed)"

@@ -18,6 +18,8 @@ static uint32_t semihost(uint32_t op, const void *arg) {
     return r0;
 }
 
+uint32_t semihost_call(uint32_t op, const void *arg) { return semihost(op, arg); }
+
 static char line[161];
 static uint32_t line_used;
 

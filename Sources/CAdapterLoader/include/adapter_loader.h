@@ -141,7 +141,7 @@ int32_t ap_resume_flash(const ap_bundle_source *source, const ap_verifier *verif
                         uint8_t *window, uint32_t window_size,
                         const ap_flash *flash, const ap_flash_layout *layout, ap_outcome *outcome);
 
-/* ---- Streamed bundles (format 2, `adapterpack diff --format 2`) ----
+/* ---- Streamed bundles (format 2, what `adapterpack diff` and `build` write) ----
  *
  * A push interface for firmware that receives a bundle piece by piece (a radio,
  * serial or USB receive callback) and never holds it whole. The loader verifies
