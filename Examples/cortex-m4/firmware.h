@@ -34,6 +34,10 @@ _Noreturn void board_exit(int code);     /* SYS_EXIT_EXTENDED */
  * 1 ns per guest instruction, so ticks are proportional to instructions. */
 void timer_start(void);
 uint32_t timer_ticks(void);              /* ticks since timer_start */
+/* Runs a loop of known length (2,000,000 rounds of subs/bne) between
+ * timer_start and timer_ticks: instructions per tick = *instructions / *ticks.
+ * The timer keeps running afterwards. */
+void timer_calibrate(uint64_t *instructions, uint64_t *ticks);
 
 /* Stack painting (startup.c). */
 #define STACK_PAINT 0xC5C5C5C5u

@@ -110,18 +110,7 @@ static uint64_t ticks_to_instructions(uint32_t ticks) {
     return ((uint64_t)ticks * calib_instructions + calib_ticks / 2) / calib_ticks;
 }
 
-/* 2 instructions per round: subs, bne. */
-__attribute__((noinline)) static void spin(uint32_t rounds) {
-    __asm__ volatile("1: subs %0, %0, #1\n bne 1b\n" : "+r"(rounds) : : "cc");
-}
-
-static void calibrate(void) {
-    const uint32_t rounds = 2000000;
-    timer_start();
-    spin(rounds);
-    calib_ticks = timer_ticks();
-    calib_instructions = 2ull * rounds;
-}
+static void calibrate(void) { timer_calibrate(&calib_instructions, &calib_ticks); }
 
 /* Streams bundle `b` into `operation` as a transport would: begin, then
  * packets from the offset the loader asks for until it is complete, then end.

@@ -415,6 +415,19 @@ for c in "${configs[@]}"; do
     echo "  reference: the firmware's C SHA-256 of the base model: $sha instructions"
 done
 
+if [ -f "$build/smp/qemu-upload.log" ]; then
+    read -r sb sr si ss <<< "$(sed -n \
+        's/^METRIC smp-upload bytes=\([0-9]*\) requests=\([0-9]*\) instructions=\([0-9]*\) stack=\([0-9]*\)/\1 \2 \3 \4/p' \
+        "$build/smp/qemu-upload.log" | head -n 1)"
+    read -r t r d b m <<< "$(sizes_of "$build/smp/prog.elf")"
+    echo
+    echo "  == SMP upload of full/full-ft.apb (smpclient over the UART pty; full loader, built-in Ed25519): $sb bytes, $sr requests"
+    echo "  instructions processing it (SMP framing, CBOR, verify and apply; waiting for bytes excluded): $si" \
+         "= $(ratio "$si" "$sb") per bundle byte (the loader alone: $(ratio "$(metric full full-ft apply instructions)" "$sb"))"
+    echo "  RAM: static $((d + b)) B (.data + .bss: window, unit buffer, ap_stream, SMP frame buffers) + peak stack $ss B" \
+         "=> $((d + b + ss)) B"
+fi
+
 # Over budget: the figures above are printed, the run still fails.
 if [ "$over_budget" -ne 0 ]; then
     echo

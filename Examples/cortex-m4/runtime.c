@@ -105,6 +105,19 @@ void timer_start(void) {
 
 uint32_t timer_ticks(void) { return 0xFFFFFFFFu - TIMER0[1]; }
 
+/* 2 instructions per round: subs, bne. */
+__attribute__((noinline)) static void spin(uint32_t rounds) {
+    __asm__ volatile("1: subs %0, %0, #1\n bne 1b\n" : "+r"(rounds) : : "cc");
+}
+
+void timer_calibrate(uint64_t *instructions, uint64_t *ticks) {
+    const uint32_t rounds = 2000000;
+    timer_start();
+    spin(rounds);
+    *ticks = timer_ticks();
+    *instructions = 2ull * rounds;
+}
+
 /* ---- Memory functions (word-at-a-time when aligned). ---- */
 
 void *memcpy(void *dst, const void *src, size_t n) {

@@ -65,6 +65,15 @@ static ap_flash flash;
 static ap_flash_layout layout;
 static ap_verifier ed25519;
 static smp_receiver receiver;
+
+/* Measurement (QEMU -icount shift=0: timer ticks x the calibrated ratio are
+ * instructions): the ticks spent processing received bytes (framing, CBOR,
+ * the loader), not waiting for them, and the stack's low-water mark, per upload. */
+static uint64_t calib_instructions, calib_ticks;
+static uint64_t upload_ticks;
+static uint32_t upload_requests;
+static int report_pending;
+
 static uint8_t response[SMP_FRAME_MAX - 4];
 
 /* ---- Flash that survives a restart of QEMU. ---- */
@@ -194,6 +203,19 @@ static struct {
     int has_sha;
 } session;
 
+static void report_upload(void) {
+    out("METRIC smp-upload bytes=");
+    out_u32(session.total);
+    out(" requests=");
+    out_u32(upload_requests);
+    out(" instructions=");
+    out_u64(calib_ticks ? (upload_ticks * calib_instructions + calib_ticks / 2) / calib_ticks : 0);
+    out(" stack=");
+    out_u32(stack_top() - stack_low_water());
+    out("\n");
+    out_flush();
+}
+
 static uint32_t image_error_for(int32_t rc) {
     switch (rc) {
     case AP_E_SIGNATURE:
@@ -282,6 +304,7 @@ static int32_t complete_session(uint32_t *answer) {
     out_u64(outcome.sequence);
     out("\n");
     log_model();
+    report_pending = 1;   /* main's loop prints the figures once this request is counted */
     *answer = session.total;
     return AP_OK;
 }
@@ -337,6 +360,9 @@ static void upload(const uint8_t *request, cbor_reader *r) {
         int same = session.open && session.total == len && ap_stream_next_offset(&stream) == 0
                    && session.has_sha == (sha != 0) && (!sha || memcmp(session.sha, sha, 32) == 0);
         if (!same) {
+            upload_ticks = 0;
+            upload_requests = 1;
+            stack_repaint();
             int32_t rc = begin_session(record.in_progress ? AP_STREAM_RESUME : AP_STREAM_APPLY, (uint32_t)len, sha);
             if (rc != AP_OK) {
                 refuse(request, rc, 0);
@@ -423,7 +449,10 @@ static void handle(const uint8_t *packet, uint32_t length) {
         return;   /* responses and unknown ops are not answered */
     }
     cbor_reader r = {packet + 8, packet + length, 0};
-    if (group == GROUP_IMAGE && command == IMAGE_UPLOAD && op == OP_WRITE) upload(packet, &r);
+    if (group == GROUP_IMAGE && command == IMAGE_UPLOAD && op == OP_WRITE) {
+        upload_requests++;
+        upload(packet, &r);
+    }
     else if (group == GROUP_IMAGE && command == IMAGE_STATE && op == OP_READ) image_state(packet);
     else if (group == GROUP_OS && command == OS_PARAMETERS && op == OP_READ) parameters(packet);
     else if (group == GROUP_OS && command == OS_RESET && op == OP_WRITE) {
@@ -436,6 +465,7 @@ static void handle(const uint8_t *packet, uint32_t length) {
 }
 
 int main(void) {
+    timer_calibrate(&calib_instructions, &calib_ticks);
     uart_init();
     boot_flash();
     flash_sim.base = model_flash;
@@ -451,10 +481,17 @@ int main(void) {
     out("smp: listening on UART 0 (SMP serial, buf_size 512)\n");
     out_flush();
     for (;;) {
-        uint32_t length = smp_receive(&receiver, uart_get());
+        uint8_t byte = uart_get();
+        uint32_t start = timer_ticks();
+        uint32_t length = smp_receive(&receiver, byte);
         if (length) {
             handle(receiver.frame + 2, length);
             out_flush();
+        }
+        upload_ticks += timer_ticks() - start;
+        if (report_pending) {
+            report_pending = 0;
+            report_upload();
         }
     }
 }

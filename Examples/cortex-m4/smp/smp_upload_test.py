@@ -46,7 +46,9 @@ class Board:
         self.log_path = os.path.join(args.workdir, f"qemu-{label}.log")
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [args.qemu, "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "pty",
+            # -icount shift=0: 1 ns of virtual time per instruction, so the
+            # firmware's timer counts instructions (its METRIC lines).
+            [args.qemu, "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "pty", "-icount", "shift=0",
              "-semihosting-config", "enable=on,target=native", "-kernel", os.path.abspath(args.elf)],
             cwd=args.workdir, stdout=self.log, stderr=subprocess.STDOUT)
         self.pty = None
