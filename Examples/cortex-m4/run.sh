@@ -249,8 +249,15 @@ if [ "${M4_SMP:-1}" = 1 ]; then
     echo "[5/6] SMP: smpclient uploads $rel/full/full-ft.apb over the UART (pty) into $rel/smp/prog.elf"
     "$smp_python" -c 'import smpclient.transport.serial' 2>/dev/null || {
         echo "run.sh: smpclient not importable by $smp_python (bash .ci/python-env.sh; M4_SMP=0 skips this step)" >&2; exit 1; }
+    # The firmware's parsers first, on the host under AddressSanitizer and
+    # UndefinedBehaviorSanitizer: bad base64, CRC, lengths, lines; hostile CBOR.
+    "$clang" -std=c11 -Wall -Wextra -Werror -g -fuse-ld=lld -fsanitize=address,undefined -fno-sanitize-recover=all \
+        "$here/smp/smp_parsers_test.c" "$here/smp/smp_serial.c" "$here/smp/cbor.c" -o "$build/smp-parsers-test"
+    "$build/smp-parsers-test" | sed 's/^/  /'
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "run.sh: FAILED: the SMP parser tests" >&2; exit 1; }
     smp_objects=()
-    for src in "$here"/startup.c "$here"/runtime.c "$here"/flash.c "$here"/sha256.c "$here"/smp/*.c "$build"/full/assets.c; do
+    for src in "$here"/startup.c "$here"/runtime.c "$here"/flash.c "$here"/sha256.c "$here"/smp/smp_main.c \
+               "$here"/smp/smp_serial.c "$here"/smp/cbor.c "$here"/smp/uart.c "$here"/smp/hostfile.c "$build"/full/assets.c; do
         obj=$build/smp/$(basename "${src%.c}").o
         mkdir -p "$build/smp"
         "$clang" "${cflags[@]}" -I "$build/full" -c "$src" -o "$obj"
