@@ -30,16 +30,9 @@
 #include "assets.h"
 #include "firmware.h"
 #include "flash.h"
+#include "model_layout.h"
 
 /* ---- Memory the loader works in: all static, nothing else. ---- */
-
-#define UNIT_SIZE 4096u   /* one power-fail step: a multiple of the page and of the bundles' segment size */
-#define FLASH_PAGES (ASSET_MODEL_FLASH_BYTES / FLASH_PAGE_SIZE)
-#define MODEL_PAGES ((ASSET_MODEL_MAX_LENGTH + FLASH_PAGE_SIZE - 1) / FLASH_PAGE_SIZE)
-#define SCRATCH_PAGE MODEL_PAGES
-#define JOURNAL_PAGE (SCRATCH_PAGE + UNIT_SIZE / FLASH_PAGE_SIZE)
-#define JOURNAL_PAGES (FLASH_PAGES - JOURNAL_PAGE)
-_Static_assert(JOURNAL_PAGE < FLASH_PAGES, "model flash region too small for model + scratch + journal");
 
 #define PIECE 64u         /* bytes per "radio packet" */
 
@@ -373,12 +366,7 @@ int main(void) {
     out_u64(calib_ticks);
     out(" ticks of CMSDK timer 0\n");
 
-    flash_sim.base = model_flash;
-    flash_sim.pages = FLASH_PAGES;
-    flash_sim.cut_after = SIM_FLASH_NO_CUT;
-    flash = (ap_flash){&flash_sim, FLASH_PAGE_SIZE, FLASH_PROGRAM_SIZE, FLASH_PAGES,
-                       sim_flash_read, sim_flash_erase, sim_flash_program};
-    layout = (ap_flash_layout){MODEL_PAGES, SCRATCH_PAGE, JOURNAL_PAGE, JOURNAL_PAGES, UNIT_SIZE, unit_buffer};
+    model_layout_init(&flash_sim, &flash, &layout, unit_buffer, sim_flash_erase, sim_flash_program);
     ed25519 = (ap_verifier){0, 0, ed25519_public_key};   /* check == NULL: built-in Ed25519 */
 
     out("model flash at ");

@@ -5,24 +5,7 @@ import XCTest
 
 /// Parallel publishing into hashed bins: workers stage their part of the bins, one
 /// merge makes them current. Clients see nothing until the merge, then everything.
-final class TUFBinStagingTests: XCTestCase {
-    var scratch: URL!
-    let keys = TUFRepositoryTests.Keys()
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tuf-staging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
-
-    func dir(_ name: String) -> String { scratch.appendingPathComponent(name).path }
-
-    func create(_ path: String, bins: Int) throws {
-        try TUFRepository.create(at: path, rootKeys: [keys.root], rootThreshold: 1, targetsKey: keys.targets,
-                                 snapshotKey: keys.snapshot, timestampKey: keys.timestamp, bins: bins)
-    }
-
+final class TUFBinStagingTests: TUFScratchTestCase {
     /// Eight bundles for one base and cohort, sequences 1…8, named so their paths spread over bins.
     func batch() throws -> [TUFRepository.BundleInput] {
         try (1 ... 8).map { TUFRepository.BundleInput(path: "dev-\($0).apb", bytes: try TUFRepositoryTests.bundle(sequence: UInt64($0))) }

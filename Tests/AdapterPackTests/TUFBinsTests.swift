@@ -6,24 +6,7 @@ import XCTest
 /// Hashed-bin delegation: targets.json delegates to N bins by SHA-256 prefix of the
 /// target path; a publish re-signs only the bins it touches. Also the benchmark line:
 /// bundles/second and the metadata bytes a client downloads to find one target.
-final class TUFBinsTests: XCTestCase {
-    var scratch: URL!
-    let keys = TUFRepositoryTests.Keys()
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tuf-bins-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
-
-    func dir(_ name: String) -> String { scratch.appendingPathComponent(name).path }
-
-    func create(_ path: String, bins: Int) throws {
-        try TUFRepository.create(at: path, rootKeys: [keys.root], rootThreshold: 1, targetsKey: keys.targets,
-                                 snapshotKey: keys.snapshot, timestampKey: keys.timestamp, bins: bins)
-    }
-
+final class TUFBinsTests: TUFScratchTestCase {
     func publish(_ bundles: [(String, [UInt8])], to path: String, cohort: String? = nil,
                  writer: RepositoryWriter = FileIOWriter()) throws {
         try TUFRepository.publish(bundles.map { TUFRepository.BundleInput(path: $0.0, bytes: $0.1) }, to: path, cohort: cohort,

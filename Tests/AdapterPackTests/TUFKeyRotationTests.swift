@@ -5,23 +5,10 @@ import XCTest
 
 /// `rotateRole` for targets, snapshot and timestamp: the new key is in force after it, the
 /// old one refused, and a kill at any write leaves a repository that loads.
-final class TUFKeyRotationTests: XCTestCase {
-    var scratch: URL!
-    let keys = TUFRepositoryTests.Keys()
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tuf-rotate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
-
-    func dir(_ name: String) -> String { scratch.appendingPathComponent(name).path }
-
+final class TUFKeyRotationTests: TUFScratchTestCase {
     func repo(_ name: String, bins: Int) throws -> String {
         let path = dir(name)
-        try TUFRepository.create(at: path, rootKeys: [keys.root], rootThreshold: 1, targetsKey: keys.targets,
-                                 snapshotKey: keys.snapshot, timestampKey: keys.timestamp, bins: bins)
+        try create(path, bins: bins)
         try TUFRepository.publish([TUFRepository.BundleInput(path: "a.apb", bytes: try TUFRepositoryTests.bundle(sequence: 1))],
                                   to: path, trusted: TUFRepositoryTests.trusted, targetsKey: keys.targets,
                                   snapshotKey: keys.snapshot, timestampKey: keys.timestamp)

@@ -29,17 +29,12 @@
 #include "../assets.h"
 #include "../firmware.h"
 #include "../flash.h"
+#include "../model_layout.h"
 #include "cbor.h"
 #include "hostfile.h"
 #include "smp_serial.h"
 #include "uart.h"
 
-#define UNIT_SIZE 4096u
-#define FLASH_PAGES (ASSET_MODEL_FLASH_BYTES / FLASH_PAGE_SIZE)
-#define MODEL_PAGES ((ASSET_MODEL_MAX_LENGTH + FLASH_PAGE_SIZE - 1) / FLASH_PAGE_SIZE)
-#define SCRATCH_PAGE MODEL_PAGES
-#define JOURNAL_PAGE (SCRATCH_PAGE + UNIT_SIZE / FLASH_PAGE_SIZE)
-#define JOURNAL_PAGES (FLASH_PAGES - JOURNAL_PAGE)
 /* Largest bundle an upload may announce (the product's limit). */
 #define MAX_BUNDLE_BYTES 102400u
 #define FLASH_FILE "smp-flash.bin"
@@ -468,12 +463,7 @@ int main(void) {
     timer_calibrate(&calib_instructions, &calib_ticks);
     uart_init();
     boot_flash();
-    flash_sim.base = model_flash;
-    flash_sim.pages = FLASH_PAGES;
-    flash_sim.cut_after = SIM_FLASH_NO_CUT;
-    flash = (ap_flash){&flash_sim, FLASH_PAGE_SIZE, FLASH_PROGRAM_SIZE, FLASH_PAGES,
-                       sim_flash_read, persistent_erase, persistent_program};
-    layout = (ap_flash_layout){MODEL_PAGES, SCRATCH_PAGE, JOURNAL_PAGE, JOURNAL_PAGES, UNIT_SIZE, unit_buffer};
+    model_layout_init(&flash_sim, &flash, &layout, unit_buffer, persistent_erase, persistent_program);
     ed25519 = (ap_verifier){0, 0, ed25519_public_key};
     smp_receiver_reset(&receiver);
     log_model();
