@@ -5,3 +5,4 @@
 #include <openssl/ecdsa.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/rsa.h>
