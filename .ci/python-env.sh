@@ -14,6 +14,8 @@ if ! "$venv/bin/python3" -c 'import ai_edge_litert, numpy, tflite, flatbuffers' 
 fi
 # python-tuf, the TUF client of the repository interop test (RepoInteropTests, Tests/python/tuf_client.py).
 "$venv/bin/python3" -c 'import tuf.ngclient' >/dev/null 2>&1 || "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check tuf==7.0.1
+# pyca/cryptography, for python-tuf's key generation in the interop repository writer (Tests/python/python_tuf_repo.py).
+"$venv/bin/python3" -c 'import cryptography' >/dev/null 2>&1 || "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check cryptography==50.0.2
 # smpclient, the MCUmgr (SMP) client that uploads bundles into the Cortex-M4 firmware (Examples/cortex-m4/run.sh).
 "$venv/bin/python3" -c 'import smpclient.transport.serial' >/dev/null 2>&1 || "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check 'smpclient[serial]==7.3.0'
 "$venv/bin/python3" -c 'import ai_edge_litert, numpy, tflite; print("python env: ai-edge-litert, numpy", numpy.__version__, "and tflite in .build-venv")'

@@ -73,6 +73,7 @@ struct TUFClientCommand: ParsableCommand {
             guard let metadataUrl, let targetBaseUrl, let targetDir, !targetName.isEmpty else {
                 throw ValidationError("download needs --metadata-url, --target-base-url, --target-dir and --target-name")
             }
+            try FileManager.default.createDirectory(atPath: targetDir, withIntermediateDirectories: true)
             let updater = try TUFUpdater(metadataDirectory: metadataDir, metadataURL: metadataUrl, fetcher: HTTPFetcher())
             for name in targetName {
                 let file = try updater.download(name, targetBaseURL: targetBaseUrl, into: targetDir)

@@ -271,6 +271,16 @@ struct TUFClientTargets {
         }
     }
 
+    /// Every target this role lists, with its `custom` object.
+    func allTargets() throws(TUFClientError) -> [TUFTargetEntry] {
+        var entries: [TUFTargetEntry] = []
+        for (path, entry) in envelope.signed["targets"]?.objectValue ?? [:] {
+            guard let found = try target(path) else { continue }
+            entries.append(TUFTargetEntry(path: path, length: found.length, hashes: found.hashes, custom: entry["custom"]))
+        }
+        return entries
+    }
+
     /// The length and hashes of `path`, if this role lists it.
     func target(_ path: String) throws(TUFClientError) -> (length: Int, hashes: [String: String])? {
         guard let entry = envelope.signed["targets"]?[path] else { return nil }
@@ -279,4 +289,12 @@ struct TUFClientTargets {
         }
         return (Int(length), try tufHashes(entry["hashes"], role: envelope.role, required: true))
     }
+}
+
+/// A target as signed metadata describes it.
+public struct TUFTargetEntry: Sendable {
+    public let path: String
+    public let length: Int
+    public let hashes: [String: String]
+    public let custom: JSONValue?
 }

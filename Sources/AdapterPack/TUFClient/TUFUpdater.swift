@@ -221,6 +221,42 @@ public final class TUFUpdater {
         return nil
     }
 
+    /// Every target of every role that can be reached from the top-level
+    /// targets (each role loaded and verified as for a lookup). A target listed
+    /// by several roles is reported for the first one in search order, as a
+    /// lookup would find it. With hashed bins this fetches every bin.
+    public func allTargets() throws(TUFClientError) -> [TUFTargetEntry] {
+        if !refreshed { try refresh() }
+        var stack: [(role: String, keys: [String: TUFClientKey], roleKeys: TUFRoleKeys)] =
+            [("targets", root.keys, root.roles["targets"]!)]
+        var visited: Set<String> = [], seen: Set<String> = []
+        var found: [TUFTargetEntry] = []
+        while let next = stack.popLast() {
+            if visited.contains(next.role) { continue }
+            let metadata = try updateTargets(next.role, delegatorKeys: next.keys, roleKeys: next.roleKeys)
+            visited.insert(next.role)
+            for entry in try metadata.allTargets() where !seen.contains(entry.path) {
+                seen.insert(entry.path)
+                found.append(entry)
+            }
+            stack.append(contentsOf: metadata.delegations.reversed().map { ($0.name, metadata.delegationKeys, $0.keys) })
+        }
+        return found
+    }
+
+    /// The URL a target is fetched from: in a consistent-snapshot repository
+    /// its file name carries the hash (`dir/HASH.name`).
+    public func targetURL(_ path: String, hashes: [String: String], targetBaseURL: String) -> String {
+        var remote = path
+        if root.consistentSnapshot, let hash = hashes["sha256"] ?? hashes.sorted(by: { $0.key < $1.key }).first?.value {
+            let slash = path.lastIndex(of: "/")
+            let dir = slash.map { String(path[...$0]) } ?? ""
+            let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+            remote = "\(dir)\(hash).\(base)"
+        }
+        return (targetBaseURL.hasSuffix("/") ? targetBaseURL : targetBaseURL + "/") + remote
+    }
+
     /// Downloads `path` into `directory` (file name: the percent-encoded
     /// path) unless a file there already has the signed length and hashes.
     /// Returns the file's path.
@@ -231,16 +267,9 @@ public final class TUFUpdater {
         if let cached = Self.read(local), (try? tufCheckFile(cached, length: info.length, hashes: info.hashes, file: path)) != nil {
             return local
         }
-        var remote = path
-        if root.consistentSnapshot, let hash = info.hashes["sha256"] ?? info.hashes.sorted(by: { $0.key < $1.key }).first?.value {
-            let slash = path.lastIndex(of: "/")
-            let dir = slash.map { String(path[...$0]) } ?? ""
-            let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            remote = "\(dir)\(hash).\(base)"
-        }
-        let base = targetBaseURL.hasSuffix("/") ? targetBaseURL : targetBaseURL + "/"
-        guard let bytes = try fetcher.fetch(base + remote, maxLength: info.length) else {
-            throw .fetchFailed(url: base + remote, reason: "not found")
+        let url = targetURL(path, hashes: info.hashes, targetBaseURL: targetBaseURL)
+        guard let bytes = try fetcher.fetch(url, maxLength: info.length) else {
+            throw .fetchFailed(url: url, reason: "not found")
         }
         try tufCheckFile(bytes, length: info.length, hashes: info.hashes, file: path)
         try Self.write(bytes, to: local)
@@ -257,7 +286,7 @@ public final class TUFUpdater {
 
     /// Percent-encodes everything but letters, digits and `-._~`, so that a
     /// role name or target path is one safe file name (and one URL segment).
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
