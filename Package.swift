@@ -40,9 +40,10 @@ let package = Package(
         // Fixtures/: the TFLM models (read through TestSupport's RepoPaths).
         .testTarget(name: "AdapterPackTests", dependencies: ["AdapterPack", "AdapterFormat", "AdapterLoader", "TestSupport"],
                     exclude: ["Fixtures"]),
-        // Runs the built `adapterpack` binary end to end (and `openssl`, python3 for interop).
         // The fuzz targets' checks over the inputs fuzzing found (Tests/Fuzz/run.sh runs the campaigns).
-
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["AdapterFormat", "AdapterLoader", "AdapterPack", "TestSupport"],
+                    path: "Tests/Fuzz", exclude: ["Targets", "regressions", "seeds", "run.sh"]),
+        // Runs the built `adapterpack` binary end to end (and `openssl`, python3 for interop).
         .testTarget(name: "CLITests", dependencies: ["adapterpack", "AdapterPack", "TestSupport"]),
     ]
 )

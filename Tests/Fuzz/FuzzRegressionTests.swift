@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import TestSupport
 
@@ -8,10 +9,12 @@ final class FuzzRegressionTests: XCTestCase {
     static var checks: [String: @Sendable ([UInt8]) throws(InvariantViolation) -> Void] { [
         "bundle-load": BundleLoadCheck.run, "bundle-verify": VerifyCheck.run,
         "inflate": DecoderChecks.inflate, "coded-values": DecoderChecks.codedValues,
-        "op-stream": DecoderChecks.opStream, "chunk-directory": DecoderChecks.chunkDirectory,
+        "op-stream": DecoderChecks.opStream, "block-records": DecoderChecks.blockRecords,
         "tflite": HostParserChecks.tflite, "safetensors": HostParserChecks.safetensors,
         "peft-config": HostParserChecks.peftConfig,
     ] }
+
+    static let fuzzRoot = RepoPaths.root.appendingPathComponent("Tests/Fuzz")
 
     func files(_ directory: URL) -> [URL] {
         ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
@@ -19,7 +22,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testRegressionInputsPassEveryCheck() throws {
-        let root = RepoPaths.root.appendingPathComponent("Tests/Fuzz/regressions")
+        let root = Self.fuzzRoot.appendingPathComponent("regressions")
         var count = 0
         for (target, check) in Self.checks {
             for file in files(root.appendingPathComponent(target)) {
@@ -29,24 +32,73 @@ final class FuzzRegressionTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(count, 0, "regressions/ holds the inputs fuzzing found")
+        // Every directory there names a target.
+        for directory in ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []) {
+            XCTAssertNotNil(Self.checks[directory], "regressions/\(directory) is no fuzz target")
+        }
     }
 
-    /// The seeds are valid inputs: the invariants hold on real bundles end to
-    /// end (apply, then unapply back to the base) and on the corpus files.
-    func testSeedsPassTheirChecks() throws {
+    /// The golden vectors go all the way: bundle-load applies them to its
+    /// made-up base (the target hash declared again) and unapplies them back,
+    /// and the real verifier accepts them (signed with the development key).
+    func testVectorsRunEndToEnd() throws {
         let vectors = files(RepoPaths.vectors).filter { $0.pathExtension == "apb" }
         XCTAssertFalse(vectors.isEmpty)
         for bundle in vectors {
             let bytes = try RepoPaths.bytes(bundle)
-            XCTAssertNoThrow(try BundleLoadCheck.run(bytes), bundle.lastPathComponent)
-            XCTAssertNoThrow(try VerifyCheck.run(bytes), bundle.lastPathComponent)
+            XCTAssertEqual(try BundleLoadCheck.verdict(bytes), .applied(unapplied: true), bundle.lastPathComponent)
+            XCTAssertTrue(try VerifyCheck.accepts(bytes), bundle.lastPathComponent)
             XCTAssertNoThrow(try DecoderChecks.opStream(bytes))
         }
-        for model in files(RepoPaths.root.appendingPathComponent("Examples/digits")).filter({ $0.pathExtension == "tflite" }) {
+    }
+
+    /// The multi-block seed bundles (Tests/Fuzz/seeds/bundles, made by
+    /// seeds/generate.sh) apply and verify as the vectors do (the low-rank one
+    /// cannot unapply from a target made on the check's made-up base: its
+    /// inverse needs the exact target, FORMAT.md §5.5), and the corpus files
+    /// pass their checks.
+    func testSeedsPassTheirChecks() throws {
+        let bundles = files(Self.fuzzRoot.appendingPathComponent("seeds/bundles")).filter { $0.pathExtension == "apb" }
+        XCTAssertGreaterThanOrEqual(bundles.count, 3)
+        for bundle in bundles {
+            let bytes = try RepoPaths.bytes(bundle)
+            let verdict = try BundleLoadCheck.verdict(bytes)
+            XCTAssertEqual(verdict, .applied(unapplied: !bundle.lastPathComponent.contains("lowrank")), bundle.lastPathComponent)
+            XCTAssertTrue(try VerifyCheck.accepts(bytes), bundle.lastPathComponent)
+            XCTAssertNoThrow(try DecoderChecks.opStream(bytes))
+        }
+        for model in files(RepoPaths.digits).filter({ $0.pathExtension == "tflite" }) {
             XCTAssertNoThrow(try HostParserChecks.tflite(try RepoPaths.bytes(model)), model.lastPathComponent)
         }
-        let adapter = RepoPaths.root.appendingPathComponent("Examples/digits/lora-adapter")
+        let adapter = RepoPaths.digits.appendingPathComponent("lora-adapter")
         XCTAssertNoThrow(try HostParserChecks.safetensors(try RepoPaths.bytes(adapter.appendingPathComponent("adapter_model.safetensors"))))
         XCTAssertNoThrow(try HostParserChecks.peftConfig(try RepoPaths.bytes(adapter.appendingPathComponent("adapter_config.json"))))
+    }
+
+    /// What the fix-ups cannot save is refused, and the refusal invariant
+    /// holds: an unknown major version (the store stays the base); a record
+    /// of an unknown kind in block 2 (blocks 0 and 1 stay applied, block 2
+    /// writes nothing); with the fix-ups off, a trailing byte.
+    func testRefusals() throws {
+        let chained = try RepoPaths.bytes(Self.fuzzRoot.appendingPathComponent("seeds/bundles/digits-head-ft-256.apb"))
+        let end0 = 176 + Int(BundleLoadCheck.read16(chained, 28))
+        let end1 = end0 + Int(BundleLoadCheck.read16(chained, end0 - 34))
+        var hostile = chained
+        hostile[end1] = 0x0F  // kind 15: no record
+        XCTAssertEqual(try BundleLoadCheck.verdict(hostile),
+                       .refused(.format(.malformedBlock(block: 2, offset: 0, .unknownRecord(0x0F)))))
+
+        let bytes = try RepoPaths.bytes(RepoPaths.vectors.appendingPathComponent("hello-world-grown.apb"))
+        var bad = bytes
+        bad[4] = 3  // major version
+        guard case .refused(.format(.unsupportedVersion))? = try? BundleLoadCheck.verdict(bad) else {
+            return XCTFail("major version 3 was not refused")
+        }
+        var raw = bytes
+        raw[5] |= 0x80  // fix-ups off but the digests
+        raw.append(0)
+        guard case .refused(.sourceLengthMismatch)? = try? BundleLoadCheck.verdict(raw) else {
+            return XCTFail("a trailing byte with fix-ups off was not refused")
+        }
     }
 }

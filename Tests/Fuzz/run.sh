@@ -10,7 +10,10 @@
 # if any target crashed, leaked, overran a buffer or broke an invariant; the
 # input that did it is kept under .build-fuzz/<target>/ (artifact_prefix).
 # Inputs that once failed are kept in Tests/Fuzz/regressions/<target>/ and are
-# run by `swift test` (FuzzRegressionTests) as well as here.
+# run by `swift test` (FuzzRegressionTests) as well as here. The device targets
+# fuzz bundle format 2 (Spec/FORMAT.md): bundle-load and bundle-verify run the
+# streaming loader (StreamLoader) on whole bundles, block-records the record
+# and trailer reader of one block, the others one decoder each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-600}
@@ -20,7 +23,7 @@ swiftc=${SWIFTC:-$(command -v swiftc || echo $bin/swiftc)}
 out=.build-fuzz
 mkdir -p "$out"
 
-device_targets=(bundle-load bundle-verify inflate coded-values op-stream chunk-directory)
+device_targets=(bundle-load bundle-verify inflate coded-values op-stream block-records)
 host_targets=(tflite safetensors peft-config)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${device_targets[@]}" "${host_targets[@]}")
@@ -32,14 +35,35 @@ mapfile -t host_sources < <(find Sources/AdapterPack/TFLite Sources/AdapterPack/
 host_sources+=(Sources/AdapterPack/PEFT/Safetensors.swift Sources/AdapterPack/PEFT/PEFTConfig.swift Sources/AdapterPack/PEFT/JSONObject.swift)
 host_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/HostParserChecks.swift)
 
-# Seeds: the golden vectors and the corpus models and adapters.
+# Seeds: the golden vectors (format 2, one block each), the multi-block
+# bundles of Tests/Fuzz/seeds/bundles (seeds/generate.sh), and the corpus
+# models and adapters; the decoder targets get the bundles' first blocks.
+bundles=(Spec/vectors/*.apb Tests/Fuzz/seeds/bundles/*.apb)
+# Block 0 of a bundle: its records (and trailer) as they sit after the front and signature.
+first_block() { dd if="$1" bs=1 skip=176 count="$(od -An -tu2 -j28 -N2 "$1" | tr -d ' ')" status=none; }
 seeds() {
-    local dir=$out/$1/seeds
+    local dir=$out/$1/seeds f name
     rm -rf "$dir"; mkdir -p "$dir"
     case $1 in
-        bundle-load|bundle-verify) cp Spec/vectors/*.apb "$dir/" ;;
-        inflate) printf '\x0f\x01\x05\x00\xfa\xffhello' > "$dir/stored"; head -c 400 Spec/vectors/hello-world-tuned.apb > "$dir/bytes" ;;
-        coded-values|op-stream|chunk-directory) for f in Spec/vectors/*.apb; do tail -c +512 "$f" | head -c 600 > "$dir/$(basename "$f")"; done ;;
+        bundle-load|bundle-verify) cp "${bundles[@]}" "$dir/" ;;
+        # First byte: the history window (8 + byte % 8 bits); then raw deflate (gzip's, 32 KB window, without its header and trailer).
+        inflate) printf '\x0f\x01\x05\x00\xfa\xffhello' > "$dir/stored"
+                 { printf '\x07'; gzip -9 -n -c Spec/vectors/hello_world_base.tflite | tail -c +11 | head -c -8; } > "$dir/gzip-model"
+                 { printf '\x07'; gzip -1 -n -c Spec/vectors/hello-world-tuned.json | tail -c +11 | head -c -8; } > "$dir/gzip-text" ;;
+        coded-values|op-stream) for f in "${bundles[@]}"; do first_block "$f" > "$dir/$(basename "$f" .apb)"; done ;;
+        # Bytes 0-1 segment count, byte 2 trailer flag and cut point (DecoderChecks.blockRecords), then a block.
+        # A block 0 that ends before its bundle does ends with a trailer; the others get a made-up one.
+        block-records) for f in "${bundles[@]}"; do
+                           name=$(basename "$f" .apb)
+                           if [ $((176 + $(od -An -tu2 -j28 -N2 "$f"))) -lt "$(wc -c < "$f")" ]; then
+                               { printf '\x40\x00\x80'; first_block "$f"; } > "$dir/$name"
+                               { printf '\x40\x00\xc0'; first_block "$f"; } > "$dir/$name-cut"
+                           else
+                               { printf '\x40\x00\x00'; first_block "$f"; } > "$dir/$name"
+                               { printf '\x40\x00\x40'; first_block "$f"; } > "$dir/$name-cut"
+                               { printf '\x40\x00\xc0'; first_block "$f"; head -c 34 /dev/zero; } > "$dir/$name-trailer"
+                           fi
+                       done ;;
         tflite) cp Examples/digits/*.tflite Spec/vectors/hello_world_base.tflite Tests/AdapterPackTests/Fixtures/*.tflite "$dir/" ;;
         safetensors) cp Examples/digits/lora-adapter/adapter_model.safetensors "$dir/" ;;
         peft-config) cp Examples/digits/lora-adapter/adapter_config.json "$dir/" ;;

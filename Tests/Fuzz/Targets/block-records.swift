@@ -1,7 +1,7 @@
-// libFuzzer entry point of the `chunk-directory` target (built by Tests/Fuzz/run.sh).
+// libFuzzer entry point of the `block-records` target (built by Tests/Fuzz/run.sh).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
-    do { try DecoderChecks.chunkDirectory(input) } catch { fatalError("invariant broken: \(error)") }
+    do { try DecoderChecks.blockRecords(input) } catch { fatalError("invariant broken: \(error)") }
     return 0
 }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates the multi-block seed bundles of the bundle-load and bundle-verify
+# fuzz targets (Tests/Fuzz/run.sh also seeds them with Spec/vectors/*.apb, which
+# are one block each): small blocks, so the chain of trailers is long, and the
+# operations the vectors lack (factors, loraWeights/loraBias with layout and
+# undo moves, lowRankResidual, coded, deflate). Signed with the development
+# key, so the real verifier accepts them. Run from the repository root after a
+# change to the byte layout (ADAPTERPACK=path/to/adapterpack to use a built binary).
+set -euo pipefail
+bin=${ADAPTERPACK:-}
+if [ -z "$bin" ]; then swift build --product adapterpack >/dev/null; bin=$(swift build --show-bin-path)/adapterpack; fi
+out=Tests/Fuzz/seeds/bundles
+digits=Examples/digits
+key=Keys/dev-ed25519.pem
+"$bin" diff --base $digits/base.tflite --target $digits/head-ft.tflite --key $key --sequence 1 --block-size 256 -o $out/digits-head-ft-256.apb
+"$bin" diff --base $digits/base.tflite --target $digits/lora.tflite --key $key --sequence 1 --block-size 512 -o $out/digits-lora-lowrank-512.apb
+"$bin" build --base $digits/base.tflite --adapter $digits/lora-adapter --key $key --sequence 1 --block-size 512 -o $out/digits-lora-adapter-512.apb
