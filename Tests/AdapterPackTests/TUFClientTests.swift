@@ -198,6 +198,60 @@ final class TUFClientTests: TUFScratchTestCase {
         XCTAssertEqual(stateFile("timestamp.json"), trusted)
     }
 
+    /// The repository's `file` with its signed part edited and signed again by `key`.
+    func resigned(_ file: String, by key: RoleSigningKey, _ edit: (inout [String: JSONValue]) -> Void) throws -> [UInt8] {
+        let document = try JSONValue.parse(Array(FileManager.default.contents(atPath: repo + "/metadata/" + file)!))
+        var signed = try XCTUnwrap(document["signed"]?.objectValue)
+        edit(&signed)
+        let signature = try key.key.sign(CanonicalJSON.encode(.object(signed)))
+        let keyid = TUFKey(ed25519PublicKey: key.key.verifyingKey.rawPublicKey).keyID
+        return CanonicalJSON.encode(.object([
+            "signed": .object(signed),
+            "signatures": .array([.object(["keyid": .string(keyid), "sig": .string(hexString(signature))])]),
+        ]))
+    }
+
+    func meta(_ version: Int64, of bytes: [UInt8]) -> JSONValue {
+        .object(["version": .integer(version), "length": .integer(Int64(bytes.count)),
+                 "hashes": .object(["sha256": .string(hexString(sha256(bytes).bytes))])])
+    }
+
+    func testRollbackOfRootSnapshotAndTargetsIsRefused() throws {
+        let fetcher = try setUpRepository()
+        try publish(sequence: 2, name: "digits-2.apb")   // snapshot 3, targets 3, timestamp 3
+        try updater(fetcher).refresh()
+        let trusted = ["root", "timestamp", "snapshot", "targets"].map { stateFile("\($0).json") }
+
+        // Root: a "2.root.json" that is root 1 again.
+        fetcher.override["metadata/2.root.json"] = Array(FileManager.default.contents(atPath: repo + "/metadata/1.root.json")!)
+        assertRefused(["root", "version 1", "expected 2"]) { try updater(fetcher).refresh() }
+        fetcher.override = [:]
+
+        // Snapshot: a newer timestamp that names snapshot version 2 (the trusted one is 3).
+        fetcher.override["metadata/timestamp.json"] = try resigned("timestamp.json", by: keys.timestamp) { signed in
+            signed["version"] = .integer(4)
+            signed["meta"] = .object(["snapshot.json": .object(["version": .integer(2)])])
+        }
+        assertRefused(["snapshot", "version 2", "at least 3"]) { try updater(fetcher).refresh() }
+
+        // Targets: a newer snapshot (and a timestamp naming it) that lists targets version 2.
+        let snapshot = try resigned("3.snapshot.json", by: keys.snapshot) { signed in
+            signed["version"] = .integer(4)
+            signed["meta"] = .object(["targets.json": .object(["version": .integer(2)])])
+        }
+        fetcher.override["metadata/4.snapshot.json"] = snapshot
+        fetcher.override["metadata/timestamp.json"] = try resigned("timestamp.json", by: keys.timestamp) { signed in
+            signed["version"] = .integer(4)
+            signed["meta"] = .object(["snapshot.json": meta(4, of: snapshot)])
+        }
+        assertRefused(["targets.json", "version 2", "at least 3"]) { try updater(fetcher).refresh() }
+
+        // Nothing of the refused updates was persisted past the check that refused them.
+        XCTAssertEqual(stateFile("root.json"), trusted[0])
+        XCTAssertEqual(stateFile("snapshot.json"), trusted[2])
+        XCTAssertEqual(stateFile("targets.json"), trusted[3])
+    }
+
     func testPathPatternsMatchPerSegment() {
         XCTAssertTrue(tufPathMatches(pattern: "team-a/*", path: "team-a/x.apb"))
         XCTAssertFalse(tufPathMatches(pattern: "team-a/*", path: "team-a/sub/x.apb"))

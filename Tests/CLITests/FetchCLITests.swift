@@ -125,6 +125,38 @@ final class FetchCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: cli.path("next.apb")))
     }
 
+    /// `fetch` through nginx (Range requests and all) from a repository written by
+    /// `repo publish` and from one written by python-tuf's Metadata API with
+    /// adapterpack's custom fields.
+    func testFetchThroughNginxFromRepositoriesOfBothWriters() throws {
+        guard let nginx = RepoInteropTests.nginx else { throw XCTSkip("nginx not installed (Debian package nginx; .ci/run installs it)") }
+        try requirePython("tuf.api.metadata, cryptography")
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        let (bundle, _) = try publishedRepository(cli)
+        let pub = RepoPaths.keys.appendingPathComponent("dev-ed25519.pub.pem").path
+        let inspect = try cli.adapterpack(["inspect", bundle, "--json"])
+        let fields = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        let custom: [String: Any] = ["adapterpack": [
+            "base_sha256": (fields["base"] as? [String: Any])?["sha256"] ?? "", "target_sha256": (fields["target"] as? [String: Any])?["sha256"] ?? "",
+            "sequence": fields["sequence"] ?? 0, "window": fields["windowSize"] ?? 0, "format_version": fields["formatVersion"] ?? "",
+        ]]
+        let customJSON = String(decoding: try JSONSerialization.data(withJSONObject: custom), as: UTF8.self)
+        let made = try Subprocess.run(Self.python, [RepoPaths.root.appendingPathComponent("Tests/python/python_tuf_repo.py").path,
+                                                    cli.path("pyrepo"), cli.path(bundle), "--custom", bundle, customJSON])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        for (root, cohort) in [("repo", ["--cohort", "beta"]), ("pyrepo", [])] {
+            let server = try NginxServer(nginx: nginx, root: cli.path(root), scratch: cli.path("nginx-\(root)"))
+            defer { server.stop() }
+            let out = try cli.adapterpack(["fetch", "--repo", "http://127.0.0.1:\(server.port)", "--trusted-root",
+                                           cli.path("\(root)/metadata/1.root.json"), "--state", "gw-\(root)",
+                                           "--base", CLIRunner.model("base"), "--trusted-key", pub, "-o", "\(root).apb"] + cohort)
+            XCTAssertEqual(out.status, 0, "\(root): \(out.stderr)")
+            XCTAssertEqual(FileManager.default.contents(atPath: cli.path("\(root).apb")),
+                           FileManager.default.contents(atPath: cli.path(bundle)), root)
+        }
+    }
+
     func testTUFClientReadsARepositoryWrittenByPythonTUF() throws {
         try requirePython("tuf.api.metadata, cryptography")
         let cli = try CLIRunner()

@@ -3,10 +3,13 @@ writer): Ed25519 keys for the four roles, consistent snapshots, and each file
 given as a target, stored as targets/HASH.NAME. Used to check that
 `adapterpack tuf-client` reads repositories other tools write.
 
-    python3 python_tuf_repo.py OUT_DIR FILE...
+    python3 python_tuf_repo.py OUT_DIR FILE... [--custom NAME JSON]...
+
+--custom gives target NAME a "custom" object (e.g. adapterpack's fields).
 """
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -18,7 +21,14 @@ from tuf.api.serialization.json import JSONSerializer
 
 
 def main():
-    out, files = sys.argv[1], sys.argv[2:]
+    args = sys.argv[2:]
+    out, files, custom = sys.argv[1], [], {}
+    while args:
+        if args[0] == "--custom":
+            custom[args[1]] = json.loads(args[2])
+            args = args[3:]
+        else:
+            files.append(args.pop(0))
     os.makedirs(os.path.join(out, "metadata"), exist_ok=True)
     os.makedirs(os.path.join(out, "targets"), exist_ok=True)
     expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
@@ -30,6 +40,8 @@ def main():
     for path in files:
         name = os.path.basename(path)
         info = TargetFile.from_file(name, path, ["sha256"])
+        if name in custom:
+            info.unrecognized_fields["custom"] = custom[name]
         targets.targets[name] = info
         shutil.copyfile(path, os.path.join(out, "targets", f"{info.hashes['sha256']}.{name}"))
     serializer = JSONSerializer(compact=False)
