@@ -157,6 +157,24 @@ final class FetchCLITests: XCTestCase {
         }
     }
 
+    /// Endless data over HTTP: a timestamp.json of 20 MB (the client allows 16 KB
+    /// for it) is cut off as it streams in, refused with the limit named, and
+    /// nothing is stored.
+    func testEndlessMetadataIsCutOffAtTheLimit() throws {
+        try requirePython("http.server")
+        let cli = try CLIRunner()
+        defer { cli.remove() }
+        _ = try publishedRepository(cli)
+        XCTAssertEqual(try cli.adapterpack(["tuf-client", "--metadata-dir", "state", "init", cli.path("repo/metadata/1.root.json")]).status, 0)
+        try Data(repeating: UInt8(ascii: " "), count: 20 << 20).write(to: URL(fileURLWithPath: cli.path("repo/metadata/timestamp.json")))
+        let server = try RangeServer(python: Self.python, root: cli.path("repo"), log: cli.path("server.log"), cut: nil)
+        defer { server.stop() }
+        let out = try cli.adapterpack(["tuf-client", "--metadata-dir", "state", "--metadata-url", server.url + "/metadata", "refresh"])
+        XCTAssertEqual(out.status, 1)
+        XCTAssertTrue(out.stderr.contains("timestamp.json") && out.stderr.contains("longer than 16384 bytes"), out.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cli.path("state/timestamp.json")))
+    }
+
     func testTUFClientReadsARepositoryWrittenByPythonTUF() throws {
         try requirePython("tuf.api.metadata, cryptography")
         let cli = try CLIRunner()
