@@ -11,7 +11,7 @@ final class FuzzRegressionTests: XCTestCase {
         "inflate": DecoderChecks.inflate, "coded-values": DecoderChecks.codedValues,
         "op-stream": DecoderChecks.opStream, "block-records": DecoderChecks.blockRecords,
         "tflite": HostParserChecks.tflite, "safetensors": HostParserChecks.safetensors,
-        "peft-config": HostParserChecks.peftConfig,
+        "peft-config": HostParserChecks.peftConfig, "tuf-metadata": TUFMetadataCheck.run,
     ] }
 
     static let fuzzRoot = RepoPaths.root.appendingPathComponent("Tests/Fuzz")
@@ -66,6 +66,9 @@ final class FuzzRegressionTests: XCTestCase {
             XCTAssertEqual(verdict, .applied(unapplied: !bundle.lastPathComponent.contains("lowrank")), bundle.lastPathComponent)
             XCTAssertTrue(try VerifyCheck.accepts(bytes), bundle.lastPathComponent)
             XCTAssertNoThrow(try DecoderChecks.opStream(bytes))
+        }
+        for metadata in files(Self.fuzzRoot.appendingPathComponent("seeds/tuf")) {
+            XCTAssertNoThrow(try TUFMetadataCheck.run(try RepoPaths.bytes(metadata)), metadata.lastPathComponent)
         }
         for model in files(RepoPaths.digits).filter({ $0.pathExtension == "tflite" }) {
             XCTAssertNoThrow(try HostParserChecks.tflite(try RepoPaths.bytes(model)), model.lastPathComponent)

@@ -24,7 +24,7 @@ out=.build-fuzz
 mkdir -p "$out"
 
 device_targets=(bundle-load bundle-verify inflate coded-values op-stream block-records)
-host_targets=(tflite safetensors peft-config)
+host_targets=(tflite safetensors peft-config tuf-metadata)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${device_targets[@]}" "${host_targets[@]}")
 
@@ -34,6 +34,12 @@ device_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/Bund
 mapfile -t host_sources < <(find Sources/AdapterPack/TFLite Sources/AdapterPack/Files -name '*.swift' | sort)
 host_sources+=(Sources/AdapterPack/PEFT/Safetensors.swift Sources/AdapterPack/PEFT/PEFTConfig.swift Sources/AdapterPack/PEFT/JSONObject.swift)
 host_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/HostParserChecks.swift)
+# The TUF client's readers: JSON, canonical JSON, the role parsers and key readers (OpenSSL).
+tuf_sources=(Sources/AdapterPack/Repository/JSONValue.swift Sources/AdapterPack/Repository/CanonicalJSON.swift
+             Sources/AdapterPack/Repository/TUFTime.swift Sources/AdapterPack/Repository/Hex.swift
+             Sources/AdapterPack/TUFClient/TUFClientError.swift Sources/AdapterPack/TUFClient/TUFClientKey.swift
+             Sources/AdapterPack/TUFClient/TUFClientMetadata.swift
+             Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/TUFMetadataCheck.swift)
 
 # Seeds: the golden vectors (format 2, one block each), the multi-block
 # bundles of Tests/Fuzz/seeds/bundles (seeds/generate.sh), and the corpus
@@ -67,6 +73,7 @@ seeds() {
         tflite) cp Examples/digits/*.tflite Spec/vectors/hello_world_base.tflite Tests/AdapterPackTests/Fixtures/*.tflite "$dir/" ;;
         safetensors) cp Examples/digits/lora-adapter/adapter_model.safetensors "$dir/" ;;
         peft-config) cp Examples/digits/lora-adapter/adapter_config.json "$dir/" ;;
+        tuf-metadata) cp Tests/Fuzz/seeds/tuf/*.json "$dir/" ;;
     esac
     [ -d "Tests/Fuzz/regressions/$1" ] && cp "Tests/Fuzz/regressions/$1"/* "$dir/" 2>/dev/null || true
 }
@@ -75,14 +82,18 @@ build() {
     local t=$1 exe=$out/$1/fuzz
     mkdir -p "$out/$t"
     local files
-    if [[ " ${host_targets[*]} " == *" $t "* ]]; then
+    local link=()
+    if [ "$t" = tuf-metadata ]; then
+        files=("${tuf_sources[@]}")
+        link=(-lcrypto)
+    elif [[ " ${host_targets[*]} " == *" $t "* ]]; then
         files=("${host_sources[@]}" "${host_checks[@]}")
     else
         files=("${device_sources[@]}" "${device_checks[@]}")
     fi
     "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name FuzzTarget \
         -I Sources/CAdapterLoader/include -I Sources/CZlib -I Sources/COpenSSL \
-        "${files[@]}" "Tests/Fuzz/Targets/$t.swift" -o "$exe" > "$out/$t/build.log" 2>&1 \
+        "${files[@]}" "Tests/Fuzz/Targets/$t.swift" "${link[@]}" -o "$exe" > "$out/$t/build.log" 2>&1 \
         || { grep -E 'error' "$out/$t/build.log" | head -20 >&2; echo "fuzz: $t did not build" >&2; return 1; }
 }
 

@@ -11,9 +11,3 @@ extension Digest32 {
 
     public var bytes: [UInt8] { (0 ..< 32).map { self[$0] } }
 }
-
-/// Lower-case hex of any bytes.
-public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    let digits = Array("0123456789abcdef")
-    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
-}

@@ -201,7 +201,7 @@ struct TUFDelegatedRole {
     /// Whether this delegation is trusted for `targetPath`.
     func covers(_ targetPath: String) -> Bool {
         if let prefixes = pathHashPrefixes {
-            let hash = hexString(sha256(Array(targetPath.utf8)).bytes)
+            let hash = hexString(tufDigest("sha256", Array(targetPath.utf8)) ?? [])
             return prefixes.contains { hash.hasPrefix($0) }
         }
         return (paths ?? []).contains { tufPathMatches(pattern: $0, path: targetPath) }

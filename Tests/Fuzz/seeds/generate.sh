@@ -15,3 +15,11 @@ key=Keys/dev-ed25519.pem
 "$bin" diff --base $digits/base.tflite --target $digits/head-ft.tflite --key $key --sequence 1 --block-size 256 -o $out/digits-head-ft-256.apb
 "$bin" diff --base $digits/base.tflite --target $digits/lora.tflite --key $key --sequence 1 --block-size 512 -o $out/digits-lora-lowrank-512.apb
 "$bin" build --base $digits/base.tflite --adapter $digits/lora-adapter --key $key --sequence 1 --block-size 512 -o $out/digits-lora-adapter-512.apb
+
+# TUF metadata for the tuf-metadata target (Tests/Fuzz/seeds/tuf/): a
+# repository with 4 hashed bins and one bundle (cohort beta), written by
+# `adapterpack repo`; root, timestamp, snapshot, the delegating targets and a bin:
+#   for r in root targets snapshot timestamp; do adapterpack keygen -o $r.pem; done
+#   adapterpack repo init repo --root-key root.pem --bins 4 --targets-key targets.pem ...
+#   adapterpack repo publish h.apb --repo repo --cohort beta --device-class m4 ...
+#   cp repo/metadata/{1.root,timestamp,2.snapshot,1.targets,2.bins-c-f}.json seeds/tuf/
