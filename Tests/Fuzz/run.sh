@@ -25,8 +25,10 @@ mkdir -p "$out"
 
 device_targets=(bundle-load bundle-verify inflate coded-values op-stream block-records)
 host_targets=(tflite safetensors peft-config tuf-metadata)
+# C code of the Cortex-M4 SMP firmware (Examples/cortex-m4/smp): framing and CBOR.
+c_targets=(smp-serial)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=("${device_targets[@]}" "${host_targets[@]}")
+[ ${#targets[@]} -gt 0 ] || targets=("${device_targets[@]}" "${host_targets[@]}" "${c_targets[@]}")
 
 mapfile -t device_sources < <(find Sources/AdapterFormat Sources/AdapterLoader -name '*.swift' | sort)
 device_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/BundleLoadCheck.swift
@@ -74,6 +76,16 @@ seeds() {
         safetensors) cp Examples/digits/lora-adapter/adapter_model.safetensors "$dir/" ;;
         peft-config) cp Examples/digits/lora-adapter/adapter_config.json "$dir/" ;;
         tuf-metadata) cp Tests/Fuzz/seeds/tuf/*.json "$dir/" ;;
+        smp-serial) python3 - "$dir" <<'PY'
+import base64, binascii, sys
+# One SMP serial frame (an image upload request) and one CBOR map, as the firmware receives them.
+packet = bytes([2, 0, 0, 8, 0, 1, 0, 1]) + bytes([0xA2, 0x63]) + b"off" + bytes([0x00, 0x64]) + b"data" + bytes([0x41, 0x55])
+crc = binascii.crc_hqx(packet, 0)
+frame = base64.b64encode(len(packet + b"..").to_bytes(2, "big") + packet + crc.to_bytes(2, "big"))
+open(sys.argv[1] + "/frame", "wb").write(b"\x06\x09" + frame + b"\n")
+open(sys.argv[1] + "/cbor", "wb").write(packet[8:])
+PY
+            ;;
     esac
     [ -d "Tests/Fuzz/regressions/$1" ] && cp "Tests/Fuzz/regressions/$1"/* "$dir/" 2>/dev/null || true
 }
@@ -83,7 +95,13 @@ build() {
     mkdir -p "$out/$t"
     local files
     local link=()
-    if [ "$t" = tuf-metadata ]; then
+    if [[ " ${c_targets[*]} " == *" $t "* ]]; then
+        "$(dirname "$swiftc")/clang" -std=c11 -g -O1 -fuse-ld=lld -DSMP_FUZZ -fsanitize=fuzzer,address,undefined \
+            Examples/cortex-m4/smp/smp_parsers_test.c Examples/cortex-m4/smp/smp_serial.c Examples/cortex-m4/smp/cbor.c \
+            -o "$exe" > "$out/$t/build.log" 2>&1 \
+            || { grep -E 'error' "$out/$t/build.log" | head -20 >&2; echo "fuzz: $t did not build" >&2; return 1; }
+        return 0
+    elif [ "$t" = tuf-metadata ]; then
         files=("${tuf_sources[@]}")
         link=(-lcrypto)
     elif [[ " ${host_targets[*]} " == *" $t "* ]]; then
