@@ -269,7 +269,9 @@ if [ "${M4_SMP:-1}" = 1 ]; then
     timeout 600 "$smp_python" "$here/smp/smp_upload_test.py" --qemu "$(command -v "$qemu")" --elf "$build/smp/prog.elf" \
         --workdir "$build/smp" --bundle "$build/full/full-ft.apb" \
         --base-sha "$(sha256sum Examples/digits/base.tflite | cut -c1-64)" \
-        --target-sha "$(sha256sum Examples/digits/full-ft.tflite | cut -c1-64)" 2>&1 | sed 's/^/  /'
+        --target-sha "$(sha256sum Examples/digits/full-ft.tflite | cut -c1-64)" \
+        --cli "$cli" --second-bundle "$build/full/lora.apb" \
+        --second-sha "$(sha256sum Examples/digits/lora.tflite | cut -c1-64)" 2>&1 | sed 's/^/  /'
     smp_status=${PIPESTATUS[0]}
     set -e
 else

@@ -20,7 +20,7 @@ struct AdapterPackCommand: ParsableCommand {
           adapterpack verify out.apb --trusted-key Keys/me.pub.pem
         """,
         version: BundleAssembler.toolVersion,
-        subcommands: [Diff.self, Build.self, Sign.self, Verify.self, Inspect.self, Apply.self, Unapply.self, Keygen.self, Report.self, Repo.self, TUFClientCommand.self, Fetch.self])
+        subcommands: [Diff.self, Build.self, Sign.self, Verify.self, Inspect.self, Apply.self, Unapply.self, Keygen.self, Report.self, Repo.self, TUFClientCommand.self, Fetch.self, Send.self])
 
     /// `help NAME` with a NAME that is no subcommand is a usage error (64), not the top-level help.
     static func main() {

@@ -50,8 +50,8 @@ struct Fetch: ParsableCommand {
             let baseSHA = hexString(sha256(baseBytes).bytes)
             guard let (entry, info) = BundleSelection.newest(in: targets, baseSHA256: baseSHA, cohort: cohort,
                                                              deviceClass: deviceClass, above: minSequence) else {
-                throw ValidationError("no bundle in \(repo) for base \(baseSHA) (cohort \(cohort ?? "none"), device class "
-                                      + "\(deviceClass ?? "none"), sequence above \(minSequence)); \(targets.count) target(s) checked")
+                throw FetchError(message: "no bundle in \(repo) for base \(baseSHA) (cohort \(cohort ?? "none"), device class "
+                                 + "\(deviceClass ?? "none"), sequence above \(minSequence)); \(targets.count) target(s) checked")
             }
             print("newest bundle: \(entry.path), sequence \(info.sequence), \(entry.length) bytes")
             let partial = downloads + "/" + TUFUpdater.quote(entry.path) + ".part"
@@ -75,9 +75,15 @@ struct Fetch: ParsableCommand {
                 print("wrote \(apply): \(result.model.count) bytes, sha256 \(result.outcome.modelSHA256.hex) (target verified)")
             }
         } catch let error as TUFClientError {
-            throw ValidationError("fetch: \(error)")
+            throw FetchError(message: "\(error)")
         }
     }
+}
+
+/// A runtime refusal of `fetch` (exit 1): nothing to fetch, or what TUF refused.
+struct FetchError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "fetch: \(message)" }
 }
 
 /// "  12,345 / 25,081 B  49 %  1.2 MB/s  ETA 3 s" on one terminal line.

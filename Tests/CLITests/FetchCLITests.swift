@@ -98,7 +98,7 @@ final class FetchCLITests: XCTestCase {
 
         // A device already at sequence 3: nothing newer, a clear error, no output.
         let none = try cli.adapterpack(arguments.map { $0 == "next.apb" ? "none.apb" : $0 } + ["--min-sequence", "3"])
-        XCTAssertEqual(none.status, 64, none.stdout)
+        XCTAssertEqual(none.status, 1, none.stdout)
         XCTAssertTrue(none.stderr.contains("no bundle in") && none.stderr.contains("sequence above 3"), none.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cli.path("none.apb")))
     }

@@ -143,6 +143,9 @@ async def main():
     parser.add_argument("--bundle", required=True)
     parser.add_argument("--base-sha", required=True)
     parser.add_argument("--target-sha", required=True)
+    parser.add_argument("--cli", help="adapterpack binary: also upload with `adapterpack send`")
+    parser.add_argument("--second-bundle", help="bundle for the `adapterpack send` check")
+    parser.add_argument("--second-sha", help="its target's SHA-256")
     args = parser.parse_args()
     image = open(args.bundle, "rb").read()
     first_block_end = 176 + int.from_bytes(image[28:30], "little")
@@ -214,6 +217,22 @@ async def main():
         check(await model_hash(client) == args.target_sha, "... and the model is the target")
         await reset(client)
     check(board.wait_exit() == 0, "reset: status 0")
+
+    # 4. Our own SMP client: `adapterpack send` of another bundle, then a corrupted copy.
+    if args.cli and args.second_bundle:
+        fresh(args)
+        board = Board(args, "send")
+        done = subprocess.run([args.cli, "send", args.second_bundle, "--serial", board.pty, "--expect-hash", args.second_sha],
+                              capture_output=True, text=True, timeout=300)
+        check(done.returncode == 0, f"adapterpack send {os.path.basename(args.second_bundle)}: {done.stdout.strip() or done.stderr.strip()}")
+        bad = bytearray(open(args.second_bundle, "rb").read())
+        bad[112 + 3] ^= 0x01
+        corrupted = os.path.join(args.workdir, "corrupted.apb")
+        open(corrupted, "wb").write(bytes(bad))
+        done = subprocess.run([args.cli, "send", corrupted, "--serial", board.pty], capture_output=True, text=True, timeout=300)
+        check(done.returncode != 0 and "invalid hash" in done.stderr,
+              f"... a corrupted copy is refused: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+        board.kill()
 
     print(f"smp: {'OK' if failures == 0 else f'{failures} check(s) FAILED'}", flush=True)
     return 0 if failures == 0 else 1
