@@ -41,6 +41,15 @@ struct CLIRunner {
         try run(Self.binary.path, arguments)
     }
 
+    /// Runs adapterpack and records a test failure (the command and its
+    /// stderr) unless it exits 0; returns its stdout.
+    @discardableResult
+    func succeed(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let out = try adapterpack(arguments)
+        XCTAssertEqual(out.status, 0, "adapterpack \(arguments.joined(separator: " ")):\n\(out.stderr)", file: file, line: line)
+        return out.stdout
+    }
+
     func run(_ executable: String, _ arguments: [String]) throws -> Output {
         try Subprocess.run(executable, arguments, in: directory)
     }

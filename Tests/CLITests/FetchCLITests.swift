@@ -48,10 +48,7 @@ final class FetchCLITests: XCTestCase {
 
     /// A repository written by `repo init` + `repo publish` with one bundle (cohort beta).
     func publishedRepository(_ cli: CLIRunner) throws -> (bundle: String, roleKeys: [String]) {
-        func ok(_ arguments: [String]) throws {
-            let out = try cli.adapterpack(arguments)
-            XCTAssertEqual(out.status, 0, "adapterpack \(arguments.joined(separator: " ")):\n\(out.stderr)")
-        }
+        func ok(_ arguments: [String]) throws { try cli.succeed(arguments) }
         for role in ["root", "targets", "snapshot", "timestamp"] { try ok(["keygen", "-o", "\(role).pem"]) }
         let bundleKey = RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path
         let bundlePub = RepoPaths.keys.appendingPathComponent("dev-ed25519.pub.pem").path

@@ -33,11 +33,7 @@ final class RepoInteropTests: XCTestCase {
 
         let cli = try CLIRunner()
         defer { cli.remove() }
-        func ok(_ arguments: [String]) throws -> String {
-            let out = try cli.adapterpack(arguments)
-            XCTAssertEqual(out.status, 0, "adapterpack \(arguments.joined(separator: " ")):\n\(out.stderr)")
-            return out.stdout
-        }
+        func ok(_ arguments: [String]) throws -> String { try cli.succeed(arguments) }
         for role in ["root", "targets", "snapshot", "timestamp"] { _ = try ok(["keygen", "-o", "\(role).pem"]) }
         let bundleKey = RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path
         let bundlePub = RepoPaths.keys.appendingPathComponent("dev-ed25519.pub.pem").path
@@ -123,10 +119,7 @@ final class RepoInteropTests: XCTestCase {
 
         let cli = try CLIRunner()
         defer { cli.remove() }
-        func ok(_ arguments: [String]) throws {
-            let out = try cli.adapterpack(arguments)
-            XCTAssertEqual(out.status, 0, "adapterpack \(arguments.joined(separator: " ")):\n\(out.stderr)")
-        }
+        func ok(_ arguments: [String]) throws { try cli.succeed(arguments) }
         for role in ["root", "targets", "snapshot", "timestamp"] { try ok(["keygen", "-o", "\(role).pem"]) }
         let bundleKey = RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path
         let bundlePub = RepoPaths.keys.appendingPathComponent("dev-ed25519.pub.pem").path
