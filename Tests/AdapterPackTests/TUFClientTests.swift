@@ -252,6 +252,14 @@ final class TUFClientTests: TUFScratchTestCase {
         XCTAssertEqual(stateFile("targets.json"), trusted[3])
     }
 
+    func testExpiresIsReadOnlyInItsExactASCIIShape() {
+        XCTAssertNotNil(TUFTime.date("2027-03-03T16:52:40Z"))
+        for text in ["2027-03-03T16:52:4\u{0365}Z", "2027-03-03T16:52:40", "2027-03-03T16:52:40.5Z", "２027-03-03T16:52:40Z",
+                     "2027-13-03T16:52:40Z", "2027-03-03 16:52:40Z", ""] {
+            XCTAssertNil(TUFTime.date(text), text)
+        }
+    }
+
     func testPathPatternsMatchPerSegment() {
         XCTAssertTrue(tufPathMatches(pattern: "team-a/*", path: "team-a/x.apb"))
         XCTAssertFalse(tufPathMatches(pattern: "team-a/*", path: "team-a/sub/x.apb"))

@@ -11,6 +11,20 @@ public enum TUFTime {
     }
 
     public static func date(_ text: String) -> Date? {
+        // Only the exact ASCII shape reaches DateFormatter: corelibs Foundation
+        // traps on some non-ASCII text (a combining mark after a digit, found
+        // by the tuf-metadata fuzz target), and metadata comes from the network.
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20 else { return nil }
+        for (i, byte) in bytes.enumerated() {
+            let expected: UInt8? = [4: UInt8(ascii: "-"), 7: UInt8(ascii: "-"), 10: UInt8(ascii: "T"), 13: UInt8(ascii: ":"),
+                                    16: UInt8(ascii: ":"), 19: UInt8(ascii: "Z")][i]
+            if let expected {
+                guard byte == expected else { return nil }
+            } else {
+                guard (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(byte) else { return nil }
+            }
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
