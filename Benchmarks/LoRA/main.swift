@@ -45,7 +45,8 @@ print("| RAM window | \(result.window) bytes (fixed 512 + deflate workspace + fa
 for m in result.plan.modules {
     print("| module \(m.module) | rank \(m.rank), \(m.rows)×\(m.columns); \(m.saturatingWeights) weights would saturate; \(m.rescaledRows) of \(m.rows) rows rescaled; largest Δ \(m.largestDelta) steps |")
 }
-print("| flash kept for unapply | \(result.plan.backupBytes) bytes in \(result.plan.backupRuns) runs (target \(result.target.count) bytes) |")
+print("| patched model | \(result.target.count) bytes (base \(base.count)); one-way: \(result.restore != nil) |")
+print("| restore bundle (target → base) | \(result.restore.map { String($0.count) } ?? "-") bytes |")
 let targets = try LoRATargetResolver.resolve(adapter.modules, in: try TFLiteModel(bytes: base), map: map)
 let refit = LoRAQuantizer.deltaError(targets, refit: true), plain = LoRAQuantizer.deltaError(targets, refit: false)
 print("| Δ error vs float (int8 steps, RMS / max) | \(String(format: "%.4f / %.3f", refit.rms, refit.max)) with B refitted; \(String(format: "%.4f / %.3f", plain.rms, plain.max)) without |")
@@ -86,16 +87,18 @@ print("| host: device-loader unapply | \(String(format: "%.1f", undoTime / Doubl
 print("| host: expansion kernel (dot r=4, multiplier, forward) | \(String(format: "%.2f", kernelTime / Double(kernelRounds) / Double(weights) * 1e9)) ns per weight (\(weights) weights) |")
 
 // Flash for unapply vs bundle bytes: merging backup runs.
-print("\n| backup merge gap | bundle bytes | flash kept for unapply | backup runs |")
+print("\n`--reversible` instead (base rows kept behind the model):\n")
+print("| backup merge gap | bundle bytes | flash kept for unapply | backup runs |")
 print("|---|---|---|---|")
 for gap in [0, 512, 4_096, 1 << 30] {
     var o = options
+    o.keepBaseRows = true
     o.backupMergeGap = gap
     let r = try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: o)
     print("| \(gap == 1 << 30 ? "∞" : String(gap)) | \(r.bundle.count) | \(r.plan.backupBytes) | \(r.plan.backupRuns) |")
 }
 
-// Accuracy through LiteRT (same script as the test), when the venv exists.
+// Accuracy under TFLM and LiteRT (same script as the test), when the venv exists.
 let python = root.appendingPathComponent(".build-venv/bin/python3")
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
 if FileManager.default.isExecutableFile(atPath: python.path), FileManager.default.isExecutableFile(atPath: binary.path) {
@@ -109,8 +112,13 @@ if FileManager.default.isExecutableFile(atPath: python.path), FileManager.defaul
     try process.run()
     process.waitUntilExit()
     if let data = try? FileIO.read(out.path, limit: .json), let m = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] {
-        print("\nLiteRT accuracy of the patched model: shifted domain \(m["acc_shifted_domain"]!) (lora.tflite \(m["reference_shifted"]!), base \(m["base_shifted"]!)), "
-            + "original domain \(m["acc_original_domain"]!) (lora.tflite \(m["reference_original"]!)); checks \(process.terminationStatus == 0 ? "passed" : "FAILED")")
+        let f = { (key: String) in (m[key] as? Double).map { String(format: "%.4f", $0) } ?? "-" }
+        for judge in ["tflm", "litert"] {
+            print("\n\(judge == "tflm" ? "TFLM" : "LiteRT") accuracy of the patched model: shifted domain \(f(judge + "_shifted")) "
+                + "(lora.tflite \(f(judge + "_reference_shifted")), base \(f(judge + "_base_shifted"))), original domain "
+                + "\(f(judge + "_original")) (lora.tflite \(f(judge + "_reference_original")))")
+        }
+        print("accuracy checks \(process.terminationStatus == 0 ? "passed" : "FAILED")")
     }
     try? FileManager.default.removeItem(at: out)
 } else {

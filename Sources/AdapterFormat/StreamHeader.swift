@@ -106,7 +106,7 @@ public struct StreamHeader: Equatable, Sendable {
     }
 
     private func check() throws(FormatError) {
-        guard flags & ~Self.featureMask == 0 else { throw .invalidHeaderField(.flags, value: UInt32(flags)) }
+        guard flags & ~(Self.featureMask | Self.oneWayFlag) == 0 else { throw .invalidHeaderField(.flags, value: UInt32(flags)) }
         guard reserved == 0 else { throw .invalidHeaderField(.reserved, value: UInt32(reserved)) }
         guard algorithm == StreamSignature.ed25519 || algorithm == StreamSignature.ecdsaP256 else {
             throw .invalidHeaderField(.algorithm, value: UInt32(algorithm))
@@ -130,8 +130,11 @@ public struct StreamHeader: Equatable, Sendable {
         }
     }
 
-    /// Flag bits that name loader features; the others must be 0.
+    /// Flag bits that name loader features.
     public static let featureMask: UInt8 = 0x0F
+    /// Flag bit: the bundle is one-way (not self-reversing); unapply refuses
+    /// it and a separate restore bundle brings the base back. Bits 5–7 are 0.
+    public static let oneWayFlag: UInt8 = 0x10
 
     /// The flag bit of `feature`.
     public static func flag(_ feature: LoaderFeature) -> UInt8 { 1 << (feature.rawValue - 1) }

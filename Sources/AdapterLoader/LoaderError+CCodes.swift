@@ -27,6 +27,7 @@ func apCode(_ error: LoaderError) -> Int32 {
     case .flashFailed: return Int32(AP_E_FLASH)
     case .notBuiltIn: return Int32(AP_E_NOT_BUILT_IN)
     case .streamGap, .streamIncomplete: return Int32(AP_E_STREAM)
+    case .oneWay: return Int32(AP_E_ONE_WAY)
     }
 }
 
@@ -56,6 +57,7 @@ public func ap_error_name(_ code: Int32) -> UnsafePointer<CChar>? {
     case Int32(AP_E_NOT_BUILT_IN): name = "codec not built into this loader"
     case Int32(AP_E_STREAM): name = "stream out of order"
     case Int32(AP_E_BLOCK): name = "block refused"
+    case Int32(AP_E_ONE_WAY): name = "bundle is one-way"
     default: name = "unknown error"
     }
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)

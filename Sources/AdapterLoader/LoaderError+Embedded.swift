@@ -21,7 +21,7 @@ public enum LoaderError: Error, Equatable, Sendable {
     case storeTooSmall, modelLengthMismatch, baseMismatch, notTarget, targetMismatch, unapplyMismatch, storeFailed
     case stepUnitMismatch, journalTooSmall, cannotResume, flashFailed
     case notBuiltIn(_ feature: LoaderFeature)
-    case streamGap, streamIncomplete
+    case streamGap, streamIncomplete, oneWay
 
     @inline(__always) public static func windowTooSmall(needed: Int, given: Int) -> LoaderError {
         .windowTooSmall

@@ -39,6 +39,7 @@ import AdapterFormat
 /// - AP_E_NOT_BUILT_IN = -18 "codec not built into this loader": the bundle needs a codec this loader was built without
 /// - AP_E_STREAM = -19 "stream out of order": bytes fed at an offset other than the one the loader asked for, or the stream ended early
 /// - AP_E_BLOCK = -20 "block refused": a streamed block does not match its digest or is malformed; blocks before it stay applied (see resume)
+/// - AP_E_ONE_WAY = -21 "bundle is one-way": unapply of a one-way bundle: apply its restore bundle instead
 public enum LoaderError: Error, Equatable, Sendable {
     /// The bundle's bytes break the format (see `FormatError`).
     /// - message: "\(error)"
@@ -132,5 +133,10 @@ public enum LoaderError: Error, Equatable, Sendable {
     /// - message: "stream incomplete: the loader still needs bundle offset \(needed) of \(length)"
     /// - code: AP_E_STREAM
     case streamIncomplete(needed: Int, length: Int)
+    /// Unapply of a bundle whose front has the one-way flag (FORMAT.md §2):
+    /// it keeps no copy of what it overwrites; the model is untouched.
+    /// - message: "the bundle is one-way (its signed front says so): it cannot be unapplied; apply its restore bundle (the .restore.apb that adapterpack build wrote beside it) to get the base model back"
+    /// - code: AP_E_ONE_WAY
+    case oneWay
 }
 #endif

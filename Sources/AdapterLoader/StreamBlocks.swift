@@ -165,6 +165,8 @@ extension StreamLoader {
         case .verify:
             return
         case .apply, .unapply:
+            // Nothing of a one-way bundle's target says how to get the base back.
+            if operation == .unapply, front.flags & StreamHeader.oneWayFlag != 0 { throw .oneWay }
             running = operation == .apply ? .apply : .unapply
             let applying = running == .apply
             let (length, expected) = applying ? (front.baseLength, front.baseSHA256) : (front.targetLength, front.targetSHA256)

@@ -9,6 +9,10 @@ struct Build: ParsableCommand {
         adapterpack build --base base.tflite --adapter ADAPTER_DIR [--map tensor_map.json] --key K.pem -o out.apb
         ADAPTER_DIR holds adapter_config.json and adapter_model.safetensors (F32, F16 or BF16). Without --map,
         each module is matched to the only int8 tensor of its shape [out, in]; ambiguous shapes are refused.
+        A bundle that rescales rows (their int8 range overflows) is one-way: the device's model keeps the base's
+        length, unapply refuses it, and build also writes its restore bundle (target → base; --restore, default
+        OUT.restore.apb) for the server to send when the adapter is removed. --reversible keeps the base bytes of
+        rescaled rows behind the model instead (unapply works on the device alone; the model grows).
 
         Example:
           adapterpack build --base Examples/digits/base.tflite --adapter Examples/digits/lora-adapter \\
@@ -31,8 +35,12 @@ struct Build: ParsableCommand {
             help: "Truncate every module to this rank (best low-rank approximation) before quantizing; 1 up to the adapter's rank.",
             transform: Ranges.rank.parse)
     var rank: Int?
+    @Flag(help: "Keep the base bytes of rescaled rows behind the model so that unapply works without a restore bundle (the model grows).")
+    var reversible = false
+    @Option(help: "Where to write the restore bundle of a one-way bundle (default: OUTPUT with .restore.apb).")
+    var restore: String?
     @Option(parsing: .unconditional,
-            help: "Merge backups of rescaled rows closer than this many bytes (fewer bundle bytes, more flash; \(Ranges.backupMergeGap.allowed); default \(LoRAPlanner.defaultMergeGap)).",
+            help: "With --reversible: merge backups of rescaled rows closer than this many bytes (fewer bundle bytes, more flash; \(Ranges.backupMergeGap.allowed); default \(LoRAPlanner.defaultMergeGap)).",
             transform: Ranges.backupMergeGap.parse)
     var backupMergeGap: Int = LoRAPlanner.defaultMergeGap
     @Option(parsing: .unconditional, help: "Anti-rollback sequence number (\(Ranges.sequence.allowed); default 1).",
@@ -56,6 +64,12 @@ struct Build: ParsableCommand {
                       InputFile(option: "--adapter", path: adapter + "/adapter_model.safetensors")]
         if let map { inputs.append(InputFile(option: "--map", path: map)) }
         try OutputPath.check(output, against: inputs, command: "build")
+        let restorePath = restore ?? Self.restorePath(for: output)
+        guard !reversible || restore == nil else { throw CLIError("--restore names the restore bundle of a one-way bundle; --reversible makes none") }
+        if !reversible {
+            guard restorePath != output else { throw CLIError("--restore \(restorePath) is also the bundle's --output: give another file") }
+            try OutputPath.check(restorePath, against: inputs, command: "build")
+        }
 
         let signingKey = try SigningKey(pemFile: key)
         let baseBytes = try FileIO.read(base, limit: .modelOrBundle)
@@ -73,18 +87,38 @@ struct Build: ParsableCommand {
         options.maxBytes = maxBytes
         options.maxWindow = maxWindow
         options.backupMergeGap = backupMergeGap
+        options.keepBaseRows = reversible
         formatOptions.apply(to: &options)
         let result = try LoRABundler.build(base: baseBytes, adapter: peft, map: mapData, key: signingKey,
                                            options: options, rank: rank, mapName: map ?? "tensor_map.json")
         try FileIO.write(result.bundle, to: output)
+        if let restoreBundle = result.restore {
+            // Both files or neither: a one-way bundle without its restore bundle would strand devices.
+            do { try FileIO.write(restoreBundle, to: restorePath) } catch {
+                try? FileManager.default.removeItem(atPath: output)
+                throw error
+            }
+        }
         for m in result.plan.modules {
             print("module \(m.module): rank \(m.rank), \(m.rows)×\(m.columns), matched by \(m.matchedBy); "
                 + "\(m.saturatingWeights) weights would saturate, \(m.rescaledRows) rows rescaled, largest change \(m.largestDelta) steps")
         }
         let sections = result.sections.map { "\($0.kind) \($0.bytes)" }.joined(separator: ", ")
         print("sections: \(sections)")
+        let growth = result.plan.backupBytes > 0
+            ? "base \(baseBytes.count) + \(result.plan.backupBytes) bytes of rescaled rows kept for unapply"
+            : "the base's length"
         print("wrote \(output): \(result.bundle.count) bytes for \(result.factorValues) factor values, window \(result.window) bytes; "
-            + "target \(result.target.count) bytes (base \(baseBytes.count) + \(result.plan.backupBytes) bytes of rescaled rows kept for unapply)")
+            + "target \(result.target.count) bytes (\(growth))")
+        if let restoreBundle = result.restore {
+            print("wrote \(restorePath): \(restoreBundle.count) bytes, the restore bundle (target → base): the bundle is one-way, "
+                + "unapply refuses it; send this one to remove the adapter")
+        }
+    }
+
+    /// OUTPUT.apb → OUTPUT.restore.apb (any other name: + ".restore.apb").
+    static func restorePath(for output: String) -> String {
+        (output.hasSuffix(".apb") ? String(output.dropLast(4)) : output) + ".restore.apb"
     }
 
     /// A PEFT adapter only fits the model it was trained on. When adapter_config.json

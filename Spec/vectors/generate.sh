@@ -24,3 +24,10 @@ make_vector hello-world-tuned "$v/hello_world_base.tflite" "$v/hello_world_tuned
 make_vector hello-world-grown "$v/hello_world_base.tflite" "$v/hello_world_grown.tflite" 3 --describe --raw
 # hello_world_finetuned.tflite: `swift run adapterpack-bench --perturb $v/hello_world_base.tflite 1 $v/hello_world_finetuned.tflite`
 make_vector hello-world-finetuned "$v/hello_world_base.tflite" "$v/hello_world_finetuned.tflite" 4 --block-size 512
+# A LoRA bundle (one-way: rows rescaled) and the restore bundle build writes beside it.
+"$bin" build --base "$digits/base.tflite" --adapter "$digits/lora-adapter" --map "$digits/lora-adapter/tensor_map.json" \
+    --key "$key" --sequence 5 --name digits-lora -o "$v/digits-lora.apb" >/dev/null
+for name in digits-lora digits-lora.restore; do
+    "$bin" inspect "$v/$name.apb" --json > "$v/$name.json"
+    echo "$v/$name.apb: $(wc -c < "$v/$name.apb") bytes"
+done

@@ -29,7 +29,9 @@ final class StreamHeaderTests: XCTestCase {
         }
         XCTAssertEqual(refusal { $0.magic = Array("ADPX".utf8) }, .badMagic(found: 0x5850_4441))
         XCTAssertEqual(refusal { $0.major = 1 }, .unsupportedVersion(major: 1, minor: 0))
-        XCTAssertEqual(refusal { $0.flags = 0x10 }, .invalidHeaderField(.flags, value: 0x10))
+        XCTAssertEqual(refusal { $0.flags = 0x20 }, .invalidHeaderField(.flags, value: 0x20))
+        XCTAssertEqual(refusal { $0.flags = 0x80 }, .invalidHeaderField(.flags, value: 0x80))
+        XCTAssertNil(refusal { $0.flags = StreamHeader.oneWayFlag }, "bit 4 is the one-way flag")
         XCTAssertEqual(refusal { $0.algorithm = 3 }, .invalidHeaderField(.algorithm, value: 3))
         XCTAssertEqual(refusal { $0.reserved = 1 }, .invalidHeaderField(.reserved, value: 1))
         XCTAssertEqual(refusal { $0.segmentBits = 7 }, .invalidHeaderField(.segmentSize, value: 7))

@@ -30,21 +30,28 @@ final class LoRABundleTests: XCTestCase {
         // Every saturating weight is in a rescaled row, and nothing else is rescaled.
         XCTAssertGreaterThan(result.plan.modules.map(\.saturatingWeights).reduce(0, +), 1_400)
 
-        // The same verify / apply / unapply as any bundle, in small pieces.
+        // The same verify / apply as any bundle, in small pieces; one-way: unapply
+        // refuses and the restore bundle gives the base back.
         _ = try HostLoader.verify(bundle: bundle, keys: Fixtures.trusted, base: base)
+        let restore = try XCTUnwrap(result.restore, "rows are rescaled: the bundle is one-way and has a restore bundle")
         for chunk in [1, 7, 64, 4096] {
             let applied = try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, piece: chunk)
             XCTAssertEqual(applied.model, result.target, "chunk \(chunk)")
-            let restored = try HostLoader.unapply(bundle: bundle, target: applied.model, keys: Fixtures.trusted, piece: chunk)
-            XCTAssertEqual(restored.model, base, "unapply must give the base back byte for byte (chunk \(chunk))")
+            XCTAssertThrowsError(try HostLoader.unapply(bundle: bundle, target: applied.model, keys: Fixtures.trusted, piece: chunk)) {
+                XCTAssertEqual($0 as? LoaderError, .oneWay)
+            }
+            let restored = try HostLoader.apply(bundle: restore, base: applied.model, keys: Fixtures.trusted, piece: chunk)
+            XCTAssertEqual(restored.model, base, "the restore bundle must give the base back byte for byte (chunk \(chunk))")
         }
+        XCTAssertLessThanOrEqual(restore.count, 102_400)
         XCTAssertThrowsError(try HostLoader.apply(bundle: bundle, base: base, keys: Fixtures.trusted, window: result.window - 1)) {
             XCTAssertEqual($0 as? LoaderError, .windowTooSmall(needed: result.window, given: result.window - 1))
         }
-        // The patched weights are the base's plus the change wherever no row was rescaled.
+        // The patched weights changed, in a model of the base's length.
         let model = try TFLiteModel(bytes: base)
         let fc1 = model.subgraphs[0].tensors[7]
-        XCTAssertEqual(result.target.count, base.count + result.plan.backupBytes)
+        XCTAssertEqual(result.target.count, base.count, "one-way: the model does not grow")
+        XCTAssertEqual(result.plan.backupBytes, 0)
         XCTAssertNotEqual(Array(result.target[fc1.dataRange!]), Array(base[fc1.dataRange!]))
 
         // Without a map the unique shapes give the same tensors, and the report says so.
@@ -55,10 +62,32 @@ final class LoRABundleTests: XCTestCase {
         // inspect names the record kinds and opcodes.
         let description = try BundleDescription(ParsedBundle(bytes: bundle))
         let kinds = description.sections.map(\.kind)
-        XCTAssertEqual(kinds, ["layout", "scales", "payload", "undo", "factors"])
+        XCTAssertEqual(kinds, ["scales", "payload", "factors"])
+        XCTAssertTrue(description.oneWay)
         let payload = try XCTUnwrap(description.sections.first { $0.kind == "payload" })
         XCTAssertEqual(payload.operations?["loraWeights"], 8)   // fc1 over 7 segments, logits
         XCTAssertEqual(payload.operations?["loraBias"], 2)
+    }
+
+    /// `keepBaseRows` (`build --reversible`): the base bytes of rescaled rows
+    /// stay behind the model and the bundle unapplies by itself.
+    func testReversibleBundleKeepsBaseRowsAndUnapplies() throws {
+        let (base, adapter, map) = try corpus()
+        var options = BundleOptions()
+        options.keepBaseRows = true
+        let result = try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key, options: options)
+        XCTAssertNil(result.restore)
+        XCTAssertEqual(try ParsedBundle(bytes: result.bundle).header.flags & StreamHeader.oneWayFlag, 0)
+        XCTAssertEqual(result.target.count, base.count + result.plan.backupBytes)
+        XCTAssertEqual(result.plan.backupBytes, 24_300)
+        for chunk in [1, 64, 4096] {
+            let applied = try HostLoader.apply(bundle: result.bundle, base: base, keys: Fixtures.trusted, piece: chunk)
+            XCTAssertEqual(applied.model, result.target, "chunk \(chunk)")
+            let restored = try HostLoader.unapply(bundle: result.bundle, target: applied.model, keys: Fixtures.trusted, piece: chunk)
+            XCTAssertEqual(restored.model, base, "unapply must give the base back byte for byte (chunk \(chunk))")
+        }
+        let kinds = try BundleDescription(ParsedBundle(bytes: result.bundle)).sections.map(\.kind)
+        XCTAssertEqual(kinds, ["layout", "scales", "payload", "undo", "factors"])
     }
 
     func testQuantizedChangeIsCloseToTheFloatChange() throws {
@@ -192,11 +221,15 @@ final class LoRABundleTests: XCTestCase {
 
     func testPowerCutsDuringLoRAApplyAndUnapply() throws {
         let (base, adapter, map) = try corpus()
-        let result = try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key)
+        // One-way (the default: apply only) and reversible (layout moves; apply and unapply).
+        for (keepBaseRows, directions) in [(false, [false]), (true, [false, true])] {
+        var options = BundleOptions()
+        options.keepBaseRows = keepBaseRows
+        let result = try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key, options: options)
         let bundle = result.bundle, target = result.target
         let header = try ParsedBundle(bytes: bundle).header
         let layout = FlashLayout(pageSize: 1024, segmentSize: Int(header.segmentSize), capacity: Int(header.storeCapacityNeeded))
-        for unapply in [false, true] {
+        for unapply in directions {
             let start = unapply ? target : base, goal = unapply ? base : target
             let clean = layout.makeFlash()
             clean.load(start)
@@ -214,7 +247,8 @@ final class LoRABundleTests: XCTestCase {
                 XCTAssertEqual(model, outcome.state == .base ? base : target, "cut \(cut)")
                 ends[outcome.state == .base ? 0 : 1] += 1
             }
-            print("LoRA power cuts (\(unapply ? "unapply" : "apply")): \(total) flash operations, every third cut: \(ends[0]) ended at base, \(ends[1]) at target")
+            print("LoRA power cuts (\(keepBaseRows ? "reversible" : "one-way") \(unapply ? "unapply" : "apply")): \(total) flash operations, every third cut: \(ends[0]) ended at base, \(ends[1]) at target")
+        }
         }
     }
 

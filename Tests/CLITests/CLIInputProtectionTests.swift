@@ -285,6 +285,15 @@ final class CLIInputProtectionTests: XCTestCase {
         try expectRefusal(["build", "--base", model("base"), "--adapter", adapter, "--key", key, "-o", missing],
                           ["\(missing): cannot write (directory '\(cli.path("no-such-dir"))' does not exist)"],
                           inputs: inputs, absent: [missing])
+        // The restore bundle cannot be written: neither file is left.
+        let fine = cli.path("fine.apb")
+        try expectRefusal(["build", "--base", model("base"), "--adapter", adapter, "--key", key, "-o", fine, "--restore", missing],
+                          ["\(missing): cannot write (directory '\(cli.path("no-such-dir"))' does not exist)"],
+                          inputs: inputs, absent: [missing, fine])
+        try expectRefusal(["build", "--base", model("base"), "--adapter", adapter, "--key", key, "-o", fine, "--restore", fine],
+                          ["--restore \(fine) is also the bundle's --output"], inputs: inputs, absent: [fine])
+        try expectRefusal(["build", "--base", model("base"), "--adapter", adapter, "--key", key, "-o", fine, "--restore", model("base")],
+                          [], inputs: inputs, absent: [fine])
         try expectRefusal(["diff", "--base", model("base"), "--target", model("lora"), "--key", key, "-o", missing],
                           ["directory '\(cli.path("no-such-dir"))' does not exist"], inputs: inputs, absent: [missing])
 

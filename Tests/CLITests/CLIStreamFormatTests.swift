@@ -88,10 +88,32 @@ final class CLIStreamFormatTests: XCTestCase {
         let apply = try cli.adapterpack(["apply", cli.path("l.apb"), "--base", corpus("base"), "--key", cli.path("k.pub.pem"),
                                          "-o", cli.path("l.tflite"), "--stream-piece", "300"])
         XCTAssertEqual(apply.status, 0, apply.stderr)
+        // One-way: unapply refuses (naming the restore bundle) and writes nothing; the restore bundle brings the base back.
         let undo = try cli.adapterpack(["unapply", cli.path("l.apb"), "--target", cli.path("l.tflite"), "--key", cli.path("k.pub.pem"),
                                         "-o", cli.path("b.tflite")])
-        XCTAssertEqual(undo.status, 0, undo.stderr)
+        XCTAssertEqual(undo.status, 1, undo.stderr)
+        XCTAssertTrue(undo.stderr.contains("one-way") && undo.stderr.contains("restore bundle"), undo.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cli.path("b.tflite")))
+        XCTAssertTrue(build.stdout.contains("wrote \(cli.path("l.restore.apb"))"), build.stdout)
+        let restore = try cli.adapterpack(["apply", cli.path("l.restore.apb"), "--base", cli.path("l.tflite"),
+                                           "--key", cli.path("k.pub.pem"), "-o", cli.path("b.tflite")])
+        XCTAssertEqual(restore.status, 0, restore.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cli.path("b.tflite"))),
+                       try Data(contentsOf: URL(fileURLWithPath: corpus("base"))))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cli.path("l.tflite"))).count,
+                       try Data(contentsOf: URL(fileURLWithPath: corpus("base"))).count, "the model does not grow")
+        // --reversible: the base rows stay behind the model and unapply works on its own.
+        let reversible = try cli.adapterpack(["build", "--base", corpus("base"), "--adapter", adapter.path, "--reversible",
+                                              "--map", adapter.appendingPathComponent("tensor_map.json").path,
+                                              "--key", cli.path("k.pem"), "-o", cli.path("r.apb")])
+        XCTAssertEqual(reversible.status, 0, reversible.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cli.path("r.restore.apb")))
+        for step in [["apply", cli.path("r.apb"), "--base", corpus("base"), "-o", cli.path("r.tflite")],
+                     ["unapply", cli.path("r.apb"), "--target", cli.path("r.tflite"), "-o", cli.path("rb.tflite")]] {
+            let run = try cli.adapterpack(step + ["--key", cli.path("k.pub.pem")])
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cli.path("rb.tflite"))),
                        try Data(contentsOf: URL(fileURLWithPath: corpus("base"))))
     }
 }

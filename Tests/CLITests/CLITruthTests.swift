@@ -175,7 +175,8 @@ final class CLITruthTests: XCTestCase {
     func testReportComparesWithTheModelTheDeviceRunsAndSaysWhenTheBundleIsLarger() throws {
         let adapter = RepoPaths.digits.appendingPathComponent("lora-adapter")
         let build = try adapterpack(["build", "--base", base, "--adapter", adapter.path,
-                                     "--map", adapter.appendingPathComponent("tensor_map.json").path, "--key", devKey, "-o", path("la.apb")])
+                                     "--map", adapter.appendingPathComponent("tensor_map.json").path, "--key", devKey, "-o", path("la.apb"),
+                                     "--reversible"])
         XCTAssertEqual(build.status, 0, build.stderr)
         XCTAssertEqual(try adapterpack(["diff", "--base", base, "--target", CLIRunner.model("head-ft"), "--key", devKey,
                                         "-o", path("head.apb")]).status, 0)

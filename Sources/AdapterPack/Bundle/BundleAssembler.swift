@@ -15,20 +15,33 @@ public enum BundleAssembler {
     }
 
     /// Assembles the plan and runs the result through the device loader:
-    /// apply must give the plan's target and unapply the base again.
+    /// apply must give the plan's target and unapply the base again (a
+    /// one-way plan: unapply must refuse).
     public static func checkedBundle(_ plan: BundlePlan, base: [UInt8], key: SigningKey,
                                      options: BundleOptions) throws -> [UInt8] {
         let bytes = try assemble(plan, base: base, key: key, options: options)
-        try selfCheck(bytes, base: base, target: plan.target, key: key)
+        try selfCheck(bytes, base: base, target: plan.target, key: key, oneWay: plan.oneWay)
         return bytes
     }
 
-    /// Apply gives `target` and unapply gives `base`, with the device loader
-    /// in the bundle's declared window; throws `BundleBuildError.selfCheck` naming what failed.
-    public static func selfCheck(_ bytes: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey) throws {
+    /// Apply gives `target` and unapply gives `base` (`oneWay`: unapply
+    /// refuses, the target untouched), with the device loader in the bundle's
+    /// declared window; throws `BundleBuildError.selfCheck` naming what failed.
+    public static func selfCheck(_ bytes: [UInt8], base: [UInt8], target: [UInt8], key: SigningKey,
+                                 oneWay: Bool = false) throws {
         let keys = TrustedKeys([key.verifyingKey])
         let applied = try loaderStep("apply", expected: target, result: "the planned target") {
             try HostLoader.apply(bundle: bytes, base: base, keys: keys).model
+        }
+        if oneWay {
+            do {
+                _ = try HostLoader.unapply(bundle: bytes, target: applied, keys: keys)
+            } catch LoaderError.oneWay {
+                return
+            } catch {
+                throw BundleBuildError.selfCheck("the device loader's unapply of the one-way bundle failed otherwise: \(error)")
+            }
+            throw BundleBuildError.selfCheck("the device loader unapplied a one-way bundle")
         }
         _ = try loaderStep("unapply", expected: base, result: "the base") {
             try HostLoader.unapply(bundle: bytes, target: applied, keys: keys).model

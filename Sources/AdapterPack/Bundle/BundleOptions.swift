@@ -23,7 +23,12 @@ public struct BundleOptions: Sendable {
     /// (layout and undo sections); off for a loader built with
     /// `ADAPTERPACK_NO_LAYOUT`, which only patches bytes in place.
     public var layout = true
-    /// `build`: backup runs of rescaled rows closer than this are merged
+    /// `build`: keep the base bytes of rescaled rows behind the model so
+    /// that the bundle unapplies by itself (the model grows, +65 % on
+    /// digits/lora-adapter). Off by default: the bundle is one-way, the
+    /// model keeps the base's length, and a restore bundle undoes it.
+    public var keepBaseRows = false
+    /// `build --reversible`: backup runs of rescaled rows closer than this are merged
     /// (flash kept vs bundle bytes).
     public var backupMergeGap = LoRAPlanner.defaultMergeGap
 

@@ -19,6 +19,9 @@ public struct BundlePlan: Sendable {
     public var undo = OpStreamWriter()
     /// Factor blocks that LoRA and low-rank operations read.
     public var factors: [UInt8] = []
+    /// The bundle cannot be unapplied (its target keeps no copy of what it
+    /// overwrote): the front says so and a restore bundle undoes it.
+    public var oneWay = false
 
     /// `deflate`: whether content sections may be deflated (see `SegmentedOps.deflate`).
     public init(target: [UInt8], segmentSize: Int, deflate: Bool = true) {

@@ -42,7 +42,8 @@ public enum BundleWriter {
     public static func write(_ plan: BundlePlan, base: [UInt8], key: SigningKey, options: BundleOptions) throws -> [UInt8] {
         let records = try makeRecords(plan, options: options)
         return try assemble(records, base: base, target: plan.target, factorBytes: plan.factors.count, key: key,
-                            options: options, stepBound: StepBound.count(records, segmentSize: options.segmentSize))
+                            options: options, stepBound: StepBound.count(records, segmentSize: options.segmentSize),
+                            oneWay: plan.oneWay)
     }
 
     /// The plan's sections as records, each at most one block's payload.
@@ -102,8 +103,9 @@ public enum BundleWriter {
 
     /// Packs records (in the order given) into blocks, chains them and signs
     /// the front; the plan-free path for hand-made records (tests, tools).
+    /// `oneWay` sets the front's one-way flag (FORMAT.md §2).
     public static func assemble(_ records: [Record], base: [UInt8], target: [UInt8], factorBytes: Int, key: SigningKey,
-                         options: BundleOptions, stepBound: UInt32) throws -> [UInt8] {
+                         options: BundleOptions, stepBound: UInt32, oneWay: Bool = false) throws -> [UInt8] {
         let blockSize = options.blockSize
         guard blockSize >= 256, blockSize <= 1 << 15, blockSize & (blockSize - 1) == 0 else {
             throw BundleBuildError.streamLimit(field: "block size", value: blockSize, limit: 1 << 15)
@@ -151,7 +153,7 @@ public enum BundleWriter {
                                   blockBits: UInt8(blockSize.trailingZeroBitCount), sequence: UInt32(options.sequence),
                                   keyID: keyID, baseSHA256: sha256(base), targetSHA256: sha256(target))
         header.windowSize = UInt32(StreamWindow.required(for: header, workspace: workspace))
-        header.flags = features(records).reduce(0) { $0 | StreamHeader.flag($1) }
+        header.flags = features(records).reduce(oneWay ? StreamHeader.oneWayFlag : 0) { $0 | StreamHeader.flag($1) }
         var front = [UInt8](repeating: 0, count: StreamHeader.size)
         front.withUnsafeMutableBytes { header.write(into: $0) }
         let message = signedMessage(front: front, firstBlock: blocks[0])

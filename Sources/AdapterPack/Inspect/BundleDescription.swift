@@ -52,6 +52,8 @@ public struct BundleDescription: Codable, Equatable, Sendable {
     public var blockLimit: Int
     public var stepBound: UInt32
     public var factorBytes: UInt16
+    /// The front's one-way flag: unapply refuses; a restore bundle undoes it.
+    public var oneWay: Bool
     public var base: Model
     public var target: Model
     public var blocks: [Block]
@@ -72,6 +74,7 @@ public struct BundleDescription: Codable, Equatable, Sendable {
         blockLimit = h.blockLimit
         stepBound = h.stepBound
         factorBytes = h.factorBytes
+        oneWay = h.flags & StreamHeader.oneWayFlag != 0
         base = .init(length: h.baseLength, sha256: h.baseSHA256.hex)
         target = .init(length: h.targetLength, sha256: h.targetSHA256.hex)
         blocks = bundle.blocks.map { block in
@@ -125,6 +128,8 @@ public struct BundleDescription: Codable, Equatable, Sendable {
         out.append("  segment size    \(segmentSize) bytes; at most \(stepBound) power-fail steps")
         out.append("  base model      \(base.length) bytes  sha256 \(base.sha256)")
         out.append("  target model    \(target.length) bytes  sha256 \(target.sha256)")
+        out.append("  unapply         " + (oneWay ? "no: one-way bundle; its restore bundle (target → base) brings the base back"
+                                                  : "yes: the bundle reverses itself"))
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { out.append("  \(key.padding(15)) \(value)") }
         out.append("sections (records of each kind):")
         out.append("  kind        records   stored  decoded  codecs             operations")

@@ -5,8 +5,11 @@ import Foundation
 /// What `build` made.
 public struct LoRABuildResult: Sendable {
     public var bundle: [UInt8]
-    /// The model the device ends up with (base + LoRA, backups after it).
+    /// The model the device ends up with (base + LoRA; with `keepBaseRows`, backups after it).
     public var target: [UInt8]
+    /// For a one-way bundle: the bundle that turns `target` back into the
+    /// base (what the server sends when the adapter is removed or swapped).
+    public var restore: [UInt8]?
     public var plan: LoRAPlan
     /// Stored bytes per section, in table order (signature excluded).
     public var sections: [(kind: SectionKind, bytes: Int)]
@@ -72,7 +75,16 @@ public enum LoRABundler {
             }
             throw LoRABuildError.overBudget(size: bytes.count, budget: options.maxBytes, rank: current, fits: fits)
         }
-        return LoRABuildResult(bundle: bytes, target: plan.sections.target, plan: plan,
+        var restore: [UInt8]?
+        if plan.sections.oneWay {
+            var reverse = options
+            reverse.name = options.name.map { $0 + " (restore)" }
+            // --max-bytes is the adapter bundle's budget; the restore bundle has the product's 100 KB.
+            reverse.maxBytes = BundleOptions().maxBytes
+            (reverse.baseFile, reverse.targetFile) = (options.targetFile, options.baseFile)
+            restore = try DiffBundler.bundle(base: plan.sections.target, target: base, key: key, options: reverse).bytes
+        }
+        return LoRABuildResult(bundle: bytes, target: plan.sections.target, restore: restore, plan: plan,
                                sections: try ParsedBundle(bytes: bytes).sectionSizes,
                                window: HostLoader.declaredWindow(bytes),
                                factorValues: targets.reduce(0) { $0 + $1.module.factorCount })
@@ -81,7 +93,7 @@ public enum LoRABundler {
     static func assemble(base: [UInt8], targets: [LoRATarget], adapter: PEFTAdapter, key: SigningKey,
                          options: BundleOptions, selfCheck: Bool = true) throws -> (plan: LoRAPlan, bytes: [UInt8]) {
         var plan = try LoRAPlanner.plan(base: base, targets: targets, segmentSize: options.segmentSize,
-                                        mergeGap: options.backupMergeGap)
+                                        keepBaseRows: options.keepBaseRows, mergeGap: options.backupMergeGap)
         plan.sections.metadata.append((.adapterID, "sha256:" + adapter.weightsSHA256))
         let bytes = selfCheck ? try BundleAssembler.checkedBundle(plan.sections, base: base, key: key, options: options)
                               : try BundleAssembler.assemble(plan.sections, base: base, key: key, options: options)

@@ -31,12 +31,15 @@ public struct LoRAPlan: Sendable {
 /// (`LoRAExpansion`) to compute the exact target, and lays out the sections.
 ///
 /// Reversibility: shifted rows are undone by subtracting Δ again. A rescaled
-/// row loses information (≈ log2(max|w + Δ| / 127) bits per weight), so its
-/// base bytes, and those of its bias, are kept: the layout section copies
-/// them (`move`) to the end of the model before the content runs, and the
-/// undo section moves them back and restores the base length. Measured on
-/// digits/lora-adapter: 47 rescaled rows; sending their base bytes as undo
-/// `write` records would cost about 20 KB, the moves cost 30 bytes.
+/// row loses information (≈ log2(max|w + Δ| / 127) bits per weight). By
+/// default nothing of it is kept: the bundle is one-way (FORMAT.md §2) and
+/// `LoRABundler` also makes the restore bundle (target → base). With
+/// `keepBaseRows` its base bytes, and those of its bias, are kept instead:
+/// the layout section copies them (`move`) to the end of the model before
+/// the content runs, and the undo section moves them back and restores the
+/// base length. Measured on digits/lora-adapter: 47 rescaled rows; sending
+/// their base bytes as undo `write` records would cost about 20 KB, the
+/// moves cost 30 bytes, the model grows by 24,300 bytes (+65 %).
 public enum LoRAPlanner {
     /// Backup runs closer than this many bytes are merged into one `move`
     /// (fewer bundle bytes and flash steps, a little more flash). On
@@ -44,7 +47,7 @@ public enum LoRAPlanner {
     /// kept; gap 512 → 2 runs, 4,279 bytes, 24,300 bytes kept.
     public static let defaultMergeGap = 512
 
-    public static func plan(base: [UInt8], targets: [LoRATarget], segmentSize: Int,
+    public static func plan(base: [UInt8], targets: [LoRATarget], segmentSize: Int, keepBaseRows: Bool = false,
                             mergeGap: Int = defaultMergeGap) throws -> LoRAPlan {
         var plan = LoRAPlan(sections: BundlePlan(target: base, segmentSize: segmentSize))
         var backups: [Range<Int>] = []
@@ -76,6 +79,10 @@ public enum LoRAPlanner {
             }
         }
         // Backups of rescaled rows after the model; undo moves them back.
+        if !keepBaseRows {
+            plan.sections.oneWay = !backups.isEmpty
+            return plan
+        }
         let runs = merge(backups, gap: mergeGap)
         if !runs.isEmpty {
             var tail = base.count

@@ -162,6 +162,8 @@ extension LoaderError: CustomStringConvertible {
             return "stream gap: the loader needs bundle offset \(needed) next, the piece starts at \(given)"
         case .streamIncomplete(let needed, let length):
             return "stream incomplete: the loader still needs bundle offset \(needed) of \(length)"
+        case .oneWay:
+            return "the bundle is one-way (its signed front says so): it cannot be unapplied; apply its restore bundle (the .restore.apb that adapterpack build wrote beside it) to get the base model back"
         }
     }
 }

@@ -122,7 +122,8 @@ public enum HostLoader {
         let keys = TrustedKeys([key.verifyingKey])
         let header = try verifyFront(bundle: bundle, keys: keys)
         var most: UInt32 = 0
-        for (operation, model) in [(StreamOperation.apply, base), (.unapply, target)] {
+        let oneWay = header.flags & StreamHeader.oneWayFlag != 0
+        for (operation, model) in [(StreamOperation.apply, base), (.unapply, target)] where !(oneWay && operation == .unapply) {
             var memory = model + [UInt8](repeating: 0, count: max(0, Int(header.storeCapacityNeeded) - model.count))
             var window = [UInt8](repeating: 0, count: Int(header.windowSize))
             let count = try memory.withMutableBytes { (m: UnsafeMutableRawBufferPointer) throws(LoaderError) -> UInt32 in

@@ -105,7 +105,8 @@ enum {
     AP_E_ARGUMENT = -17,         /* a NULL pointer or inconsistent argument */
     AP_E_NOT_BUILT_IN = -18,     /* the bundle needs a codec this loader was built without */
     AP_E_STREAM = -19,           /* bytes fed at an offset other than the one the loader asked for, or the stream ended early */
-    AP_E_BLOCK = -20             /* a streamed block does not match its digest or is malformed; blocks before it stay applied (see resume) */
+    AP_E_BLOCK = -20,            /* a streamed block does not match its digest or is malformed; blocks before it stay applied (see resume) */
+    AP_E_ONE_WAY = -21           /* unapply of a one-way bundle: apply its restore bundle instead */
 };
 /* End of the generated return codes. */
 
