@@ -1,16 +1,21 @@
-// LoRA bundles on the corpus: bundle bytes, ratio to the best existing tool,
-// LiteRT accuracy (when the .ci/python-env.sh venv exists), expansion time
-// per weight on the host, RAM window and flash kept for unapply.
+// LoRA bundles, one command: for each fixture (Examples/digits: Dense
+// layers; Examples/digits-conv: PEFT Conv2d LoRA) the bundle's bytes and bytes
+// per factor value, the patched model's length against the base's, the
+// restore bundle, TFLM and LiteRT accuracy against the float-merged
+// reference (when the .ci/python-env.sh venv exists); then, for digits, the
+// details: where the bytes go, expansion time per weight on the host, RAM.
 //
-//   swift run -c release adapterpack-lora-bench [CORPUS_DIGITS_DIR]
+//   swift build -c release --product adapterpack
+//   swift run -c release adapterpack-lora-bench [FIXTURE_DIR ...]
 import AdapterFormat
 import AdapterLoader
 import AdapterPack
 import Foundation
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let corpus = CommandLine.arguments.count > 1 ? URL(fileURLWithPath: CommandLine.arguments[1])
-    : root.deletingLastPathComponent().appendingPathComponent("shared/corpus/digits")
+let fixtures = CommandLine.arguments.count > 1 ? CommandLine.arguments.dropFirst().map { URL(fileURLWithPath: $0) }
+    : ["Examples/digits", "Examples/digits-conv"].map { root.appendingPathComponent($0) }
+let corpus = fixtures[0]
 let bestBaseline = 19_170   // detools hdiffpatch lzma, digits/lora (BASELINES.md)
 
 func bytes(_ url: URL) -> [UInt8] { try! FileIO.read(url.path, limit: .modelOrBundle) }
@@ -19,12 +24,41 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
+func percent(_ a: Int, of b: Int) -> String { String(format: "%+.1f %%", 100 * Double(a - b) / Double(b)) }
+func points(_ m: [String: Double]?, _ name: String) -> String { m?[name].map { String(format: "%.4f", $0) } ?? "-" }
+
+let key = try SigningKey(pemFile: root.appendingPathComponent("Keys/dev-ed25519.pem").path)
+let pythonURL = root.appendingPathComponent(".build-venv/bin/python3")
+let binaryURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
+let judged = FileManager.default.isExecutableFile(atPath: pythonURL.path) && FileManager.default.isExecutableFile(atPath: binaryURL.path)
+let measures = try fixtures.map {
+    try FixtureMeasures(directory: $0, key: key, python: judged ? pythonURL : nil, binary: binaryURL,
+                        script: root.appendingPathComponent("Tests/python/lora_accuracy.py"))
+}
+print("# LoRA bundles (adapterpack-lora-bench)\n")
+print("| fixture | factor values | bundle bytes | bytes per factor value (goal ≤ 1.1) | patched model vs base | restore bundle | base back byte-exact | `--reversible`: bundle, patched model | TFLM shifted (reference) | LiteRT shifted (reference) | accuracy checks |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for m in measures {
+    let a = m.accuracy
+    print("| \(m.name) | \(m.factorValues) | \(m.bundle) | \(String(format: "%.2f", Double(m.bundle) / Double(m.factorValues))) "
+        + "| \(m.patchedBytes) vs \(m.baseBytes) (\(percent(m.patchedBytes, of: m.baseBytes))) | \(m.restore > 0 ? String(m.restore) : "-") "
+        + "| \(m.restoreExact ? "yes" : "NO") | \(m.reversibleBundle), \(m.reversiblePatched) (\(percent(m.reversiblePatched, of: m.baseBytes))) "
+        + "| \(points(a, "tflm_shifted")) (\(points(a, "tflm_reference_shifted"))) | \(points(a, "litert_shifted")) (\(points(a, "litert_reference_shifted"))) "
+        + "| \(a == nil ? "not run (no venv)" : m.accuracyPassed ? "passed" : "FAILED") |")
+}
+print("\nWhere the bytes go:\n")
+print("| fixture | " + measures[0].parts.map(\.0).joined(separator: " | ") + " |")
+print("|---|" + measures[0].parts.map { _ in "---|" }.joined())
+for m in measures {
+    let byLabel = Dictionary(m.parts, uniquingKeysWith: +)
+    print("| \(m.name) | " + measures[0].parts.map { String(byLabel[$0.0] ?? 0) }.joined(separator: " | ") + " |")
+}
+print("")
 
 let base = bytes(corpus.appendingPathComponent("base.tflite"))
 let adapterDir = corpus.appendingPathComponent("lora-adapter")
 let adapter = try PEFTAdapter(directory: adapterDir.path)
 let map = Data(try FileIO.read(adapterDir.appendingPathComponent("tensor_map.json").path, limit: .json))
-let key = try SigningKey(pemFile: root.appendingPathComponent("Keys/dev-ed25519.pem").path)
 let keys = TrustedKeys([key.verifyingKey])
 var options = BundleOptions()
 options.baseFile = "base.tflite"
@@ -33,14 +67,14 @@ let bundle = result.bundle
 let factorValues = result.factorValues
 let weights = result.plan.modules.reduce(0) { $0 + $1.rows * $1.columns }
 
-print("# digits/lora-adapter → bundle (adapterpack-lora-bench)\n")
+print("## \(corpus.lastPathComponent)/lora-adapter in detail\n")
 print("| measure | value |")
 print("|---|---|")
 print("| bundle bytes | \(bundle.count) |")
 print("| issue target 1.5·r·(in+out) + 1,024 | \(factorValues * 3 / 2 + 1_024) (r·(in+out) = \(factorValues)) |")
 print("| best existing tool (detools hdiffpatch lzma) | \(bestBaseline) |")
 print("| ratio best tool / bundle | \(String(format: "%.2f", Double(bestBaseline) / Double(bundle.count)))× smaller |")
-print("| sections | \(result.sections.map { "\($0.kind) \($0.bytes)" }.joined(separator: ", ")), header+table+signature \(128 + 48 * (result.sections.count + 1) + 100) |")
+print("| sections | \(result.sections.map { "\($0.kind) \($0.bytes)" }.joined(separator: ", ")); the rest is the container |")
 print("| RAM window | \(result.window) bytes (fixed 512 + deflate workspace + factor buffer \(WindowLayout.factorBuffer)) |")
 for m in result.plan.modules {
     print("| module \(m.module) | rank \(m.rank), \(m.rows)×\(m.columns); \(m.saturatingWeights) weights would saturate; \(m.rescaledRows) of \(m.rows) rows rescaled; largest Δ \(m.largestDelta) steps |")
@@ -56,8 +90,8 @@ let rounds = 200
 var applied: [UInt8] = []
 let applyTime = try seconds { for _ in 0 ..< rounds { applied = try HostLoader.apply(bundle: bundle, base: base, keys: keys).model } }
 precondition(applied == result.target)
-var undoTime = 0.0
-undoTime = try seconds { for _ in 0 ..< rounds { _ = try HostLoader.unapply(bundle: bundle, target: applied, keys: keys) } }
+let restoreBundle = result.restore ?? bundle
+let undoTime = try seconds { for _ in 0 ..< rounds { _ = try HostLoader.apply(bundle: restoreBundle, base: applied, keys: keys) } }
 let block = result.plan.sections.factors
 var sink: UInt8 = 0
 let kernelRounds = 2_000
@@ -73,8 +107,8 @@ let kernelTime = seconds {
                     let record = offset + header.rowsOffset + o * header.rowRecordSize
                     let row = try! LoRARow(parsing: raw, at: record + r, row: o)
                     for i in 0 ..< Int(header.columns) {
-                        let delta = LoRAExpansion.delta(LoRAExpansion.dot(raw, record, raw, offset + header.aOffset + i * r, rank: r), row)
-                        sink &+= LoRAExpansion.forward(UInt8(truncatingIfNeeded: i), delta, row)
+                        let acc = LoRAExpansion.dot(raw, record, raw, offset + header.aOffset + i * r, rank: r)
+                        sink &+= LoRAExpansion.forward(UInt8(truncatingIfNeeded: i), acc: acc, row)
                     }
                 }
                 offset += header.blockSize
@@ -83,7 +117,7 @@ let kernelTime = seconds {
     }
 }
 print("| host: device-loader apply (verify, hash, expand, hash) | \(String(format: "%.1f", applyTime / Double(rounds) * 1e6)) µs per bundle = \(String(format: "%.1f", applyTime / Double(rounds) / Double(weights) * 1e9)) ns per weight |")
-print("| host: device-loader unapply | \(String(format: "%.1f", undoTime / Double(rounds) * 1e6)) µs per bundle |")
+print("| host: device-loader apply of the restore bundle | \(String(format: "%.1f", undoTime / Double(rounds) * 1e6)) µs per bundle |")
 print("| host: expansion kernel (dot r=4, multiplier, forward) | \(String(format: "%.2f", kernelTime / Double(kernelRounds) / Double(weights) * 1e9)) ns per weight (\(weights) weights) |")
 
 // Flash for unapply vs bundle bytes: merging backup runs.
@@ -98,30 +132,4 @@ for gap in [0, 512, 4_096, 1 << 30] {
     print("| \(gap == 1 << 30 ? "∞" : String(gap)) | \(r.bundle.count) | \(r.plan.backupBytes) | \(r.plan.backupRuns) |")
 }
 
-// Accuracy under TFLM and LiteRT (same script as the test), when the venv exists.
-let python = root.appendingPathComponent(".build-venv/bin/python3")
-let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
-if FileManager.default.isExecutableFile(atPath: python.path), FileManager.default.isExecutableFile(atPath: binary.path) {
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("lora-bench-\(getpid()).json")
-    let process = Process()
-    process.executableURL = python
-    process.arguments = [root.appendingPathComponent("Tests/python/lora_accuracy.py").path, binary.path,
-                         "--corpus", corpus.path, "--json", out.path]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    if let data = try? FileIO.read(out.path, limit: .json), let m = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] {
-        let f = { (key: String) in (m[key] as? Double).map { String(format: "%.4f", $0) } ?? "-" }
-        for judge in ["tflm", "litert"] {
-            print("\n\(judge == "tflm" ? "TFLM" : "LiteRT") accuracy of the patched model: shifted domain \(f(judge + "_shifted")) "
-                + "(lora.tflite \(f(judge + "_reference_shifted")), base \(f(judge + "_base_shifted"))), original domain "
-                + "\(f(judge + "_original")) (lora.tflite \(f(judge + "_reference_original")))")
-        }
-        print("accuracy checks \(process.terminationStatus == 0 ? "passed" : "FAILED")")
-    }
-    try? FileManager.default.removeItem(at: out)
-} else {
-    print("\nLiteRT accuracy: run .ci/python-env.sh and build the adapterpack product (swift build -c release) first")
-}
 _ = sink

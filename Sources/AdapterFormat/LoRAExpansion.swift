@@ -42,13 +42,22 @@ public enum LoRAExpansion {
         roundShift(Int64(acc) &* Int64(row.multiplier), Int(row.shift))
     }
 
-    /// The new int8 weight (as its byte) for base byte `w` and change `delta`.
-    /// Shifted rows: (w + Δ) mod 256. Rescaled rows: clamp(roundShift((w + Δ)·R, m), −127, 127).
+    /// Fraction bits a rescaled row keeps of Δ until its one rounding.
+    public static let fractionBits = 8
+
+    /// The new int8 weight (as its byte) for base byte `w` and dot product
+    /// `acc`. Shifted rows: (w + Δ) mod 256, Δ = roundShift(acc·M, n).
+    /// Rescaled rows round once, after the ratio: with F = 8 fraction bits,
+    /// Δ_F = roundShift(acc·M, n − F) (or acc·M·2^(F − n) when n ≤ F) and the
+    /// weight is clamp(roundShift((w·2^F + Δ_F)·R, m + F), −127, 127).
     @inline(__always)
-    public static func forward(_ w: UInt8, _ delta: Int64, _ row: LoRARow) -> UInt8 {
-        let v = Int64(Int8(bitPattern: w)) &+ delta
-        guard row.rescaled else { return UInt8(truncatingIfNeeded: v) }
-        let scaled = roundShift(v &* Int64(row.ratio), Int(row.ratioShift))
+    public static func forward(_ w: UInt8, acc: Int32, _ row: LoRARow) -> UInt8 {
+        guard row.rescaled else { return UInt8(truncatingIfNeeded: Int64(Int8(bitPattern: w)) &+ delta(acc, row)) }
+        let product = Int64(acc) &* Int64(row.multiplier)            // |·| < 2^37
+        let n = Int(row.shift), f = fractionBits
+        let deltaF = n > f ? roundShift(product, n - f) : product << Int64(f - n)
+        let v = (Int64(Int8(bitPattern: w)) << Int64(f)) &+ deltaF   // |·| < 2^46
+        let scaled = roundShift(v &* Int64(row.ratio), Int(row.ratioShift) + f)
         return UInt8(bitPattern: Int8(scaled < -127 ? -127 : (scaled > 127 ? 127 : scaled)))
     }
 
@@ -160,7 +169,7 @@ public struct LoRARow: Equatable, Sendable {
         let bad = LoRABlockHeader.bad(.badRow(row: UInt32(row)))
         guard mode & 0x40 == 0, shift >= 1, Int(shift) <= LoRAExpansion.maxShift else { throw bad }
         if rescaled {
-            guard ratioShift >= 1, Int(ratioShift) <= LoRAExpansion.maxShift, ratio >= 1,
+            guard ratioShift >= 1, Int(ratioShift) + LoRAExpansion.fractionBits <= LoRAExpansion.maxShift, ratio >= 1,
                   UInt64(ratio) <= UInt64(1) << UInt64(ratioShift) else { throw bad }
         } else {
             guard ratio == 0, ratioShift == 0 else { throw bad }

@@ -101,9 +101,9 @@ extension OpExecutor {
                 let b = UnsafeRawBufferPointer(record), a = UnsafeRawBufferPointer(columnsRead)
                 var j = 0
                 while j < n {
-                    let delta = LoRAExpansion.delta(LoRAExpansion.dot(b, 0, a, j * rank, rank: rank), parameters)
-                    weights[j] = mode == .inverse ? LoRAExpansion.inverse(weights[j], delta)
-                                                  : LoRAExpansion.forward(weights[j], delta, parameters)
+                    let acc = LoRAExpansion.dot(b, 0, a, j * rank, rank: rank)
+                    weights[j] = mode == .inverse ? LoRAExpansion.inverse(weights[j], LoRAExpansion.delta(acc, parameters))
+                                                  : LoRAExpansion.forward(weights[j], acc: acc, parameters)
                     j += 1
                 }
                 try store.write(at: position, from: UnsafeRawBufferPointer(weights))

@@ -7,8 +7,10 @@ struct Build: ParsableCommand {
         abstract: "Make a signed bundle from a PEFT LoRA adapter; the device expands it in fixed-point.",
         discussion: """
         adapterpack build --base base.tflite --adapter ADAPTER_DIR [--map tensor_map.json] --key K.pem -o out.apb
-        ADAPTER_DIR holds adapter_config.json and adapter_model.safetensors (F32, F16 or BF16). Without --map,
-        each module is matched to the only int8 tensor of its shape [out, in]; ambiguous shapes are refused.
+        ADAPTER_DIR holds adapter_config.json and adapter_model.safetensors (F32, F16 or BF16); Linear, Conv1d
+        and Conv2d modules (PEFT's layouts; depthwise convolutions are refused). Without --map, each module is
+        matched to the only int8 tensor of its shape ([out, in], or [out, kh, kw, in] for a convolution);
+        ambiguous shapes are refused.
         A bundle that rescales rows (their int8 range overflows) is one-way: the device's model keeps the base's
         length, unapply refuses it, and build also writes its restore bundle (target → base; --restore, default
         OUT.restore.apb) for the server to send when the adapter is removed. --reversible keeps the base bytes of

@@ -28,10 +28,11 @@ final class LoRAExpansionTests: XCTestCase {
     }
 
     func testShiftedRowsWrapAndInvertExactly() {
-        let row = LoRARow(multiplier: 1, shift: 1)
+        let row = LoRARow(multiplier: 1, shift: 1)                     // Δ = roundShift(acc, 1)
         for w in 0 ... 255 {
-            for delta in [-300, -128, -1, 0, 1, 77, 255, 1000] as [Int64] {
-                let new = LoRAExpansion.forward(UInt8(w), delta, row)
+            for acc in [-600, -256, -3, -1, 0, 1, 3, 154, 510, 2000] as [Int32] {
+                let delta = LoRAExpansion.delta(acc, row)
+                let new = LoRAExpansion.forward(UInt8(w), acc: acc, row)
                 XCTAssertEqual(new, UInt8(truncatingIfNeeded: Int64(Int8(bitPattern: UInt8(w))) + delta))
                 XCTAssertEqual(LoRAExpansion.inverse(new, delta), UInt8(w))
             }
@@ -39,11 +40,22 @@ final class LoRAExpansionTests: XCTestCase {
     }
 
     func testRescaledRowsAndBias() {
-        // ρ = 40000 / 2^17 ≈ 0.30518.
+        // ρ = 40000 / 2^17 ≈ 0.30518; M / 2^n = 1/2, so Δ = acc / 2 exactly.
         let row = LoRARow(multiplier: 1, shift: 1, rescaled: true, ratio: 40_000, ratioShift: 17)
-        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: 100), 316, row)), 127) // 416·ρ = 126.96
-        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: -100), -400, row)), -127) // clamped
-        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(0, 5, row)), 2)      // 1.53 → 2
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: 100), acc: 632, row)), 127) // 416·ρ = 126.96
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: -100), acc: -800, row)), -127) // clamped
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(0, acc: 10, row)), 2)      // 5·ρ = 1.53 → 2
+        // One rounding: Δ = 1.5 gives 1.5·ρ = 0.46 → 0 (rounding Δ to 2 first would give 0.61 → 1).
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(0, acc: 3, row)), 0)
+        // n > F: Δ_F = roundShift(acc·M, n − 8). acc·M / 2^20 = −386·40000 / 2^20 = −14.725; (−14.725 + 20)·ρ = 1.61 → 2.
+        let fine = LoRARow(multiplier: 40_000, shift: 20, rescaled: true, ratio: 40_000, ratioShift: 17)
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(UInt8(bitPattern: 20), acc: -386, fine)), 2)
+        // The largest values the rules allow do not overflow 64 bits.
+        let wide = LoRARow(multiplier: 65_535, shift: 1, rescaled: true, ratio: 65_535, ratioShift: 16)
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(127, acc: 1 << 21, wide)), 127)
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(0x80, acc: -(1 << 21), wide)), -127)
+        let tiny = LoRARow(multiplier: 65_535, shift: 1, rescaled: true, ratio: 65_535, ratioShift: 54)   // ρ ≈ 2^-38
+        XCTAssertEqual(Int8(bitPattern: LoRAExpansion.forward(127, acc: 1 << 21, tiny)), 0)
         XCTAssertEqual(LoRAExpansion.rescaleBias(1_000_000, row), 305_176)          // 305175.78 → 305176
         XCTAssertEqual(LoRAExpansion.rescaleBias(-1_000_000, row), -305_176)
         XCTAssertEqual(LoRAExpansion.rescaleBias(Int32.min, LoRARow(multiplier: 1, shift: 1, rescaled: true, ratio: 1, ratioShift: 1)),
@@ -66,6 +78,8 @@ final class LoRAExpansionTests: XCTestCase {
         XCTAssertNil(parse([1, 0, 0x80 | 20, 0x40, 0x9C, 17]))     // rescaled, ρ = 40000 / 2^17
         XCTAssertEqual(parse([1, 0, 0x80 | 20, 0, 0, 17]), bad)    // R = 0
         XCTAssertEqual(parse([1, 0, 0x80 | 20, 0xFF, 0xFF, 15]), bad) // ρ > 1
+        XCTAssertNil(parse([1, 0, 0x80 | 20, 1, 0, 54]))           // m = 54: m + 8 fraction bits = 62
+        XCTAssertEqual(parse([1, 0, 0x80 | 20, 1, 0, 55]), bad)    // m = 55
         var header = [UInt8](repeating: 0, count: 16)
         header.withUnsafeMutableBytes { LoRABlockHeader(weights: 100, bias: 7, rows: 2, columns: 3, rank: 4).write(into: $0) }
         let parsed = try header.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }

@@ -13,6 +13,11 @@ final class PatchedModelAccuracyTests: XCTestCase {
         try run("lora_accuracy.py", fixture: RepoPaths.digits)
     }
 
+    /// PEFT's Conv2d LoRA (Examples/digits-conv, made by its generate.py).
+    func testConvAdapterAccuracyUnderTFLMAndLiteRT() throws {
+        try run("lora_accuracy.py", fixture: RepoPaths.root.appendingPathComponent("Examples/digits-conv"))
+    }
+
     func testDiffPatchedModelsUnderTFLMAndLiteRT() throws {
         try run("diff_accuracy.py", fixture: RepoPaths.digits, extra: ["head-ft", "full-ft"])
     }

@@ -120,6 +120,7 @@ public enum LoRAPlanner {
                                       largestDelta: 0)
         // Every row's v = w + Δ, with the device's arithmetic.
         var values = [[Int64]](repeating: [], count: rows)
+        var accs = [[Int32]](repeating: [], count: rows)
         var rowParameters: [LoRARow] = []
         bytes.withUnsafeBytes { raw in
             for o in 0 ..< rows {
@@ -128,13 +129,15 @@ public enum LoRAPlanner {
                 rowParameters.append(parameters)
                 let record = header.rowsOffset + o * header.rowRecordSize
                 var row = [Int64](repeating: 0, count: columns)
+                var rowAccs = [Int32](repeating: 0, count: columns)
                 for i in 0 ..< columns {
-                    let delta = LoRAExpansion.delta(
-                        LoRAExpansion.dot(raw, record, raw, header.aOffset + i * r, rank: r), parameters)
+                    rowAccs[i] = LoRAExpansion.dot(raw, record, raw, header.aOffset + i * r, rank: r)
+                    let delta = LoRAExpansion.delta(rowAccs[i], parameters)
                     report.largestDelta = max(report.largestDelta, Int(delta.magnitude))
                     row[i] = Int64(Int8(bitPattern: model[weights.lowerBound + o * columns + i])) + delta
                 }
                 values[o] = row
+                accs[o] = rowAccs
             }
         }
         // Rows (or, per-tensor, the whole tensor) that leave the int8 range get a wider scale.
@@ -161,8 +164,7 @@ public enum LoRAPlanner {
             let p = rowParameters[o]
             for i in 0 ..< columns {
                 let at = weights.lowerBound + o * columns + i
-                let delta = values[o][i] - Int64(Int8(bitPattern: model[at]))
-                model[at] = LoRAExpansion.forward(model[at], delta, p)
+                model[at] = LoRAExpansion.forward(model[at], acc: accs[o][i], p)
             }
         }
         let ratioOf = { (o: Int) -> Double in

@@ -50,7 +50,8 @@ public enum FixedPoint {
     /// that max|v| · ρ never exceeds 127.
     public static func ratio(_ real: Double) -> (ratio: UInt16, shift: UInt8) {
         precondition(real > 0 && real < 1)
-        let m = min(LoRAExpansion.maxShift, 15 - Int(Foundation.floor(Foundation.log2(real))))
+        // m + F ≤ 62 for a rescaled row (LoRAExpansion.forward keeps F fraction bits).
+        let m = min(LoRAExpansion.maxShift - LoRAExpansion.fractionBits, 15 - Int(Foundation.floor(Foundation.log2(real))))
         let r = (real * Foundation.pow(2, Double(m))).rounded(.down)
         return (UInt16(max(1, min(r, 65535))), UInt8(m))
     }

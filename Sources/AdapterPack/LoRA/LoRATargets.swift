@@ -37,16 +37,18 @@ public enum LoRATargetResolver {
                     throw PEFTError.map("module \(module.name): \(mapName) names tensor \(entry.index) '\(name)', the base model's "
                         + "tensor \(entry.index) is '\(weight.name)': the map was made for another model")
                 }
-                if let shape = entry.shape, shape != [module.outFeatures, module.inFeatures] {
-                    throw PEFTError.map("module \(module.name): map says shape \(shape), the adapter's B·A is [\(module.outFeatures), \(module.inFeatures)]")
+                if let shape = entry.shape, shape != module.tfliteShape {
+                    throw PEFTError.map("module \(module.name): map says shape \(shape), the adapter's \(module.layerKind) B·A is \(module.tfliteShape)")
                 }
-                if let layout = entry.layout, layout != "out_in" {
-                    throw PEFTError.map("module \(module.name): layout \"\(layout)\" is not supported (only \"out_in\": one output channel per row)")
+                let layout = module.kernel.isEmpty ? "out_in" : "ohwi"
+                if let given = entry.layout, given != layout {
+                    throw PEFTError.map("module \(module.name): layout \"\(given)\" is not supported for a \(module.layerKind) module "
+                        + "(only \"\(layout)\": one output channel per row\(module.kernel.isEmpty ? "" : ", kernel height, width, input channels within it"))")
                 }
                 biasIndex = entry.biasIndex
                 how = "tensor_map.json: tensor \(entry.index) '\(weight.name)'"
             } else {
-                let shape: [Int32] = [Int32(module.outFeatures), Int32(module.inFeatures)]
+                let shape = module.tfliteShape.map { Int32(clamping: $0) }
                 let candidates = graph.tensors.filter { $0.type == .int8 && $0.isConstant && $0.shape == shape }
                 guard let only = candidates.first else {
                     throw PEFTError.map("module \(module.name): no int8 constant tensor of shape \(shape) in the base model; give --map")
@@ -58,6 +60,7 @@ public enum LoRATargetResolver {
                 weight = only
                 how = "unique shape \(shape): tensor \(only.index) '\(only.name)'"
             }
+            try checkOperator(weight, module, model: model, graph: graph)
             try checkWeight(weight, module)
             if biasIndex == nil {
                 biasIndex = graph.operators.first { $0.inputs.count >= 3 && $0.inputs[1] == weight.index && $0.inputs[2] >= 0 }?.inputs[2]
@@ -107,11 +110,42 @@ public enum LoRATargetResolver {
         return result
     }
 
+    /// TFLite builtin operator codes (schema.fbs `BuiltinOperator`).
+    enum Builtin {
+        static let conv2D: Int32 = 3, depthwiseConv2D: Int32 = 4, fullyConnected: Int32 = 9
+    }
+
+    /// The operators that read the weight tensor must be the layer type the
+    /// factors are for: FULLY_CONNECTED for Linear, CONV_2D for Conv1d/Conv2d.
+    /// A depthwise kernel (1 × kh × kw × channels) is refused by name: PEFT has no LoRA of that layout.
+    static func checkOperator(_ t: TFLiteTensor, _ module: LoRAModule, model: TFLiteModel, graph: TFLiteSubgraph) throws {
+        let name = "module \(module.name): tensor \(t.index) '\(t.name)'"
+        let expected = module.kernel.isEmpty ? Builtin.fullyConnected : Builtin.conv2D
+        for op in graph.operators where op.inputs.count >= 2 && op.inputs[1] == t.index {
+            let code = model.builtinCode(of: op)
+            if code == Builtin.depthwiseConv2D {
+                throw PEFTError.map("\(name) is the kernel of a DEPTHWISE_CONV_2D: depthwise convolutions are not supported "
+                    + "(LoRA adapts Linear, Conv1d and Conv2d layers only)")
+            }
+            guard code == expected else {
+                let what = code == Builtin.conv2D ? "a CONV_2D" : code == Builtin.fullyConnected ? "a FULLY_CONNECTED"
+                    : "builtin operator \(code.map(String.init) ?? "?")"
+                throw PEFTError.map("\(name) is read by \(what) as its weights, "
+                    + "not by the \(module.kernel.isEmpty ? "FULLY_CONNECTED" : "CONV_2D") a \(module.layerKind) module needs")
+            }
+        }
+    }
+
     static func checkWeight(_ t: TFLiteTensor, _ module: LoRAModule) throws {
         let name = "module \(module.name): tensor \(t.index) '\(t.name)'"
-        // The shape first: on the wrong base model it is what differs.
-        guard t.shape == [Int32(module.outFeatures), Int32(module.inFeatures)] else {
-            throw PEFTError.map("\(name) has shape \(t.shape), the adapter's B·A is [\(module.outFeatures), \(module.inFeatures)]")
+        // A map entry that names a bias, an activation or a scale tensor: say so before its shape.
+        guard t.type == .int8, t.isConstant else {
+            throw PEFTError.map("\(name) is not an int8 weight tensor (\(t.type)\(t.isConstant ? "" : ", not a constant"), shape \(t.shape)): "
+                + "the map must name the layer's int8 weights")
+        }
+        // Then the shape: on the wrong base model it is what differs.
+        guard t.shape.map(Int.init) == module.tfliteShape else {
+            throw PEFTError.map("\(name) has shape \(t.shape), the adapter's \(module.layerKind) B·A is \(module.tfliteShape)")
         }
         guard t.type == .int8, let range = t.dataRange, !t.isSparse else {
             throw PEFTError.map("\(name) is not a dense int8 constant (\(t.type)\(t.dataRange == nil ? ", no constant data" : t.isSparse ? ", sparse" : ""))")

@@ -33,7 +33,7 @@ public enum RankReduction {
             newA[c * inn + i] = s
         } }
         return LoRAModule(name: module.name, rank: k, inFeatures: inn, outFeatures: out,
-                          scaling: module.scaling, a: newA, b: newB)
+                          scaling: module.scaling, a: newA, b: newB, kernel: module.kernel)
     }
 
     /// Modified Gram–Schmidt: m (rows × columns) = Q R, Q with orthonormal (or zero) columns.

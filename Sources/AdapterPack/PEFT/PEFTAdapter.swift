@@ -10,12 +10,17 @@ public struct LoRAModule: Sendable, Equatable {
     public var outFeatures: Int
     /// s in ΔW = s·B·A.
     public var scaling: Double
-    /// A, rank × in, row-major.
+    /// A, rank × in, row-major. For a convolution, `in` = kh·kw·channels and
+    /// each row of A is in TFLite's kernel order (h, w, channel): row o of ΔW
+    /// is then output channel o of an OHWI kernel, as for a Dense layer.
     public var a: [Double]
     /// B, out × rank, row-major.
     public var b: [Double]
+    /// A convolution's kernel height and width ([] for a Linear layer).
+    public var kernel: [Int]
 
-    public init(name: String, rank: Int, inFeatures: Int, outFeatures: Int, scaling: Double, a: [Double], b: [Double]) {
+    public init(name: String, rank: Int, inFeatures: Int, outFeatures: Int, scaling: Double, a: [Double], b: [Double],
+                kernel: [Int] = []) {
         precondition(a.count == rank * inFeatures && b.count == outFeatures * rank)
         self.name = name
         self.rank = rank
@@ -24,10 +29,21 @@ public struct LoRAModule: Sendable, Equatable {
         self.scaling = scaling
         self.a = a
         self.b = b
+        self.kernel = kernel
     }
 
     /// Number of factor values, r·(in + out).
     public var factorCount: Int { rank * (inFeatures + outFeatures) }
+
+    /// The shape of the int8 weight tensor this module changes, as TFLite
+    /// stores it: [out, in] for Dense, [out, kh, kw, channels] (OHWI) for Conv2D.
+    public var tfliteShape: [Int] {
+        guard kernel.count == 2 else { return [outFeatures, inFeatures] }
+        return [outFeatures, kernel[0], kernel[1], inFeatures / (kernel[0] * kernel[1])]
+    }
+
+    /// "Linear" or "Conv2d k×k", for messages.
+    public var layerKind: String { kernel.count == 2 ? "Conv2d \(kernel[0])×\(kernel[1])" : "Linear" }
 }
 
 /// A PEFT LoRA adapter directory: `adapter_config.json` and
@@ -74,9 +90,7 @@ public struct PEFTAdapter: Sendable {
             guard config.targets(name) else {
                 throw PEFTError.tensors("module \(name) has LoRA tensors but is not in target_modules")
             }
-            guard a.shape.count == 2, b.shape.count == 2 else {
-                throw PEFTError.tensors("module \(name): lora_A \(a.shape) and lora_B \(b.shape) must be matrices (convolution LoRA is not supported)")
-            }
+            let layer = try Self.layer(name, a: a.shape, b: b.shape)
             let rank = config.rank(for: name)
             guard a.shape[0] == rank, b.shape[1] == rank else {
                 throw PEFTError.tensors("module \(name): lora_A \(a.shape) and lora_B \(b.shape) do not have the configured rank \(rank)")
@@ -87,10 +101,54 @@ public struct PEFTAdapter: Sendable {
             guard (aValues + bValues).allSatisfy({ $0.isFinite }) else {
                 throw PEFTError.tensors("module \(name): factors contain NaN or infinity")
             }
-            modules.append(LoRAModule(name: name, rank: rank, inFeatures: a.shape[1], outFeatures: b.shape[0],
-                                      scaling: config.scaling(for: name), a: aValues, b: bValues))
+            let columns = layer.channels * layer.kernel.reduce(1, *)
+            modules.append(LoRAModule(name: name, rank: rank, inFeatures: columns, outFeatures: b.shape[0],
+                                      scaling: config.scaling(for: name),
+                                      a: Self.kernelOrder(aValues, rank: rank, channels: layer.channels, kernel: layer.kernel),
+                                      b: bValues, kernel: layer.kernel.count == 2 ? layer.kernel : []))
         }
         self.modules = modules
+    }
+
+    /// The layer type the factor shapes say: Linear (lora_A r×in, lora_B
+    /// out×r), Conv2d (lora_A r×in×kh×kw, lora_B out×r×1×1) or Conv1d
+    /// (lora_A r×in×k, lora_B out×r×1; TFLite keeps it as a Conv2D of kernel
+    /// 1×k). Returns the input channels and the kernel ([1, k] for Conv1d).
+    static func layer(_ name: String, a: [Int], b: [Int]) throws -> (channels: Int, kernel: [Int]) {
+        let shapes = "lora_A \(a) and lora_B \(b)"
+        switch (a.count, b.count) {
+        case (2, 2):
+            return (a[1], [])
+        case (4, 4):
+            guard b[2] == 1, b[3] == 1 else {
+                throw PEFTError.tensors("module \(name): \(shapes): lora_B of a Conv2d must be a 1×1 convolution (PEFT's layout)")
+            }
+            guard a[2] > 0, a[3] > 0 else { throw PEFTError.tensors("module \(name): \(shapes): empty kernel") }
+            return (a[1], [a[2], a[3]])
+        case (3, 3):
+            guard b[2] == 1 else {
+                throw PEFTError.tensors("module \(name): \(shapes): lora_B of a Conv1d must be a kernel-1 convolution (PEFT's layout)")
+            }
+            guard a[2] > 0 else { throw PEFTError.tensors("module \(name): \(shapes): empty kernel") }
+            return (a[1], [1, a[2]])
+        default:
+            throw PEFTError.tensors("module \(name): \(shapes) are not the factors of a Linear, Conv1d or Conv2d layer "
+                + "(only those layer types are supported; Conv3d and embeddings are not)")
+        }
+    }
+
+    /// A of a convolution, r × channels × kh × kw (PyTorch's OIHW), as r rows
+    /// in TFLite's kernel order (kh, kw, channels); a Linear A as it is.
+    static func kernelOrder(_ a: [Double], rank: Int, channels: Int, kernel: [Int]) -> [Double] {
+        guard kernel.count == 2 else { return a }
+        let kh = kernel[0], kw = kernel[1], columns = channels * kh * kw
+        var out = [Double](repeating: 0, count: a.count)
+        for k in 0 ..< rank {
+            for c in 0 ..< channels { for y in 0 ..< kh { for x in 0 ..< kw {
+                out[k * columns + (y * kw + x) * channels + c] = a[k * columns + (c * kh + y) * kw + x]
+            } } }
+        }
+        return out
     }
 
     /// (module, "A" | "B") from `base_model.model.<module>.lora_A.weight`
