@@ -68,6 +68,30 @@ public enum LoRAExpansion {
         w &- UInt8(truncatingIfNeeded: delta)
     }
 
+    /// A rescaled row's new float32 scale: old / ρ = old · 2^m / R, rounded
+    /// to nearest, ties to even (IEEE 754's division, done in integers so
+    /// that host and device agree bit for bit). nil unless `bits` is a
+    /// positive normal float32 and so is the result.
+    public static func rescaleScale(_ bits: UInt32, _ row: LoRARow) -> UInt32? {
+        let exponent = Int((bits >> 23) & 0xFF)
+        guard bits >> 31 == 0, exponent >= 1, exponent <= 254, row.ratio > 0 else { return nil }
+        // old = mantissa · 2^(exponent − 150); old · 2^m / R = (mantissa · 2^40 / R) · 2^(exponent − 190 + m).
+        let numerator = (UInt64(bits & 0x7F_FFFF) | 0x80_0000) << 40      // < 2^64
+        let ratio = UInt64(row.ratio)
+        let quotient = numerator / ratio, sticky = numerator % ratio != 0 // quotient ≥ 2^47
+        let shift = (64 - quotient.leadingZeroBitCount) - 24              // ≥ 24: keep 24 bits
+        var kept = quotient >> UInt64(shift)
+        let dropped = quotient & ((UInt64(1) << UInt64(shift)) - 1), half = UInt64(1) << UInt64(shift - 1)
+        if dropped > half || (dropped == half && (sticky || kept & 1 == 1)) { kept += 1 }
+        var biased = exponent - 40 + Int(row.ratioShift) + shift
+        if kept == 1 << 24 {
+            kept >>= 1
+            biased += 1
+        }
+        guard biased >= 1, biased <= 254 else { return nil }
+        return UInt32(biased) << 23 | UInt32(kept & 0x7F_FFFF)
+    }
+
     /// A rescaled row's new int32 bias: roundShift(b · R, m), clamped to int32.
     @inline(__always)
     public static func rescaleBias(_ b: Int32, _ row: LoRARow) -> Int32 {
@@ -200,4 +224,8 @@ public enum LoRAProblem: Equatable, Sendable {
     /// The operation's bytes are not inside the block's weight (or bias) tensor.
     /// - message: "LoRA operation on \(offset) (length \(length)) is not inside its factor block's tensor"
     case outsideTensor(offset: UInt32, length: UInt32)
+    /// `loraScales`: the float32 at this model offset is not a positive normal
+    /// number, or divided by its row's ratio it leaves float32's range.
+    /// - message: "the quantization scale at model offset \(offset) is not a positive normal float32, or its rescaled value overflows"
+    case badScale(offset: UInt32)
 }

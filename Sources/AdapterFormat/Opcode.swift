@@ -25,6 +25,9 @@ public enum Opcode: UInt8, Sendable, CaseIterable {
     case loraWeights = 10
     /// `offset, count, block`: rescale the int32 biases of the block's rescaled rows (§4.3).
     case loraBias = 11
+    /// `offset, count, block`: divide the float32 quantization scales of the
+    /// block's rescaled rows by their ratio (§5.3); count = rows, or 1 per-tensor.
+    case loraScales = 12
 
     /// The operation's static description.
     @inline(__always)
@@ -65,6 +68,10 @@ public enum Opcode: UInt8, Sendable, CaseIterable {
         case .loraBias:
             return OperationDescriptor(name: "loraBias", fields: .offsetLengthBlock, data: .none,
                                        sections: .payload,
+                                       feature: .lora, unitBytes: 4, inverse: .undoSection)
+        case .loraScales:
+            return OperationDescriptor(name: "loraScales", fields: .offsetLengthBlock, data: .none,
+                                       sections: .scales,
                                        feature: .lora, unitBytes: 4, inverse: .undoSection)
         }
     }

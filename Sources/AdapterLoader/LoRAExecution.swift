@@ -15,9 +15,12 @@ extension OpExecutor {
         let block = op.destination
         let header = try blockHeader(block, in: factors, at: at, source: source, scratch: scratch)
         let blockStart = Int(factors.offset) + Int(block)
-        if op.opcode == .loraWeights {
+        switch op.opcode {
+        case .loraWeights:
             try expandWeights(op, header, at: at, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
-        } else {
+        case .loraScales:
+            try rescaleScales(op, header, at: at, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
+        default:
             try rescaleBiases(op, header, at: at, blockStart: blockStart, mode: mode, source: source, scratch: scratch)
         }
     }
@@ -140,8 +143,40 @@ extension OpExecutor {
         }
     }
 
+    /// `loraScales`: the float32 scales of rescaled rows are divided by the
+    /// row's ratio (forward only: the bundle is one-way). Entry k is row k's
+    /// scale; a single entry (per-tensor) takes row 0's ratio, which all rows share.
+    private mutating func rescaleScales<S: BundleSource>(_ op: Operation, _ header: LoRABlockHeader, at: Int, blockStart: Int,
+                                                         mode: ExecutionMode, source: S,
+                                                         scratch: UnsafeMutableRawBufferPointer) throws(LoaderError) {
+        guard op.length == UInt32(header.rows) || op.length == 1 else {
+            throw Self.problem(.outsideTensor(offset: op.offset, length: op.length), at: at, section: .scales)
+        }
+        let record = UnsafeMutableRawBufferPointer(rebasing: scratch[0 ..< header.rowRecordSize])
+        let value = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< 4])
+        var k = 0
+        while k < Int(op.length) {
+            let parameters = try rowRecord(k, header, blockStart: blockStart, source: source, record: record)
+            // A fresh apply's validation reads the scale too, so a bad one is refused before
+            // the block writes anything (`verify` has no model; a resume's unit may be half written).
+            let position = Int(op.offset) + 4 * k
+            let check = mode == .validate && steps.resumeFrom == 0 && !steps.redoFirst && position + 4 <= store.length
+            if parameters.rescaled && (mode == .forward || check) {
+                try store.read(at: position, into: value)
+                guard let scaled = LoRAExpansion.rescaleScale(UnsafeRawBufferPointer(value).le32Value(0), parameters) else {
+                    throw Self.problem(.badScale(offset: UInt32(position)), at: at, section: .scales)
+                }
+                if mode == .forward {
+                    value.storeLE32(scaled, at: 0)
+                    try store.write(at: position, from: UnsafeRawBufferPointer(value))
+                }
+            }
+            k += 1
+        }
+    }
+
     /// A LoRA or low-rank refusal, at the operation's decoded offset in its payload chunk.
-    static func problem(_ problem: LoRAProblem, at: Int) -> LoaderError {
-        .format(.malformedRecord(section: SectionKind.payload.rawValue, offset: at, .lora(problem)))
+    static func problem(_ problem: LoRAProblem, at: Int, section: SectionKind = .payload) -> LoaderError {
+        .format(.malformedRecord(section: section.rawValue, offset: at, .lora(problem)))
     }
 }

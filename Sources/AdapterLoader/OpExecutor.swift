@@ -120,7 +120,7 @@ struct OpExecutor<Store: ModelStore> {
                 try runBytes(op, ops: &ops, mode: mode)
             case .add32:
                 try runWords(op, ops: &ops, mode: mode)
-            case .loraWeights, .loraBias:
+            case .loraWeights, .loraBias, .loraScales:
                 #if !ADAPTERPACK_NO_LORA
                 try runLoRA(op, at: at, mode: mode, source: source, window: window)
                 #endif

@@ -7,7 +7,7 @@ final class OpReaderTests: XCTestCase {
     /// The opcodes §3 allows in each op-stream section.
     static let allowed: [SectionKind: Set<UInt8>] = [
         .layout: [5, 6],
-        .scales: [1, 2, 3, 4, 7],
+        .scales: [1, 2, 3, 4, 7, 12],
         .payload: [1, 2, 3, 4, 7, 8, 10, 11],
         .undo: [4, 5, 6],
     ]
@@ -29,13 +29,13 @@ final class OpReaderTests: XCTestCase {
     func testOpcodeNumbers() {
         let table: [(Opcode, UInt8)] = [
             (.xor, 1), (.add8, 2), (.add32, 3), (.write, 4), (.move, 5), (.setLength, 6), (.coded, 7),
-            (.lowRankResidual, 8), (.loraWeights, 10), (.loraBias, 11),
+            (.lowRankResidual, 8), (.loraWeights, 10), (.loraBias, 11), (.loraScales, 12),
         ]
         for (opcode, code) in table {
             XCTAssertEqual(opcode.rawValue, code)
             XCTAssertEqual(Opcode(rawValue: code), opcode)
         }
-        for code: UInt8 in [0, 9, 12, 13, 0x80, 0xFF] { XCTAssertNil(Opcode(rawValue: code), "\(code)") }
+        for code: UInt8 in [0, 9, 13, 14, 0x80, 0xFF] { XCTAssertNil(Opcode(rawValue: code), "\(code)") }
     }
 
     func testHeadersOfFieldOnlyOperations() {

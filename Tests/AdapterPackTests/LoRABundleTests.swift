@@ -103,18 +103,18 @@ final class LoRABundleTests: XCTestCase {
     func testOverBudgetSaysByHowMuchAndWhichRankFits() throws {
         let (base, adapter, map) = try corpus()
         var options = BundleOptions()
-        options.maxBytes = 3_300
+        options.maxBytes = 3_000
         XCTAssertThrowsError(try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key, options: options)) {
             let text = "\($0)"
             guard case .overBudget(let size, let budget, let rank, let fits)? = $0 as? LoRABuildError else { return XCTFail(text) }
-            XCTAssertEqual(budget, 3_300)
+            XCTAssertEqual(budget, 3_000)
             XCTAssertEqual(rank, 4)
-            XCTAssertTrue(text.contains("\(size - 3_300) over the 3300-byte budget"), text)
+            XCTAssertTrue(text.contains("\(size - 3_000) over the 3000-byte budget"), text)
             let found = try? XCTUnwrap(fits)
             XCTAssertNotNil(found, text)
             if let found {
                 XCTAssertLessThan(found.rank, 4)
-                XCTAssertLessThanOrEqual(found.size, 3_300)
+                XCTAssertLessThanOrEqual(found.size, 3_000)
                 XCTAssertTrue(text.contains("--rank \(found.rank)"), text)
                 // And that rank does build within the budget.
                 let built = try? LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key,
@@ -209,6 +209,19 @@ final class LoRABundleTests: XCTestCase {
                        .format(.malformedRecord(section: 5, offset: 6, .outsideSegment(segment: 1, offset: 8100, length: 200))))
         XCTAssertEqual(refusal(sections(payloadOp: nil, scalesOp: op(10, 5600, 100, 0))),
                        .format(.malformedRecord(section: 4, offset: 0, .unknownOpcode(10))))
+        // loraScales: a count that is neither the block's rows nor 1, in payload, and a "scale" that is no positive float.
+        func scales(_ p: LoRAProblem) -> LoaderError { .format(.malformedRecord(section: 4, offset: 0, .lora(p))) }
+        XCTAssertEqual(refusal(sections(payloadOp: nil, scalesOp: op(12, 5600, 7, 0))), scales(.outsideTensor(offset: 5600, length: 7)))
+        XCTAssertEqual(refusal(sections(payloadOp: op(12, 5600, 48, 0))),
+                       .format(.malformedRecord(section: 5, offset: 0, .unknownOpcode(12))))
+        let rowZero = try goodFactors.withUnsafeBytes { raw throws -> LoRARow in
+            let h = try LoRABlockHeader(parsing: raw, block: 0)
+            return try LoRARow(parsing: raw, at: h.rowsOffset + Int(h.rank), row: 0)
+        }
+        XCTAssertTrue(rowZero.rescaled, "fc1 row 0 is rescaled on digits/lora-adapter")
+        // The first offset in segment 1 whose four bytes read as a negative float32 (its top byte ≥ 0x80).
+        let negative = try XCTUnwrap((4096 ..< 8188).first { base[$0 + 3] >= 0x80 })
+        XCTAssertEqual(refusal(sections(payloadOp: nil, scalesOp: op(12, negative, 1, 0))), scales(.badScale(offset: UInt32(negative))))
         // A corrupted row record (shift 0) in a re-signed bundle.
         var factors = goodFactors
         let header = try factors.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }

@@ -62,6 +62,35 @@ final class LoRAExpansionTests: XCTestCase {
                        Int32.min / 2)
     }
 
+    /// `rescaleScale` is IEEE 754 binary32 division by ρ, correctly rounded:
+    /// Double division of the exact product then rounding to Float agrees
+    /// except on double-rounding ties (probability about 2^-29 a case).
+    func testRescaledScalesAreTheCorrectlyRoundedQuotient() {
+        var generator = SystemRandomNumberGenerator()
+        var checked = 0
+        for _ in 0 ..< 200_000 {
+            let bits = UInt32.random(in: 0x0080_0000 ... 0x7E00_0000, using: &generator)
+            let shift = UInt8.random(in: 1 ... 24, using: &generator)
+            let ratio = UInt16(clamping: UInt64.random(in: 1 ... min(65_535, UInt64(1) << UInt64(shift)), using: &generator))
+            let row = LoRARow(multiplier: 1, shift: 1, rescaled: true, ratio: ratio, ratioShift: shift)
+            let expected = Float(Double(Float(bitPattern: bits)) * Double(UInt64(1) << UInt64(shift)) / Double(ratio))
+            guard expected.isNormal, expected.isFinite else { continue }
+            XCTAssertEqual(LoRAExpansion.rescaleScale(bits, row), expected.bitPattern,
+                           "bits \(String(bits, radix: 16)), R \(ratio), m \(shift)")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 190_000)
+        let half = LoRARow(multiplier: 1, shift: 1, rescaled: true, ratio: 1, ratioShift: 1)     // ρ = 1/2
+        XCTAssertEqual(LoRAExpansion.rescaleScale(Float(0.25).bitPattern, half), Float(0.5).bitPattern)
+        XCTAssertEqual(LoRAExpansion.rescaleScale(Float(3).bitPattern, LoRARow(multiplier: 1, shift: 1, rescaled: true,
+                                                                               ratio: 3, ratioShift: 2)), Float(4).bitPattern)
+        // Not positive normal numbers, or a result past float32's largest: refused.
+        for bad in [Float(0), -Float(1), Float.infinity, Float.nan, Float.leastNonzeroMagnitude] {
+            XCTAssertNil(LoRAExpansion.rescaleScale(bad.bitPattern, half), "\(bad)")
+        }
+        XCTAssertNil(LoRAExpansion.rescaleScale(Float.greatestFiniteMagnitude.bitPattern, half))
+    }
+
     func testRowRecordsAreChecked() throws {
         func parse(_ six: [UInt8]) -> FormatError? {
             six.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> FormatError? in

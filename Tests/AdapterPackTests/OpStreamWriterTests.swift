@@ -31,7 +31,7 @@ final class OpStreamWriterTests: XCTestCase {
         case .lowRankResidual:
             w.lowRankResidual(offset: 8_192, length: 512, block: 96, forward: [9, 8, 7], inverse: [6, 5])
             expected = Op(opcode: .lowRankResidual, offset: 8_192, destination: 96, length: 512)
-        case .loraWeights, .loraBias:
+        case .loraWeights, .loraBias, .loraScales:
             let op = Op(opcode: opcode, offset: 700, destination: 40, length: 48)
             w.dataless(op)
             expected = op
@@ -78,12 +78,12 @@ final class OpStreamWriterTests: XCTestCase {
             XCTAssertTrue(d.unitBytes == 1 || d.unitBytes == 4)
             // Layout operations move bytes or the length: a loader without layout support lacks them.
             if d.fields == .sourceDestinationLength || d.fields == .length { XCTAssertEqual(d.feature, .layout) }
-            // Factor-block operations live in payload chunks only.
-            if d.fields == .offsetLengthBlock { XCTAssertEqual(d.sections, .payload) }
+            // Factor-block operations live in payload chunks, except the scale rewrite (scales chunks).
+            if d.fields == .offsetLengthBlock { XCTAssertEqual(d.sections, opcode == .loraScales ? .scales : .payload) }
         }
         // `inspect --json` prints these names (golden vectors); they must not drift.
         XCTAssertEqual(Opcode.allCases.map { "\($0.descriptor.name)" },
                        ["xor", "add8", "add32", "write", "move", "setLength", "coded", "lowRankResidual",
-                        "loraWeights", "loraBias"])
+                        "loraWeights", "loraBias", "loraScales"])
     }
 }

@@ -51,8 +51,10 @@ public enum LoRAPlanner {
                             mergeGap: Int = defaultMergeGap) throws -> LoRAPlan {
         var plan = LoRAPlan(sections: BundlePlan(target: base, segmentSize: segmentSize))
         var backups: [Range<Int>] = []
+        var blocks: [Int] = []
         for target in targets {
             let block = plan.sections.factors.count
+            blocks.append(block)
             let (bytes, report, rescaled) = try expand(target, block: block, model: &plan.sections.target)
             plan.sections.factors += bytes
             plan.modules.append(report)
@@ -69,9 +71,25 @@ public enum LoRAPlanner {
             plan.sections.tensorMap.append(entry(target.weight, role: .weights))
             if let bias = target.bias { plan.sections.tensorMap.append(entry(bias, role: .bias)) }
         }
-        // Scale vectors: XOR of the float32 bit patterns (its own inverse).
-        for target in targets {
-            for range in [target.weight.quantization?.scaleRange, target.bias?.quantization?.scaleRange].compactMap({ $0 }) {
+        // Scale vectors: a one-way bundle has the device divide them by the rows'
+        // ratios (`loraScales`, 4 bytes an operation) when the vector lies in one
+        // segment; otherwise, and in a reversible bundle (whose undo needs an exact
+        // inverse), the XOR of the float32 bit patterns (its own inverse).
+        for (target, block) in zip(targets, blocks) {
+            let rows = target.module.outFeatures
+            let weightScales = target.weight.quantization?.scaleRange
+            var vectors = [weightScales].compactMap { $0 }
+            if let bq = target.bias?.quantization, let range = bq.scaleRange, bq.scales.count == target.weight.quantization?.scales.count {
+                vectors.append(range)
+            }
+            for range in vectors {
+                let changed = !ChangedRuns.find(base: base, target: plan.sections.target, origin: nil, range: range).isEmpty
+                let count = range.count / 4
+                if changed, !keepBaseRows, count == rows || count == 1,
+                   range.lowerBound / segmentSize == (range.upperBound - 1) / segmentSize {
+                    try plan.sections.scales.blockOp(.loraScales, range: range, block: block)
+                    continue
+                }
                 for run in ChangedRuns.find(base: base, target: plan.sections.target, origin: nil, range: range) {
                     let data = run.map { plan.sections.target[$0] ^ base[$0] }
                     plan.sections.scales.bytesOp(.xor, offset: run.lowerBound, data: data[...])
@@ -167,9 +185,6 @@ public enum LoRAPlanner {
                 model[at] = LoRAExpansion.forward(model[at], acc: accs[o][i], p)
             }
         }
-        let ratioOf = { (o: Int) -> Double in
-            Double(rowParameters[o].ratio) / Foundation.pow(2, Double(rowParameters[o].ratioShift))
-        }
         if let bias = target.bias?.dataRange {
             for o in rescaled {
                 let at = bias.lowerBound + 4 * o
@@ -177,16 +192,19 @@ public enum LoRAPlanner {
                 writeLE32(&model, at, UInt32(bitPattern: LoRAExpansion.rescaleBias(old, rowParameters[o])))
             }
         }
-        // New float32 scales: old / ρ (the device writes these bytes as data).
+        // New float32 scales: old / ρ, with the device's exact integer division
+        // (`loraScales` computes them there; a reversible bundle sends them as XOR).
         let scaleRows = perTensor ? (rescaled.isEmpty ? [] : [0]) : rescaled
+        var vectors = [quantization.scaleRange].compactMap { $0 }
+        if let bq = target.bias?.quantization, let range = bq.scaleRange, bq.scales.count == scales.count { vectors.append(range) }
         for o in scaleRows {
-            if let range = quantization.scaleRange {
-                let old = Double(quantization.scales[o])
-                writeLE32(&model, range.lowerBound + 4 * o, Float(old / ratioOf(o)).bitPattern)
-            }
-            if let bq = target.bias?.quantization, let range = bq.scaleRange, bq.scales.count == scales.count {
-                let old = Double(bq.scales[o])
-                writeLE32(&model, range.lowerBound + 4 * o, Float(old / ratioOf(o)).bitPattern)
+            for range in vectors {
+                let at = range.lowerBound + 4 * o
+                guard let scaled = LoRAExpansion.rescaleScale(readLE32(model, at), rowParameters[o]) else {
+                    throw PEFTError.map("module \(module.name): row \(o)'s quantization scale at model offset \(at) is not a "
+                        + "positive normal float32 or overflows when widened by 1/ρ = \(Double(1 << Int(rowParameters[o].ratioShift)) / Double(rowParameters[o].ratio))")
+                }
+                writeLE32(&model, at, scaled)
             }
         }
         return (bytes, report, rescaled)

@@ -112,6 +112,8 @@ extension LoRAProblem: CustomStringConvertible {
             return "factor block row \(row) has an invalid shift, mode or ratio"
         case .outsideTensor(let offset, let length):
             return "LoRA operation on \(offset) (length \(length)) is not inside its factor block's tensor"
+        case .badScale(let offset):
+            return "the quantization scale at model offset \(offset) is not a positive normal float32, or its rescaled value overflows"
         }
     }
 }
