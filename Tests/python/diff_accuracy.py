@@ -12,22 +12,14 @@ Exit status 0 when every check passes.
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-from judges import JUDGES
+from judges import JUDGES, report, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def run(cmd):
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"command failed ({done.returncode}): {' '.join(cmd)}")
 
 
 def main():
@@ -58,12 +50,7 @@ def main():
                                    got == want))
                 got, low = accuracy(model, data["x_shifted"], data["y_shifted"]), accuracy(base, data["x_shifted"], data["y_shifted"])
                 checks.append((f"{variant}: {judge} shifted {got:.4f} above the base's {low:.4f}", got > low))
-    failed = 0
-    for name, ok in checks:
-        print(("PASS " if ok else "FAIL ") + name)
-        failed += 0 if ok else 1
-    print(f"diff_accuracy checks: {len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report("diff_accuracy", checks)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@ patched models: TensorFlow Lite Micro's own (the runtime the device runs,
 PyPI `tflite-micro`) and LiteRT (PyPI `ai-edge-litert`).
 
 Both take the model as bytes and int8 inputs shaped like the model's input.
+Also what the check scripts share: running the CLI and reporting checks.
 """
+import subprocess
+import sys
+
 import numpy as np
 
 # TFLM plans every tensor inside one arena; the corpus models need < 100 KB.
@@ -39,3 +43,23 @@ def litert_accuracy(model_bytes, x, y):
 
 
 JUDGES = {"tflm": tflm_accuracy, "litert": litert_accuracy}
+
+
+def run(cmd):
+    """Runs a command; on failure prints its output and exits naming it. Returns stdout."""
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"command failed ({done.returncode}): {' '.join(cmd)}")
+    return done.stdout
+
+
+def report(script, checks):
+    """Prints one PASS/FAIL line per (name, ok) check and a closing count;
+    returns the script's exit status (1 when any check failed)."""
+    failed = 0
+    for name, ok in checks:
+        print(("PASS " if ok else "FAIL ") + name)
+        failed += 0 if ok else 1
+    print(f"{script} checks: {len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0

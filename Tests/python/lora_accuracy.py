@@ -22,17 +22,9 @@ import tempfile
 
 import numpy as np
 
-from judges import JUDGES
+from judges import JUDGES, report, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def run(cmd):
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"command failed ({done.returncode}): {' '.join(cmd)}")
-    return done.stdout
 
 
 def main():
@@ -99,12 +91,7 @@ def main():
         checks.append(("the restore bundle gives base.tflite back byte for byte", restored_equal))
     else:
         checks.append(("unapply restores base.tflite byte for byte", restored_equal))
-    failed = 0
-    for name, ok in checks:
-        print(("PASS " if ok else "FAIL ") + name)
-        failed += 0 if ok else 1
-    print(f"lora_accuracy checks: {len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report("lora_accuracy", checks)
 
 
 if __name__ == "__main__":
