@@ -77,20 +77,15 @@ public enum LoRAPlanner {
         // inverse), the XOR of the float32 bit patterns (its own inverse).
         for (target, block) in zip(targets, blocks) {
             let rows = target.module.outFeatures
-            let weightScales = target.weight.quantization?.scaleRange
-            var vectors = [weightScales].compactMap { $0 }
-            if let bq = target.bias?.quantization, let range = bq.scaleRange, bq.scales.count == target.weight.quantization?.scales.count {
-                vectors.append(range)
-            }
-            for range in vectors {
-                let changed = !ChangedRuns.find(base: base, target: plan.sections.target, origin: nil, range: range).isEmpty
+            for range in target.scaleVectors {
+                let changes = ChangedRuns.find(base: base, target: plan.sections.target, origin: nil, range: range)
                 let count = range.count / 4
-                if changed, !keepBaseRows, count == rows || count == 1,
+                if !changes.isEmpty, !keepBaseRows, count == rows || count == 1,
                    range.lowerBound / segmentSize == (range.upperBound - 1) / segmentSize {
                     try plan.sections.scales.blockOp(.loraScales, range: range, block: block)
                     continue
                 }
-                for run in ChangedRuns.find(base: base, target: plan.sections.target, origin: nil, range: range) {
+                for run in changes {
                     let data = run.map { plan.sections.target[$0] ^ base[$0] }
                     plan.sections.scales.bytesOp(.xor, offset: run.lowerBound, data: data[...])
                 }
@@ -195,10 +190,8 @@ public enum LoRAPlanner {
         // New float32 scales: old / ρ, with the device's exact integer division
         // (`loraScales` computes them there; a reversible bundle sends them as XOR).
         let scaleRows = perTensor ? (rescaled.isEmpty ? [] : [0]) : rescaled
-        var vectors = [quantization.scaleRange].compactMap { $0 }
-        if let bq = target.bias?.quantization, let range = bq.scaleRange, bq.scales.count == scales.count { vectors.append(range) }
         for o in scaleRows {
-            for range in vectors {
+            for range in target.scaleVectors {
                 let at = range.lowerBound + 4 * o
                 guard let scaled = LoRAExpansion.rescaleScale(readLE32(model, at), rowParameters[o]) else {
                     throw PEFTError.map("module \(module.name): row \(o)'s quantization scale at model offset \(at) is not a "

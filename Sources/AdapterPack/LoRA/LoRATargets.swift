@@ -9,6 +9,16 @@ public struct LoRATarget: Sendable {
     public var bias: TFLiteTensor?
     /// How the tensor was chosen, for the build report.
     public var matchedBy: String
+
+    /// The float32 scale vectors a rescaled row changes: the weights', and the
+    /// bias's when it has one scale per weight scale.
+    var scaleVectors: [Range<Int>] {
+        var vectors = [weight.quantization?.scaleRange].compactMap { $0 }
+        if let bq = bias?.quantization, let range = bq.scaleRange, bq.scales.count == weight.quantization?.scales.count {
+            vectors.append(range)
+        }
+        return vectors
+    }
 }
 
 /// Finds the weight (and bias) tensor of the base model each module adapts:
