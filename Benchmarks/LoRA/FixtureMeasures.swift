@@ -52,17 +52,18 @@ struct FixtureMeasures {
         }
     }
 
-    /// Factor values (1 byte each), the rest of the factor area (block
-    /// headers, per-row multipliers and ratios), each op-stream kind, and the
-    /// container (front, signature, trailers, record headers).
+    /// The decoded factor area (factor values, 1 byte each, and the rest:
+    /// block headers, per-row multipliers and ratios), then what the bundle
+    /// holds, adding up to its length: the factors records as coded, each
+    /// op-stream kind, and the container (front, signature, trailers, record headers).
     static func breakdown(_ result: LoRABuildResult) -> [(String, Int)] {
-        var parts: [(String, Int)] = [("factor values", result.factorValues)]
-        var rest = result.bundle.count - result.factorValues
+        let area = result.plan.sections.factors.count
+        var parts: [(String, Int)] = [("factor area: values", result.factorValues),
+                                      ("factor area: row records + block headers", area - result.factorValues)]
+        var rest = result.bundle.count
         for (kind, bytes) in result.sections {
-            let label = kind == .factors ? "row records + block headers" : "\(kind) ops"
-            let size = kind == .factors ? bytes - result.factorValues : bytes
-            parts.append((label, size))
-            rest -= size
+            parts.append((kind == .factors ? "factors records (range-coded area)" : "\(kind) ops", bytes))
+            rest -= bytes
         }
         parts.append(("container (front 112, signature 64, trailers, record headers)", rest))
         return parts

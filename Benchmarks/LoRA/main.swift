@@ -105,7 +105,7 @@ let kernelTime = seconds {
                 let r = Int(header.rank)
                 for o in 0 ..< Int(header.rows) {
                     let record = offset + header.rowsOffset + o * header.rowRecordSize
-                    let row = try! LoRARow(parsing: raw, at: record + r, row: o)
+                    let row = try! LoRARow(parsing: raw, at: record + r, row: o, header: header)
                     for i in 0 ..< Int(header.columns) {
                         let acc = LoRAExpansion.dot(raw, record, raw, offset + header.aOffset + i * r, rank: r)
                         sink &+= LoRAExpansion.forward(UInt8(truncatingIfNeeded: i), acc: acc, row)

@@ -1,7 +1,7 @@
 /*
  * Example firmware: the adapterpack streaming loader (Embedded Swift, called
  * through adapter_loader.h's ap_stream_*) patches a TFLite model in
- * page-erased flash in place while a format-2 bundle arrives in 64-byte
+ * page-erased flash in place while a format-3 bundle arrives in 64-byte
  * pieces, as from a radio: the bundle stays in its const array (the "sender"),
  * and only one 64-byte receive buffer is handed to ap_stream_feed at a time.
  * Nothing holds the whole bundle.
@@ -170,7 +170,7 @@ static uint32_t le32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The format-2 front (FORMAT2: 112 bytes, then the 64-byte signature, then block 0). */
+/* The format-3 front (FORMAT2: 112 bytes, then the 64-byte signature, then block 0). */
 #define FRONT_SIZE 112u
 #define FIRST_BLOCK 176u
 #define TRAILER 34u

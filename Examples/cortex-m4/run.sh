@@ -4,7 +4,7 @@
 # footprint, RAM, stack and instruction-count figures. Exits non-zero
 # unless QEMU exits 0 (every check in main.c passed).
 #
-# The bundles are format 2 (adapterpack diff --block-size, blocks of
+# The bundles are format 3 (adapterpack diff --block-size, blocks of
 # M4_BLOCK_SIZE bytes, 2048 by default); the firmware receives each in 64-byte
 # pieces and streams it through ap_stream_feed (adapter_loader.h).
 #
@@ -79,7 +79,7 @@ swift build --product adapterpack > "$build/swift-build.log" 2>&1 || { cat "$bui
 tail -n 1 "$build/swift-build.log"
 cli=$(swift build --show-bin-path)/adapterpack
 
-# The 64-byte signed message of a format-2 bundle: "adapterpack bundle
+# The 64-byte signed message of a format-3 bundle: "adapterpack bundle
 # signature v2\n", then SHA-256 of the 112-byte front and block 0 (whose
 # length is the u16 at offset 28; block 0 follows the 64-byte signature).
 signed_message() {  # bundle, output
@@ -378,7 +378,7 @@ for c in "${configs[@]}"; do
     peak=$(sed -n 's/^METRIC stack peak_since_reset=\([0-9]*\).*/\1/p' "$log")
     call_peak=$(grep -E '^METRIC (full-ft|lora) ' "$log" | tr ' ' '\n' | sed -n 's/^stack=//p' | sort -n | tail -n 1)
     echo
-    echo "  == $c loader: format-2 bundles in $block_size-byte blocks, fed in 64-byte pieces through ap_stream_feed"
+    echo "  == $c loader: format-3 bundles in $block_size-byte blocks, fed in 64-byte pieces through ap_stream_feed"
     echo "  RAM: window $rd B (the largest its bundles declare) + unit buffer $ru B + ap_stream $rs B" \
          "(loader state $rst B) + receive buffer $rrx B, static; peak stack of a stream $call_peak B" \
          "=> $((rd + ru + rs + rrx + call_peak)) B"

@@ -38,13 +38,18 @@ public struct BlockRecord: Equatable, Sendable {
     }
 
     /// The tag byte: kind in the low nibble, codec in the high one
-    /// (0 stored, c = 1 ... 8 raw deflate with a 2^(c + 7)-byte window).
+    /// (0 stored, c = 1 ... 8 raw deflate with a 2^(c + 7)-byte window,
+    /// 9 range-coded values).
     public var tag: UInt8 {
         switch codec {
         case .stored: return UInt8(kind.rawValue)
         case .deflate(let bits): return UInt8(kind.rawValue) | UInt8(bits - 7) << 4
+        case .values: return UInt8(kind.rawValue) | Self.valuesCodecID << 4
         }
     }
+
+    /// The tag's codec nibble of `values`.
+    public static let valuesCodecID: UInt8 = 9
 
     /// Bytes of the record's header (tag and varints) as a writer encodes it.
     public static func headerFields(kind: SectionKind, codec: SectionCodec, storedLength: UInt32,
@@ -96,8 +101,9 @@ public struct BlockRecordReader {
             throw .malformedBlock(block: block, offset: at, .unknownRecord(tag))
         }
         let codecID = Int(tag >> 4)
-        let codec: SectionCodec = codecID == 0 ? .stored : .deflate(windowBits: codecID + 7)
-        guard codecID <= 8, codecID == 0 || kind.isOpStream else {
+        let values = codecID == Int(BlockRecord.valuesCodecID)
+        let codec: SectionCodec = codecID == 0 ? .stored : values ? .values : .deflate(windowBits: codecID + 7)
+        guard codecID == 0 || (codecID <= 8 && kind.isOpStream) || (values && kind == .factors) else {
             throw .malformedBlock(block: block, offset: at, .unknownRecord(tag))
         }
         let stored = try number(at)

@@ -100,7 +100,7 @@ public enum LoRAExpansion {
     }
 }
 
-/// The 16-byte header of a factor block (Spec/FORMAT.md §4.2).
+/// The 16-byte header of a factor block (Spec/FORMAT.md §5.2).
 public struct LoRABlockHeader: Equatable, Sendable {
     public static let size = 16
     /// Bias offset meaning "no bias tensor".
@@ -113,17 +113,24 @@ public struct LoRABlockHeader: Equatable, Sendable {
     public var rows: UInt16
     public var columns: UInt16
     public var rank: UInt8
+    /// n, 1 … 62: every row's Δ = roundShift(acc · M, n).
+    public var shift: UInt8
+    /// m: a rescaled row's ratio is R / 2^m; 1 … 54, or 0 when no row is rescaled.
+    public var ratioShift: UInt8
 
-    public init(weights: UInt32, bias: UInt32, rows: UInt16, columns: UInt16, rank: UInt8) {
+    public init(weights: UInt32, bias: UInt32, rows: UInt16, columns: UInt16, rank: UInt8,
+                shift: UInt8 = 1, ratioShift: UInt8 = 0) {
         self.weights = weights
         self.bias = bias
         self.rows = rows
         self.columns = columns
         self.rank = rank
+        self.shift = shift
+        self.ratioShift = ratioShift
     }
 
-    /// Bytes of one row record: r values of B, u16 M, u8 shift|mode, u16 R, u8 m.
-    public var rowRecordSize: Int { Int(rank) + 6 }
+    /// Bytes of one row record: r values of B, u16 M, u8 R.
+    public var rowRecordSize: Int { Int(rank) + LoRARow.parameterBytes }
     /// Offset of Aᵀ (columns × r int8) from the block start.
     public var aOffset: Int { Self.size }
     /// Offset of the row records from the block start.
@@ -141,8 +148,12 @@ public struct LoRABlockHeader: Equatable, Sendable {
         rows = b.le16(8)
         columns = b.le16(10)
         rank = b[12]
+        shift = b[13]
+        ratioShift = b[14]
         guard rows > 0, columns > 0, rank > 0, Int(rank) <= LoRAExpansion.maxRank,
-              b[13] == 0, b.le16(14) == 0 else { throw Self.bad(.badBlock(block: block)) }
+              shift >= 1, Int(shift) <= LoRAExpansion.maxShift,
+              Int(ratioShift) + LoRAExpansion.fractionBits <= LoRAExpansion.maxShift,
+              b[15] == 0 else { throw Self.bad(.badBlock(block: block)) }
     }
 
     public func write(into b: UnsafeMutableRawBufferPointer) {
@@ -152,8 +163,9 @@ public struct LoRABlockHeader: Equatable, Sendable {
         b.put16(rows, at: 8)
         b.put16(columns, at: 10)
         b[12] = rank
-        b[13] = 0
-        b.put16(0, at: 14)
+        b[13] = shift
+        b[14] = ratioShift
+        b[15] = 0
     }
 
     static func bad(_ problem: LoRAProblem) -> FormatError {
@@ -161,17 +173,23 @@ public struct LoRABlockHeader: Equatable, Sendable {
     }
 }
 
-/// One row's expansion parameters, parsed from its record (after the r values of B).
+/// One row's expansion parameters: its record's M and R with the block's
+/// n and m (Spec/FORMAT.md §5.2).
 public struct LoRARow: Equatable, Sendable {
+    /// Bytes of a row record after its r values of B: u16 M, u8 R.
+    public static let parameterBytes = 3
+    /// Largest R a row record holds.
+    public static let maxRatio: UInt16 = 255
+
     /// M: Δ = roundShift(acc · M, n). 0 for a row without change.
     public var multiplier: UInt16
-    /// n, 1 … 62.
+    /// n, 1 … 62 (the block's).
     public var shift: UInt8
     /// Whether the row is rescaled by ρ = R / 2^m.
     public var rescaled: Bool
-    /// R (1 … 2^m); 0 when not rescaled.
+    /// R (1 … min(255, 2^m)); 0 when not rescaled.
     public var ratio: UInt16
-    /// m, 1 … 62; 0 when not rescaled.
+    /// m, 1 … 54 (the block's); 0 when not rescaled.
     public var ratioShift: UInt8
 
     public init(multiplier: UInt16, shift: UInt8, rescaled: Bool = false, ratio: UInt16 = 0, ratioShift: UInt8 = 0) {
@@ -182,30 +200,25 @@ public struct LoRARow: Equatable, Sendable {
         self.ratioShift = ratioShift
     }
 
-    /// Parses the 6 bytes after a record's B values; `row` names it in errors.
-    public init(parsing b: UnsafeRawBufferPointer, at start: Int, row: Int) throws(FormatError) {
+    /// Parses the 3 bytes after a record's B values with the block's n and m;
+    /// `row` names it in errors. R ≠ 0 marks a rescaled row, which needs a
+    /// block m ≥ 1 and R ≤ 2^m.
+    public init(parsing b: UnsafeRawBufferPointer, at start: Int, row: Int, header: LoRABlockHeader) throws(FormatError) {
         multiplier = b.le16(start)
-        let mode = b[start + 2]
-        shift = mode & 0x3F
-        rescaled = mode & 0x80 != 0
-        ratio = b.le16(start + 3)
-        ratioShift = b[start + 5]
-        let bad = LoRABlockHeader.bad(.badRow(row: UInt32(row)))
-        guard mode & 0x40 == 0, shift >= 1, Int(shift) <= LoRAExpansion.maxShift else { throw bad }
-        if rescaled {
-            guard ratioShift >= 1, Int(ratioShift) + LoRAExpansion.fractionBits <= LoRAExpansion.maxShift, ratio >= 1,
-                  UInt64(ratio) <= UInt64(1) << UInt64(ratioShift) else { throw bad }
-        } else {
-            guard ratio == 0, ratioShift == 0 else { throw bad }
+        ratio = UInt16(b[start + 2])
+        shift = header.shift
+        rescaled = ratio != 0
+        ratioShift = rescaled ? header.ratioShift : 0
+        guard !rescaled || (ratioShift >= 1 && UInt64(ratio) <= UInt64(1) << UInt64(ratioShift)) else {
+            throw LoRABlockHeader.bad(.badRow(row: UInt32(row)))
         }
     }
 
-    /// Writes the 6 parameter bytes at `start`.
+    /// Writes the 3 parameter bytes at `start` (the block header holds n and m).
     public func write(into b: UnsafeMutableRawBufferPointer, at start: Int) {
+        precondition(ratio <= Self.maxRatio && (ratio == 0) == !rescaled, "row ratio out of the record's range")
         b.put16(multiplier, at: start)
-        b[start + 2] = shift | (rescaled ? 0x80 : 0)
-        b.put16(ratio, at: start + 3)
-        b[start + 5] = ratioShift
+        b[start + 2] = UInt8(ratio)
     }
 }
 
@@ -218,8 +231,8 @@ public enum LoRAProblem: Equatable, Sendable {
     /// The block (section offset) does not fit in the factors section, or its header is invalid.
     /// - message: "factor block at factors offset \(block) is invalid or runs past the factors section"
     case badBlock(block: UInt32)
-    /// A row record has an invalid shift, mode or ratio.
-    /// - message: "factor block row \(row) has an invalid shift, mode or ratio"
+    /// A row record's ratio R is nonzero in a block whose m is 0, or above 2^m.
+    /// - message: "factor block row \(row) has an invalid ratio for its block's ratio shift"
     case badRow(row: UInt32)
     /// The operation's bytes are not inside the block's weight (or bias) tensor.
     /// - message: "LoRA operation on \(offset) (length \(length)) is not inside its factor block's tensor"

@@ -34,6 +34,8 @@ public enum SectionCodec: Equatable, Sendable {
     case stored
     /// Raw RFC 1951 deflate with a history window of `1 << windowBits` bytes.
     case deflate(windowBits: Int)
+    /// Range-coded values (`CodedValues`); factors records only.
+    case values
 
     /// Decodes the table's u16: low byte codec id, high byte its parameter.
     public init?(rawValue: UInt16) {
@@ -41,6 +43,7 @@ public enum SectionCodec: Equatable, Sendable {
         switch id {
         case 0 where parameter == 0: self = .stored
         case 1 where (8 ... 15).contains(parameter): self = .deflate(windowBits: parameter)
+        case 2 where parameter == 0: self = .values
         default: return nil
         }
     }
@@ -49,6 +52,7 @@ public enum SectionCodec: Equatable, Sendable {
         switch self {
         case .stored: return 0
         case .deflate(let bits): return 1 | UInt16(bits) << 8
+        case .values: return 2
         }
     }
 }

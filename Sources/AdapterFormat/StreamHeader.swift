@@ -7,7 +7,7 @@ public struct StreamHeader: Equatable, Sendable {
     /// "ADPB" read as a little-endian u32 (as format 1).
     public static let magic: UInt32 = 0x4250_4441
     public static let size = 112
-    public static let majorVersion: UInt8 = 2
+    public static let majorVersion: UInt8 = 3
     public static let minorVersion: UInt8 = 0
     /// Bytes of the signature that follows the front.
     public static let signatureSize = 64

@@ -21,7 +21,7 @@ public enum WindowLayout {
     /// Workspace a section's decoder needs on top of the fixed part.
     public static func decoderWorkspace(_ codec: SectionCodec) -> Int {
         switch codec {
-        case .stored: return 0
+        case .stored, .values: return 0
         case .deflate(let bits): return Inflater<EmptyInput>.workspaceSize(windowBits: bits)
         }
     }

@@ -104,7 +104,7 @@ struct SectionStream<S: BundleSource>: ByteInput {
          workspace: UnsafeMutableRawBufferPointer) {
         reader = SectionReader(source: source, entry: entry, buffer: buffer)
         switch entry.codec {
-        case .stored:
+        case .stored, .values:    // values only on factors records, which never come here
             inflater = nil
             deflated = false
         case .deflate(let bits):

@@ -67,7 +67,7 @@ extension OpExecutor {
     func rowRecord<S: BundleSource>(_ row: Int, _ header: LoRABlockHeader, blockStart: Int, source: S,
                                             record: UnsafeMutableRawBufferPointer) throws(LoaderError) -> LoRARow {
         try readFully(source, at: blockStart + header.rowsOffset + row * header.rowRecordSize, into: record)
-        do { return try LoRARow(parsing: UnsafeRawBufferPointer(record), at: Int(header.rank), row: row) }
+        do { return try LoRARow(parsing: UnsafeRawBufferPointer(record), at: Int(header.rank), row: row, header: header) }
         catch { throw .format(error) }
     }
 

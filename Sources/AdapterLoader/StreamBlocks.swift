@@ -251,8 +251,14 @@ extension StreamLoader {
                 record = next
             } catch { throw .format(error) }
             if record.kind == .factors {
-                if validating { try copyFactors(record, payload, front) }
+                // A loader without LoRA and low-rank operations never gets here: the
+                // front's feature flags of a bundle with factors refuse it first.
+                #if ADAPTERPACK_NO_LORA && ADAPTERPACK_NO_LOW_RANK
+                throw .notBuiltIn(.lora)
+                #else
+                if validating { try copyFactors(record, payload, front, tables: window.modelBuffer) }
                 continue
+                #endif
             }
             if record.kind == .metadata || record.kind == .tensorMap || factorOnly { continue }
             guard factorFilled == Int(front.factorBytes) else {
@@ -262,7 +268,7 @@ extension StreamLoader {
                 throw .format(.malformedBlock(block: blockIndex, offset: record.start, .workspace))
             }
             #if ADAPTERPACK_NO_DEFLATE
-            if record.codec != .stored { throw .notBuiltIn(.deflate) }
+            if case .deflate = record.codec { throw .notBuiltIn(.deflate) }
             #endif
             #if ADAPTERPACK_NO_LAYOUT
             if record.kind == .layout || record.kind == .undo { throw .notBuiltIn(.layout) }
@@ -299,15 +305,22 @@ extension StreamLoader {
         }
     }
 
+    /// Appends a factors record's decoded bytes to the factor area: copied
+    /// (stored) or range-decoded (`values`, its probabilities in `tables`).
     private mutating func copyFactors(_ record: BlockRecord, _ payload: UnsafeRawBufferPointer,
-                                      _ front: StreamHeader) throws(LoaderError) {
-        let count = Int(record.storedLength)
+                                      _ front: StreamHeader, tables: UnsafeMutableRawBufferPointer) throws(LoaderError) {
+        let count = Int(record.decodedLength)
         guard count <= Int(front.factorBytes) - factorFilled else {
             throw .format(.malformedBlock(block: blockIndex, offset: record.start, .factorBytes))
         }
         let at = front.blockLimit + factorFilled
-        UnsafeMutableRawBufferPointer(rebasing: memory[at ..< at + count])
-            .copyMemory(from: UnsafeRawBufferPointer(rebasing: payload[record.start ..< record.start + count]))
+        let stored = UnsafeRawBufferPointer(rebasing: payload[record.start ..< record.start + Int(record.storedLength)])
+        let area = UnsafeMutableRawBufferPointer(rebasing: memory[at ..< at + count])
+        if record.codec == .values {
+            do { try CodedValues.decode(stored, into: area, tables: tables) } catch { throw .format(error) }
+        } else {
+            area.copyMemory(from: stored)
+        }
         factorFilled += count
     }
 

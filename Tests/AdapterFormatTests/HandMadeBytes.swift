@@ -28,7 +28,7 @@ struct HandMadeBytes {
 /// A front (FORMAT.md §2) whose every field is valid unless the test changes it.
 struct FrontFields {
     var magic: [UInt8] = Array("ADPB".utf8)
-    var major: UInt8 = 2
+    var major: UInt8 = 3
     var minor: UInt8 = 0
     var flags: UInt8 = 0
     var algorithm: UInt8 = 1

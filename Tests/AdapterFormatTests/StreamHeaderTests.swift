@@ -6,7 +6,7 @@ import AdapterFormat
 final class StreamHeaderTests: XCTestCase {
     func testValidFrontParsesEveryField() throws {
         let front = try XCTUnwrap(parseFront(FrontFields().bytes).success)
-        XCTAssertEqual(front.major, 2)
+        XCTAssertEqual(front.major, 3)
         XCTAssertEqual(front.bundleLength, 476)
         XCTAssertEqual(front.segmentSize, 4096)
         XCTAssertEqual(front.blockLimit, 1024)

@@ -264,7 +264,7 @@ final class CAPIStreamTests: XCTestCase {
             ("block 0 byte", { var b = bundle; b[StreamHeader.firstBlockOffset + 9] ^= 1; return b }(), 0, Int32(AP_E_SIGNATURE)),
             ("target hash in the front", { var b = bundle; b[90] ^= 1; return b }(), 0, Int32(AP_E_SIGNATURE)),
             ("magic", { var b = bundle; b[0] ^= 1; return b }(), 0, Int32(AP_E_FORMAT)),
-            ("major version", { var b = bundle; b[4] = 3; return b }(), 0, Int32(AP_E_VERSION)),
+            ("major version", { var b = bundle; b[4] = 4; return b }(), 0, Int32(AP_E_VERSION)),
             ("rollback", bundle, 2, Int32(AP_E_ROLLBACK)),
             ("bundle for another key", Self.bundleForStranger, 0, Int32(AP_E_UNKNOWN_KEY)),
         ]

@@ -43,8 +43,8 @@ final class RefusalTests: XCTestCase {
     }
 
     func testUnknownMajorVersion() {
-        var b = bundle; b[4] = 3
-        XCTAssertEqual(refused(b), .format(.unsupportedVersion(major: 3, minor: 0)))
+        var b = bundle; b[4] = 4
+        XCTAssertEqual(refused(b), .format(.unsupportedVersion(major: 4, minor: 0)))
     }
 
     /// A stream that stops early (in the front, the signature or a block) is incomplete.

@@ -95,7 +95,7 @@ final class ErrorCatalogTests: XCTestCase {
         XCTAssertEqual(LoaderError.format(.malformedBlock(block: 3, offset: 7, .recordPastBlock(length: 40))).description,
                        "block 3, offset 7 in the block: record of 40 bytes runs past the end of the block's payload")
         XCTAssertEqual(FormatError.malformedRecord(section: 7, offset: 0, .lora(.badRow(row: 5))).description,
-                       "malformed factors (kind 7) section at decoded offset 0: factor block row 5 has an invalid shift, mode or ratio")
+                       "malformed factors (kind 7) section at decoded offset 0: factor block row 5 has an invalid ratio for its block's ratio shift")
         XCTAssertEqual(LoaderError.flashFailed(address: 0x3_4000).description, "flash operation failed at address 0x34000")
         XCTAssertEqual(LoaderError.notBuiltIn(.lowRank).description,
                        "this loader was built without low-rank support (ADAPTERPACK_NO_LOW_RANK); "

@@ -103,18 +103,18 @@ final class LoRABundleTests: XCTestCase {
     func testOverBudgetSaysByHowMuchAndWhichRankFits() throws {
         let (base, adapter, map) = try corpus()
         var options = BundleOptions()
-        options.maxBytes = 3_000
+        options.maxBytes = 2_500
         XCTAssertThrowsError(try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key, options: options)) {
             let text = "\($0)"
             guard case .overBudget(let size, let budget, let rank, let fits)? = $0 as? LoRABuildError else { return XCTFail(text) }
-            XCTAssertEqual(budget, 3_000)
+            XCTAssertEqual(budget, 2_500)
             XCTAssertEqual(rank, 4)
-            XCTAssertTrue(text.contains("\(size - 3_000) over the 3000-byte budget"), text)
+            XCTAssertTrue(text.contains("\(size - 2_500) over the 2500-byte budget"), text)
             let found = try? XCTUnwrap(fits)
             XCTAssertNotNil(found, text)
             if let found {
                 XCTAssertLessThan(found.rank, 4)
-                XCTAssertLessThanOrEqual(found.size, 3_000)
+                XCTAssertLessThanOrEqual(found.size, 2_500)
                 XCTAssertTrue(text.contains("--rank \(found.rank)"), text)
                 // And that rank does build within the budget.
                 let built = try? LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key,
@@ -169,7 +169,7 @@ final class LoRABundleTests: XCTestCase {
         let (base, adapter, map) = try corpus()
         let good = try LoRABundler.build(base: base, adapter: adapter, map: map, key: Fixtures.ed25519Key)
         let parsed = try ParsedBundle(bytes: good.bundle)
-        let goodFactors = parsed.joined(.factors)
+        let goodFactors = try parsed.joined(.factors)
         func sections(payloadOp: [UInt8]?, factors: Bool = true, scalesOp: [UInt8]? = nil) -> [BundleWriter.Record] {
             var list: [BundleWriter.Record] = []
             if factors {
@@ -216,16 +216,20 @@ final class LoRABundleTests: XCTestCase {
                        .format(.malformedRecord(section: 5, offset: 0, .unknownOpcode(12))))
         let rowZero = try goodFactors.withUnsafeBytes { raw throws -> LoRARow in
             let h = try LoRABlockHeader(parsing: raw, block: 0)
-            return try LoRARow(parsing: raw, at: h.rowsOffset + Int(h.rank), row: 0)
+            return try LoRARow(parsing: raw, at: h.rowsOffset + Int(h.rank), row: 0, header: h)
         }
         XCTAssertTrue(rowZero.rescaled, "fc1 row 0 is rescaled on digits/lora-adapter")
         // The first offset in segment 1 whose four bytes read as a negative float32 (its top byte ≥ 0x80).
         let negative = try XCTUnwrap((4096 ..< 8188).first { base[$0 + 3] >= 0x80 })
         XCTAssertEqual(refusal(sections(payloadOp: nil, scalesOp: op(12, negative, 1, 0))), scales(.badScale(offset: UInt32(negative))))
-        // A corrupted row record (shift 0) in a re-signed bundle.
+        // A corrupted block in a re-signed bundle: its m set to 0 while row 5 keeps a ratio
+        // (every other row's R cleared, so row 5's record is the first one refused).
         var factors = goodFactors
         let header = try factors.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }
-        factors[header.rowsOffset + 5 * header.rowRecordSize + Int(header.rank) + 2] = 0
+        factors[14] = 0
+        for row in 0 ..< Int(header.rows) {
+            factors[header.rowsOffset + row * header.rowRecordSize + Int(header.rank) + 2] = row == 5 ? 1 : 0
+        }
         var list = sections(payloadOp: op(10, 5536, 4096 - 5536 % 4096 + 5536 - 5536, 0))
         list[0] = BundleWriter.Record(kind: .factors, codec: .stored, segment: 0, stored: factors, decodedLength: factors.count)
         list[1] = sections(payloadOp: op(10, 5536, 8192 - 5536, 0))[1]

@@ -92,31 +92,60 @@ final class LoRAExpansionTests: XCTestCase {
     }
 
     func testRowRecordsAreChecked() throws {
-        func parse(_ six: [UInt8]) -> FormatError? {
-            six.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> FormatError? in
-                do throws(FormatError) { _ = try LoRARow(parsing: raw, at: 0, row: 3) } catch { return error }
+        func header(shift: UInt8 = 20, ratioShift: UInt8) -> LoRABlockHeader {
+            LoRABlockHeader(weights: 0, bias: 0, rows: 1, columns: 1, rank: 1, shift: shift, ratioShift: ratioShift)
+        }
+        func parse(_ three: [UInt8], _ h: LoRABlockHeader) -> FormatError? {
+            three.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> FormatError? in
+                do throws(FormatError) { _ = try LoRARow(parsing: raw, at: 0, row: 3, header: h) } catch { return error }
                 return nil
             }
         }
         let bad = FormatError.malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(.badRow(row: 3)))
-        XCTAssertNil(parse([1, 0, 20, 0, 0, 0]))
-        XCTAssertEqual(parse([1, 0, 0, 0, 0, 0]), bad)             // shift 0
-        XCTAssertEqual(parse([1, 0, 63, 0, 0, 0]), bad)            // shift 63
-        XCTAssertEqual(parse([1, 0, 0x40 | 20, 0, 0, 0]), bad)     // reserved mode bit
-        XCTAssertEqual(parse([1, 0, 20, 1, 0, 0]), bad)            // ratio without rescale
-        XCTAssertNil(parse([1, 0, 0x80 | 20, 0x40, 0x9C, 17]))     // rescaled, ρ = 40000 / 2^17
-        XCTAssertEqual(parse([1, 0, 0x80 | 20, 0, 0, 17]), bad)    // R = 0
-        XCTAssertEqual(parse([1, 0, 0x80 | 20, 0xFF, 0xFF, 15]), bad) // ρ > 1
-        XCTAssertNil(parse([1, 0, 0x80 | 20, 1, 0, 54]))           // m = 54: m + 8 fraction bits = 62
-        XCTAssertEqual(parse([1, 0, 0x80 | 20, 1, 0, 55]), bad)    // m = 55
-        var header = [UInt8](repeating: 0, count: 16)
-        header.withUnsafeMutableBytes { LoRABlockHeader(weights: 100, bias: 7, rows: 2, columns: 3, rank: 4).write(into: $0) }
-        let parsed = try header.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }
-        XCTAssertEqual(parsed.blockSize, 16 + 3 * 4 + 2 * 10)
-        header[12] = 129
-        XCTAssertThrowsError(try header.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 9) }) {
-            XCTAssertEqual($0 as? FormatError, .malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(.badBlock(block: 9))))
+        XCTAssertNil(parse([1, 0, 0], header(ratioShift: 0)))             // not rescaled
+        XCTAssertEqual(parse([1, 0, 1], header(ratioShift: 0)), bad)      // R in a block without m
+        XCTAssertNil(parse([1, 0, 200], header(ratioShift: 9)))           // ρ = 200 / 2^9
+        XCTAssertNil(parse([1, 0, 4], header(ratioShift: 2)))             // ρ = 1
+        XCTAssertEqual(parse([1, 0, 5], header(ratioShift: 2)), bad)      // ρ > 1
+        let row = try ([0x40, 0x9C, 200] as [UInt8]).withUnsafeBytes { try LoRARow(parsing: $0, at: 0, row: 0, header: header(ratioShift: 9)) }
+        XCTAssertEqual(row, LoRARow(multiplier: 40_000, shift: 20, rescaled: true, ratio: 200, ratioShift: 9))
+        // The header carries n (1 … 62) and m (0 … 54: m + 8 fraction bits ≤ 62).
+        var bytes = [UInt8](repeating: 0, count: 16)
+        bytes.withUnsafeMutableBytes { LoRABlockHeader(weights: 100, bias: 7, rows: 2, columns: 3, rank: 4, shift: 21, ratioShift: 9).write(into: $0) }
+        let parsed = try bytes.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) }
+        XCTAssertEqual(parsed.blockSize, 16 + 3 * 4 + 2 * 7)
+        XCTAssertEqual(parsed.shift, 21)
+        XCTAssertEqual(parsed.ratioShift, 9)
+        for (at, value) in [(12, 129), (13, 0), (13, 63), (14, 55), (15, 1)] as [(Int, UInt8)] {
+            var broken = bytes
+            broken[at] = value
+            XCTAssertThrowsError(try broken.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 9) }, "byte \(at) = \(value)") {
+                XCTAssertEqual($0 as? FormatError, .malformedRecord(section: SectionKind.factors.rawValue, offset: 0, .lora(.badBlock(block: 9))))
+            }
         }
+        var widest = bytes
+        widest[14] = 54
+        XCTAssertNoThrow(try widest.withUnsafeBytes { try LoRABlockHeader(parsing: $0, block: 0) })
+    }
+
+    func testOneShiftPerBlock() {
+        // Rows keep 16 significant bits relative to the block's largest change.
+        let rows = [LoRARowMultiplier(multiplier: 40_000, shift: 21), LoRARowMultiplier(multiplier: 50_001, shift: 23),
+                    LoRARowMultiplier(multiplier: 0, shift: 1)]
+        XCTAssertEqual(FixedPoint.sharedShift(rows), [LoRARowMultiplier(multiplier: 40_000, shift: 21),
+                                                      LoRARowMultiplier(multiplier: 12_500, shift: 21),   // 50001 / 4 = 12500.25
+                                                      LoRARowMultiplier(multiplier: 0, shift: 21)])
+        XCTAssertEqual(FixedPoint.sharedShift([LoRARowMultiplier(multiplier: 0, shift: 1)]), [LoRARowMultiplier(multiplier: 0, shift: 1)])
+        // One m per block from its largest ratio; every row's R fits a byte and never exceeds its wanted ratio.
+        let m = FixedPoint.ratioShift(largest: 0.69)
+        XCTAssertEqual(m, 8)                                           // ⌊0.69 · 256⌋ = 176
+        for wanted in [0.69, 0.5, 0.33, 127.0 / 461.0, 0.001] {
+            let r = FixedPoint.ratio(wanted, shift: m)
+            XCTAssertLessThanOrEqual(r, 255)
+            XCTAssertLessThanOrEqual(Double(r) / 256, max(wanted, 1.0 / 256))
+            XCTAssertGreaterThan(Double(r + 1) / 256, wanted)
+        }
+        XCTAssertEqual(FixedPoint.ratioShift(largest: 1e-20), 54)
     }
 
     func testFixedPointChoices() throws {
@@ -125,8 +154,9 @@ final class LoRAExpansionTests: XCTestCase {
         XCTAssertEqual(Double(m.multiplier) / pow(2, Double(m.shift)), 0.038147, accuracy: 1e-6)
         XCTAssertEqual(FixedPoint.multiplier(0), LoRARowMultiplier(multiplier: 0, shift: 1))
         XCTAssertNil(FixedPoint.multiplier(1e6))
-        let ratio = FixedPoint.ratio(127.0 / 461.0)
-        XCTAssertLessThanOrEqual(461 * Double(ratio.ratio) / pow(2, Double(ratio.shift)), 127)
-        XCTAssertGreaterThan(461 * Double(ratio.ratio) / pow(2, Double(ratio.shift)), 126.99)
+        let shift = FixedPoint.ratioShift(largest: 127.0 / 461.0)
+        let ratio = FixedPoint.ratio(127.0 / 461.0, shift: shift)
+        XCTAssertLessThanOrEqual(461 * Double(ratio) / pow(2, Double(shift)), 127)
+        XCTAssertGreaterThan(461 * Double(ratio) / pow(2, Double(shift)), 126.5)
     }
 }

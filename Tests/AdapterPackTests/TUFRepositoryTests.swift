@@ -110,7 +110,7 @@ final class TUFRepositoryTests: XCTestCase {
         let info = try XCTUnwrap(BundleTargetInfo(custom: target.custom))
         let header = try HostLoader.verify(bundle: b1, keys: Self.trusted)
         XCTAssertEqual(info, BundleTargetInfo(baseSHA256: header.baseSHA256.hex, targetSHA256: header.targetSHA256.hex,
-                                              sequence: 1, windowSize: header.windowSize, formatVersion: "2.0",
+                                              sequence: 1, windowSize: header.windowSize, formatVersion: "3.0",
                                               cohort: "beta", deviceClass: "cortex-m4"))
 
         // A higher sequence for the same base and cohort, a second target, and the same

@@ -38,7 +38,7 @@ final class CLIEndToEndTests: XCTestCase {
                              "-o", cli.path("h.apb"), "--name", "head"])
         let text = try cli.adapterpack(["inspect", cli.path("h.apb")])
         XCTAssertEqual(text.status, 0)
-        for expected in ["format 2.0", "RAM window", "payload", "signature", "key id", "head"] {
+        for expected in ["format 3.0", "RAM window", "payload", "signature", "key id", "head"] {
             XCTAssertTrue(text.stdout.contains(expected), "missing \(expected) in\n\(text.stdout)")
         }
         let json = try cli.adapterpack(["inspect", cli.path("h.apb"), "--json"])

@@ -23,7 +23,7 @@ final class CLIStreamFormatTests: XCTestCase {
                                            "--signed-message", cli.path("m.bin")])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
-        XCTAssertEqual(json?["formatVersion"] as? String, "2.0")
+        XCTAssertEqual(json?["formatVersion"] as? String, "3.0")
         XCTAssertEqual(json?["blockLimit"] as? Int, 1024)
         XCTAssertGreaterThan((json?["blocks"] as? [Any])?.count ?? 0, 10)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cli.path("m.bin"))).count, 64)

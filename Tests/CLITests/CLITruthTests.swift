@@ -51,15 +51,15 @@ final class CLITruthTests: XCTestCase {
         return run
     }
 
-    /// lora.apb from the dev key; h.apb: its front's RAM window 7440 → 7441;
+    /// lora.apb from the dev key; h.apb: its front's RAM window 7296 → 7297;
     /// d.apb: a byte in the middle flipped (its block's digest no longer matches).
     func makeBundles() throws {
         let diff = try adapterpack(["diff", "--base", base, "--target", CLIRunner.model("lora"), "--key", devKey, "-o", path("lora.apb")])
         XCTAssertEqual(diff.status, 0, diff.stderr)
         var bytes = try RepoPaths.bytes(URL(fileURLWithPath: path("lora.apb")))
-        XCTAssertEqual(Int(bytes[20]) | Int(bytes[21]) << 8, 7440)
+        XCTAssertEqual(Int(bytes[20]) | Int(bytes[21]) << 8, 7296)
         var header = bytes
-        header[20] = 0x11 // 7440 = 0x1D10 → 0x1D11
+        header[20] = 0x81 // 7296 = 0x1C80 → 0x1C81
         try Data(header).write(to: URL(fileURLWithPath: path("h.apb")))
         bytes[bytes.count / 2] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path("d.apb")))
@@ -73,8 +73,8 @@ final class CLITruthTests: XCTestCase {
         let plain = try adapterpack(["inspect", path("h.apb")])
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertTrue(plain.stdout.hasPrefix("NOT VERIFIED: signature not checked"), plain.stdout)
-        XCTAssertTrue(plain.stdout.contains("RAM window      7441 bytes"), plain.stdout)
-        XCTAssertTrue(plain.stdout.contains("declares a RAM window of 7441 bytes; its records need 7440"), plain.stdout)
+        XCTAssertTrue(plain.stdout.contains("RAM window      7297 bytes"), plain.stdout)
+        XCTAssertTrue(plain.stdout.contains("declares a RAM window of 7297 bytes; its records need 7296"), plain.stdout)
         let json = try adapterpack(["inspect", path("h.apb"), "--json"])
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let verification = try XCTUnwrap(object["verification"] as? [String: Any])
@@ -110,7 +110,7 @@ final class CLITruthTests: XCTestCase {
         let unchecked = try adapterpack(["report", path("h.apb"), "--links", "ble"])
         XCTAssertEqual(unchecked.status, 0, unchecked.stderr)
         XCTAssertTrue(unchecked.stdout.hasPrefix("NOT VERIFIED: signatures of h.apb not checked"), unchecked.stdout)
-        XCTAssertTrue(unchecked.stdout.contains("declares a RAM window of 7441 bytes"), unchecked.stdout)
+        XCTAssertTrue(unchecked.stdout.contains("declares a RAM window of 7297 bytes"), unchecked.stdout)
         XCTAssertTrue(unchecked.stdout.contains("base model: not given"), unchecked.stdout)
         let checked = try adapterpack(["report", path("lora.apb"), "--base", base, "--trusted-key", devPub, "--links", "ble"])
         XCTAssertEqual(checked.status, 0, checked.stderr)
@@ -128,7 +128,7 @@ final class CLITruthTests: XCTestCase {
                           message: "not re-signed, nothing was written")
         // The altered window is refused even without a key (adapterpack writes exactly what the sections need).
         try expectRefusal(["sign", path("h.apb"), "--signing-key", path("new.pem"), "-o", path("out.apb")],
-                          message: "its records need 7440 (adapterpack writes exactly what is needed); the header may have been altered")
+                          message: "its records need 7296 (adapterpack writes exactly what is needed); the header may have been altered")
         // An altered header under the old key's id: refused when the old signature is checked.
         try expectRefusal(["sign", path("h.apb"), "--signing-key", path("new.pem"), "--trusted-key", devPub, "-o", path("out.apb")],
                           message: "signature invalid: the bundle was altered after it was signed")

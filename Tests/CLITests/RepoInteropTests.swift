@@ -58,7 +58,7 @@ final class RepoInteropTests: XCTestCase {
         XCTAssertEqual(custom["cohort"] as? String, "beta")
         XCTAssertEqual(custom["device_class"] as? String, "cortex-m4")
         XCTAssertEqual(custom["sequence"] as? Int, 1)
-        XCTAssertEqual(custom["format_version"] as? String, "2.0")
+        XCTAssertEqual(custom["format_version"] as? String, "3.0")
         XCTAssertEqual((custom["base_sha256"] as? String)?.count, 64)
         XCTAssertEqual(first.versions, ["timestamp": 3, "snapshot": 3, "targets": 3])
         XCTAssertTrue(Set(first.checked).isSuperset(of: ["1.root.json", "root.json", "timestamp.json", "3.snapshot.json", "3.targets.json"]),

@@ -90,7 +90,7 @@ public enum BundleWriter {
             metadata.add(.name, name)
             raw(.metadata, metadata.bytes)
         }
-        raw(.factors, plan.factors)
+        records += factorRecords(plan.factors, room: payloadRoom)
         if !plan.layout.isEmpty { try coded(.layout, plan.layout.bytes, segment: 0) }
         let segments = Set(plan.scales.segments.keys).union(plan.payload.segments.keys).sorted()
         for segment in segments {
@@ -98,6 +98,41 @@ public enum BundleWriter {
             if let stream = plan.payload.segments[segment] { try coded(.payload, stream.bytes, segment: segment) }
         }
         if !plan.undo.isEmpty { try coded(.undo, plan.undo.bytes, segment: 0) }
+        return records
+    }
+
+    /// The factor area as records of at most `room` stored bytes: each piece
+    /// range-coded (`values`, FORMAT.md §4) as long as its coded form fits,
+    /// stored where coding would not save a byte. On digits/lora-adapter the
+    /// 2,678-byte area codes to about 2,350 bytes (int8 factors at ≈ 7 bits).
+    static func factorRecords(_ area: [UInt8], room: Int) -> [Record] {
+        var records: [Record] = []
+        let lane = CodedDeltaMode(xor: false, laneBits: 0)
+        var start = 0
+        while start < area.count {
+            func coded(_ end: Int) -> [UInt8] { CodedDeltaEncoder.encode(area[start ..< end], mode: lane) }
+            // The longest piece whose coding fits the room (coding is never 4× smaller).
+            var end = min(area.count, start + 4 * room)
+            var best = coded(end)
+            if best.count > room {
+                var fits = start, over = end
+                best = []
+                while over - fits > 1 {
+                    let middle = (fits + over) / 2
+                    let trial = coded(middle)
+                    if trial.count <= room { fits = middle; best = trial } else { over = middle }
+                }
+                end = fits
+            }
+            if end > start, best.count < end - start {
+                records.append(Record(kind: .factors, codec: .values, segment: 0, stored: best, decodedLength: end - start))
+            } else {
+                end = min(area.count, start + room)
+                records.append(Record(kind: .factors, codec: .stored, segment: 0, stored: Array(area[start ..< end]),
+                                      decodedLength: end - start))
+            }
+            start = end
+        }
         return records
     }
 
@@ -165,7 +200,7 @@ public enum BundleWriter {
     static func features(_ records: [Record]) -> Set<LoaderFeature> {
         var used = Set<LoaderFeature>()
         for record in records {
-            if record.codec != .stored { used.insert(.deflate) }
+            if case .deflate = record.codec { used.insert(.deflate) }
             if record.kind == .layout || record.kind == .undo { used.insert(.layout) }
             guard record.kind.isOpStream else { continue }
             let decoded = (try? ParsedBundle.decode(record.stored, entry: SectionEntry(

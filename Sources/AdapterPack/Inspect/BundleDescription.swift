@@ -175,6 +175,7 @@ extension BundleDescription {
         switch codec {
         case .stored: return "stored"
         case .deflate(let bits): return "deflate-w\(bits)"
+        case .values: return "values"
         }
     }
 

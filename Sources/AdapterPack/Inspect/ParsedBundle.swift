@@ -61,7 +61,7 @@ public struct ParsedBundle: Sendable {
             expected = next.digest
         }
         self.blocks = blocks
-        let factorTotal = records(of: .factors).reduce(0) { $0 + Int($1.storedLength) }
+        let factorTotal = records(of: .factors).reduce(0) { $0 + Int($1.decodedLength) }
         guard factorTotal == Int(header.factorBytes) else {
             throw .malformedBlock(block: blocks.count - 1, offset: 0, .factorBytes)
         }
@@ -93,8 +93,12 @@ public struct ParsedBundle: Sendable {
         return try ParsedBundle.decode(Array(stored(record)), entry: entry)
     }
 
-    /// The concatenated bytes of a kind's records (metadata, tensor map, factors).
-    public func joined(_ kind: SectionKind) -> [UInt8] { records(of: kind).flatMap { stored($0) } }
+    /// The concatenated decoded bytes of a kind's records (metadata, tensor map, factors).
+    public func joined(_ kind: SectionKind) throws(FormatError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for record in records(of: kind) { bytes += try decoded(record) }
+        return bytes
+    }
 
     /// The operations of every record of an op-stream kind.
     public func operations(_ kind: SectionKind) throws(FormatError) -> [Operation] {
@@ -114,12 +118,12 @@ public struct ParsedBundle: Sendable {
 
     /// Metadata records as (tag, value bytes), in order.
     public func metadata() throws(FormatError) -> [(tag: UInt16, value: [UInt8])] {
-        try ParsedBundle.metadataRecords(joined(.metadata))
+        try ParsedBundle.metadataRecords(try joined(.metadata))
     }
 
     /// Tensor-map entries.
     public func tensorMap() throws(FormatError) -> [TensorMapEntry] {
-        try ParsedBundle.tensorMapEntries(joined(.tensorMap), targetLength: header.targetLength)
+        try ParsedBundle.tensorMapEntries(try joined(.tensorMap), targetLength: header.targetLength)
     }
 }
 
@@ -129,6 +133,17 @@ extension ParsedBundle {
         switch entry.codec {
         case .stored:
             return stored
+        case .values:
+            var out = [UInt8](repeating: 0, count: Int(entry.decodedLength))
+            var tables = [UInt8](repeating: 0, count: CodedValues.tableBytes)
+            try stored.withBytes { (input: UnsafeRawBufferPointer) throws(FormatError) in
+                try out.withMutableBytes { (output: UnsafeMutableRawBufferPointer) throws(FormatError) in
+                    try tables.withMutableBytes { (t: UnsafeMutableRawBufferPointer) throws(FormatError) in
+                        try CodedValues.decode(input, into: output, tables: t)
+                    }
+                }
+            }
+            return out
         case .deflate(let bits):
             var workspace = [UInt8](repeating: 0, count: Inflater<BufferInput>.workspaceSize(windowBits: bits))
             var out: [UInt8] = []

@@ -126,7 +126,7 @@ public enum LoRAPlanner {
         let weights = target.weight.dataRange!
         let header = LoRABlockHeader(weights: UInt32(weights.lowerBound),
                                      bias: target.bias?.dataRange.map { UInt32($0.lowerBound) } ?? LoRABlockHeader.noBias,
-                                     rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r))
+                                     rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r), shift: q.shift)
         var bytes = FactorBlockWriter.block(header, q, extent: header.blockSize)
         var report = LoRAModuleReport(module: module.name, tensorIndex: target.weight.index, matchedBy: target.matchedBy,
                                       rank: r, rows: rows, columns: columns, saturatingWeights: 0, rescaledRows: 0,
@@ -159,15 +159,21 @@ public enum LoRAPlanner {
         var rescaled: [Int] = []
         let perTensor = scales.count == 1
         let tensorLargest = largest.max() ?? 0
-        for o in 0 ..< rows where perTensor ? tensorLargest > 127 : largest[o] > 127 {
-            let ratio = FixedPoint.ratio(127 / Double(perTensor ? tensorLargest : largest[o]))
+        let wanted = (0 ..< rows).map { 127 / Double(perTensor ? tensorLargest : largest[$0]) }
+        let overflowing = (0 ..< rows).filter { perTensor ? tensorLargest > 127 : largest[$0] > 127 }
+        // One m for the block, from its largest ratio; each row's R ≤ 255 under it.
+        let m = overflowing.isEmpty ? 0 : FixedPoint.ratioShift(largest: overflowing.map { wanted[$0] }.max()!)
+        for o in overflowing {
             rowParameters[o].rescaled = true
-            rowParameters[o].ratio = ratio.ratio
-            rowParameters[o].ratioShift = ratio.shift
+            rowParameters[o].ratio = FixedPoint.ratio(wanted[o], shift: m)
+            rowParameters[o].ratioShift = m
             rescaled.append(o)
         }
         report.rescaledRows = rescaled.count
         bytes.withUnsafeMutableBytes { raw in
+            var withRatio = header
+            withRatio.ratioShift = m
+            withRatio.write(into: raw)
             for o in 0 ..< rows {
                 rowParameters[o].write(into: raw, at: header.rowsOffset + o * header.rowRecordSize + r)
             }

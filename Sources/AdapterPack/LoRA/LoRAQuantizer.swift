@@ -18,8 +18,12 @@ public struct QuantizedFactors: Sendable, Equatable {
     public var aT: [Int8]
     /// B: rows × rank.
     public var b: [Int8]
-    /// Per row: M and n with Δ = roundShift(acc · M, n).
+    /// Per row: M and n with Δ = roundShift(acc · M, n); every row has the
+    /// same n (the factor block's header holds it once).
     public var multipliers: [LoRARowMultiplier]
+
+    /// The block's n.
+    public var shift: UInt8 { multipliers.first?.shift ?? 1 }
 }
 
 public struct LoRARowMultiplier: Sendable, Equatable {
@@ -46,14 +50,34 @@ public enum FixedPoint {
         return LoRARowMultiplier(multiplier: UInt16(m), shift: UInt8(n))
     }
 
-    /// ρ = R / 2^m ≤ `real` < 1 with R in [2^15, 2^16), rounded down so
-    /// that max|v| · ρ never exceeds 127.
-    public static func ratio(_ real: Double) -> (ratio: UInt16, shift: UInt8) {
+    /// The rows' multipliers with one shift for all: the smallest n of the rows
+    /// that change, the others' M rounded to it. A row keeps 16 significant
+    /// bits relative to the block's largest change, so its Δ moves by at most
+    /// 2^-16 of that (on digits/lora-adapter, fc1: n 21 … 24).
+    public static func sharedShift(_ rows: [LoRARowMultiplier]) -> [LoRARowMultiplier] {
+        let n = rows.filter { $0.multiplier != 0 }.map(\.shift).min() ?? 1
+        return rows.map { row in
+            let k = Int(row.shift) - Int(n)
+            guard row.multiplier != 0, k > 0 else { return LoRARowMultiplier(multiplier: row.multiplier, shift: n) }
+            return LoRARowMultiplier(multiplier: UInt16((UInt32(row.multiplier) + (1 << (k - 1))) >> k), shift: n)
+        }
+    }
+
+    /// The block's m for rescaled rows whose largest wanted ratio is `largest`
+    /// (< 1): the largest m, at most 54 (m + F ≤ 62, LoRAExpansion.forward keeps
+    /// F fraction bits), at which ⌊largest · 2^m⌋ fits a row record's R (≤ 255).
+    public static func ratioShift(largest: Double) -> UInt8 {
+        precondition(largest > 0 && largest < 1)
+        return UInt8(min(LoRAExpansion.maxShift - LoRAExpansion.fractionBits,
+                         7 - Int(Foundation.floor(Foundation.log2(largest)))))
+    }
+
+    /// R = ⌊real · 2^m⌋ (at least 1), rounded down so that max|v| · ρ never
+    /// exceeds 127 (a ratio below 2^-m is clamped by the expansion instead).
+    public static func ratio(_ real: Double, shift m: UInt8) -> UInt16 {
         precondition(real > 0 && real < 1)
-        // m + F ≤ 62 for a rescaled row (LoRAExpansion.forward keeps F fraction bits).
-        let m = min(LoRAExpansion.maxShift - LoRAExpansion.fractionBits, 15 - Int(Foundation.floor(Foundation.log2(real))))
         let r = (real * Foundation.pow(2, Double(m))).rounded(.down)
-        return (UInt16(max(1, min(r, 65535))), UInt8(m))
+        return UInt16(max(1, min(r, Double(LoRARow.maxRatio))))
     }
 }
 
@@ -114,7 +138,8 @@ public enum LoRAQuantizer {
             }
             multipliers.append(m)
         }
-        return QuantizedFactors(rank: r, rows: rows, columns: columns, aT: aT, b: b, multipliers: multipliers)
+        return QuantizedFactors(rank: r, rows: rows, columns: columns, aT: aT, b: b,
+                                multipliers: FixedPoint.sharedShift(multipliers))
     }
 
     /// X = (A Âᵀ)(Â Âᵀ)⁻¹ (r × r), so that B·A ≈ (B·X)·Â in least squares;

@@ -109,7 +109,7 @@ extension LoRAProblem: CustomStringConvertible {
         case .badBlock(let block):
             return "factor block at factors offset \(block) is invalid or runs past the factors section"
         case .badRow(let row):
-            return "factor block row \(row) has an invalid shift, mode or ratio"
+            return "factor block row \(row) has an invalid ratio for its block's ratio shift"
         case .outsideTensor(let offset, let length):
             return "LoRA operation on \(offset) (length \(length)) is not inside its factor block's tensor"
         case .badScale(let offset):

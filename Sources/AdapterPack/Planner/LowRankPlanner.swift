@@ -139,7 +139,7 @@ public enum LowRankPlanner {
                        segmentSize: Int, block: Int) -> Candidate {
         let r = q.rank, rows = q.rows, columns = q.columns
         let header = LoRABlockHeader(weights: UInt32(range.lowerBound), bias: LoRABlockHeader.noBias,
-                                     rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r))
+                                     rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r), shift: q.shift)
         var bytes = FactorBlockWriter.block(header, q, extent: LowRankResidual.extent(header))
         var rowParameters: [LoRARow] = []
         bytes.withUnsafeMutableBytes { raw in

@@ -14,7 +14,8 @@ digits=Examples/digits
 key=Keys/dev-ed25519.pem
 "$bin" diff --base $digits/base.tflite --target $digits/head-ft.tflite --key $key --sequence 1 --block-size 256 -o $out/digits-head-ft-256.apb
 "$bin" diff --base $digits/base.tflite --target $digits/lora.tflite --key $key --sequence 1 --block-size 512 -o $out/digits-lora-lowrank-512.apb
-"$bin" build --base $digits/base.tflite --adapter $digits/lora-adapter --key $key --sequence 1 --block-size 512 -o $out/digits-lora-adapter-512.apb
+# --reversible: layout and undo moves, and scales as XOR (a one-way bundle's loraScales would refuse the check's made-up base).
+"$bin" build --base $digits/base.tflite --adapter $digits/lora-adapter --key $key --sequence 1 --block-size 512 --reversible -o $out/digits-lora-adapter-512.apb
 
 # TUF metadata for the tuf-metadata target (Tests/Fuzz/seeds/tuf/): a
 # repository with 4 hashed bins and one bundle (cohort beta), written by
