@@ -62,6 +62,7 @@ enum Ranges {
     static let maxBytes = NumericRange("--max-bytes", 1 ... largestFile, unit: "bytes")
     /// build --rank: the format's limit is 128; the adapter's own rank is checked when it is read.
     static let rank = NumericRange("--rank", 1 ... 128)
+    static let factorBits = NumericRange("--factor-bits", FactorBits.narrowest ... 8)
     static let backupMergeGap = NumericRange("--backup-merge-gap", 0 ... largestFile, unit: "bytes")
     static let sequence = NumericRange<UInt64>("--sequence", 0 ... .max)
     static let minSequence = NumericRange<UInt64>("--min-sequence", 0 ... .max)

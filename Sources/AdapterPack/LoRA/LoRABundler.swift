@@ -41,21 +41,23 @@ public enum LoRABuildError: Error, CustomStringConvertible {
 public enum LoRABundler {
     public static func build(base: [UInt8], adapter: PEFTAdapter, map: Data?, key: SigningKey,
                              options: BundleOptions = BundleOptions(), rank: Int? = nil,
-                             mapName: String = "tensor_map.json") throws -> LoRABuildResult {
+                             mapName: String = "tensor_map.json", bits: [String: FactorBits] = [:],
+                             note: String? = nil, makeRestore: Bool = true) throws -> LoRABuildResult {
         guard !base.isEmpty else { throw BundleBuildError.emptyModel(which: "base") }
         let model = try TFLiteModel(bytes: base)
         var modules = adapter.modules
         if let rank { modules = modules.map { RankReduction.truncate($0, to: rank) } }
         // The map file's own errors first, so they are not read as a wrong base.
         if let map { _ = try LoRATargetResolver.parseMap(map, name: mapName) }
-        let targets: [LoRATarget]
+        var targets: [LoRATarget]
         do {
             targets = try LoRATargetResolver.resolve(modules, in: model, map: map, mapName: mapName)
         } catch PEFTError.map(let why) where adapter.config.baseModel != nil {
             // The tensors do not fit: say which model the adapter was trained on.
             throw PEFTError.map(why + " (adapter_config.json names the base model '\(adapter.config.baseModel!)': is --base that model?)")
         }
-        let (plan, bytes) = try assemble(base: base, targets: targets, adapter: adapter, key: key, options: options)
+        for i in targets.indices { targets[i].bits = bits[targets[i].module.name] ?? .exact }
+        let (plan, bytes) = try assemble(base: base, targets: targets, adapter: adapter, key: key, options: options, note: note)
         if bytes.count > options.maxBytes {
             let current = modules.map(\.rank).max() ?? 1
             var fits: (Int, Int)?
@@ -76,7 +78,7 @@ public enum LoRABundler {
             throw LoRABuildError.overBudget(size: bytes.count, budget: options.maxBytes, rank: current, fits: fits)
         }
         var restore: [UInt8]?
-        if plan.sections.oneWay {
+        if plan.sections.oneWay && makeRestore {
             var reverse = options
             reverse.name = options.name.map { $0 + " (restore)" }
             // --max-bytes is the adapter bundle's budget; the restore bundle has the product's 100 KB.
@@ -91,10 +93,12 @@ public enum LoRABundler {
     }
 
     static func assemble(base: [UInt8], targets: [LoRATarget], adapter: PEFTAdapter, key: SigningKey,
-                         options: BundleOptions, selfCheck: Bool = true) throws -> (plan: LoRAPlan, bytes: [UInt8]) {
+                         options: BundleOptions, selfCheck: Bool = true,
+                         note: String? = nil) throws -> (plan: LoRAPlan, bytes: [UInt8]) {
         var plan = try LoRAPlanner.plan(base: base, targets: targets, segmentSize: options.segmentSize,
                                         keepBaseRows: options.keepBaseRows, mergeGap: options.backupMergeGap)
         plan.sections.metadata.append((.adapterID, "sha256:" + adapter.weightsSHA256))
+        if let note { plan.sections.metadata.append((.note, note)) }
         let bytes = selfCheck ? try BundleAssembler.checkedBundle(plan.sections, base: base, key: key, options: options)
                               : try BundleAssembler.assemble(plan.sections, base: base, key: key, options: options)
         return (plan, bytes)

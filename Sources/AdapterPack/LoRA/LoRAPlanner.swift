@@ -121,7 +121,7 @@ public enum LoRAPlanner {
         let module = target.module
         let quantization = target.weight.quantization!
         let scales = quantization.scales.map(Double.init)
-        let q = try LoRAQuantizer.quantize(module, weightScales: scales)
+        let q = try LoRAQuantizer.quantize(module, weightScales: scales, bits: target.bits)
         let r = q.rank, rows = q.rows, columns = q.columns
         let weights = target.weight.dataRange!
         let header = LoRABlockHeader(weights: UInt32(weights.lowerBound),

@@ -26,6 +26,29 @@ public struct QuantizedFactors: Sendable, Equatable {
     public var shift: UInt8 { multipliers.first?.shift ?? 1 }
 }
 
+/// Bit widths of a module's factors: A's values lie in ±(2^(a−1) − 1), B's in
+/// ±(2^(b−1) − 1). They are still int8 bytes in the factor block (the device
+/// expands them as always), but fewer levels code in fewer bits (FORMAT.md §4,
+/// `values`): the accuracy guard trades them for bundle bytes.
+public struct FactorBits: Sendable, Equatable, CustomStringConvertible {
+    public var a: Int
+    public var b: Int
+    public static let exact = FactorBits(a: 8, b: 8)
+    /// Narrowest width a factor may take (±1 levels).
+    public static let narrowest = 2
+
+    public init(a: Int, b: Int) {
+        precondition((Self.narrowest ... 8).contains(a) && (Self.narrowest ... 8).contains(b), "factor bits 2 … 8")
+        self.a = a
+        self.b = b
+    }
+
+    /// Largest magnitude of a `bits`-bit factor.
+    static func largest(_ bits: Int) -> Double { Double((1 << (bits - 1)) - 1) }
+
+    public var description: String { a == b ? "\(a)-bit" : "A \(a)-bit, B \(b)-bit" }
+}
+
 public struct LoRARowMultiplier: Sendable, Equatable {
     public var multiplier: UInt16
     public var shift: UInt8
@@ -88,7 +111,9 @@ public enum LoRAQuantizer {
     /// With `refit` (the default), B is re-fitted to the *quantized* A before
     /// it is quantized itself: B̂ = s·B·(A Âᵀ)(Â Âᵀ)⁻¹ minimizes ‖s·B·A − B̂·Â‖
     /// row by row (Â = dequantized A), so B absorbs part of A's rounding error.
-    public static func quantize(_ module: LoRAModule, weightScales: [Double], refit: Bool = true) throws -> QuantizedFactors {
+    public static func quantize(_ module: LoRAModule, weightScales: [Double], refit: Bool = true,
+                                bits: FactorBits = .exact) throws -> QuantizedFactors {
+        let aLargest = FactorBits.largest(bits.a), bLargest = FactorBits.largest(bits.b)
         let r = module.rank, rows = module.outFeatures, columns = module.inFeatures
         // Hostile or broken inputs are refused here, before any arithmetic
         // converts them: a scale of 0, ∞ or NaN, or factors that are not finite.
@@ -105,7 +130,7 @@ public enum LoRAQuantizer {
             var largest = 0.0
             for i in 0 ..< columns { largest = max(largest, abs(module.a[k * columns + i])) }
             guard largest > 0 else { continue }
-            aScale[k] = largest / 127
+            aScale[k] = largest / aLargest
             for i in 0 ..< columns { aT[i * r + k] = quantize(module.a[k * columns + i] / aScale[k]) }
         }
         // s·B, or its refit to the quantized A.
@@ -130,7 +155,7 @@ public enum LoRAQuantizer {
             guard largest.isFinite else {
                 throw PEFTError.tensors("module \(module.name): the change of row \(o) overflows (factors × scaling / weight scale is not finite)")
             }
-            let rowScale = largest / 127
+            let rowScale = largest / bLargest
             for k in 0 ..< r { b[o * r + k] = quantize(folded[k] / rowScale) }
             guard let m = FixedPoint.multiplier(rowScale) else {
                 throw PEFTError.tensors("module \(module.name): the change of row \(o) is too large for int8 weights "

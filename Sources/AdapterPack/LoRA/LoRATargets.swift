@@ -9,6 +9,8 @@ public struct LoRATarget: Sendable {
     public var bias: TFLiteTensor?
     /// How the tensor was chosen, for the build report.
     public var matchedBy: String
+    /// Levels the factors are quantized to (8 bits: the exact default).
+    public var bits = FactorBits.exact
 
     /// The float32 scale vectors a rescaled row changes: the weights', and the
     /// bias's when it has one scale per weight scale.
