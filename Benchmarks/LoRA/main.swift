@@ -3,7 +3,9 @@
 // per factor value, the patched model's length against the base's, the
 // restore bundle, TFLM and LiteRT accuracy against the float-merged
 // reference (when the .ci/python-env.sh venv exists); then, for digits, the
-// details: where the bytes go, expansion time per weight on the host, RAM.
+// details: where the bytes go, expansion time per weight on the host, RAM;
+// with the venv also the accuracy-guarded widths for allowed drops of 0.5, 1
+// and 2 points (`build --max-accuracy-drop`).
 //
 //   swift build -c release --product adapterpack
 //   swift run -c release adapterpack-lora-bench [FIXTURE_DIR ...]
@@ -54,6 +56,7 @@ for m in measures {
     print("| \(m.name) | " + measures[0].parts.map { String(byLabel[$0.0] ?? 0) }.joined(separator: " | ") + " |")
 }
 print("")
+if judged { try GuardedTable.print(fixtures: fixtures, key: key, python: pythonURL) }
 
 let base = bytes(corpus.appendingPathComponent("base.tflite"))
 let adapterDir = corpus.appendingPathComponent("lora-adapter")
