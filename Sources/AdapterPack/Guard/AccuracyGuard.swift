@@ -96,7 +96,7 @@ public struct AccuracyGuard: Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let out = Pipe()
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let errorFile = try FileHandle(forWritingTo: errors)
         defer { try? errorFile.close() }
         process.standardOutput = out

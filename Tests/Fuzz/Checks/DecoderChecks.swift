@@ -124,7 +124,9 @@ enum DecoderChecks {
             if case .deflate(let bits) = record.codec, !(8 ... 15).contains(bits) {
                 return .violation("record codec \(record.codec)")
             }
-            guard kind != .signature, stored || kind.isOpStream, !stored || record.decodedLength == record.storedLength,
+            // Deflate only on op streams, range-coded values only on factors (FORMAT.md §4).
+            let codecFits = stored || (record.codec == .values ? kind == .factors : kind.isOpStream)
+            guard kind != .signature, codecFits, !stored || record.decodedLength == record.storedLength,
                   record.headerLength >= 2, record.start == end + record.headerLength,
                   record.start + Int(record.storedLength) <= payload.count,
                   payload[end] == record.tag,
