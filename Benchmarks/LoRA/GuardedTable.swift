@@ -22,7 +22,7 @@ enum GuardedTable {
             for drop in drops {
                 let g = try GuardedLoRABuild.build(base: base, adapter: adapter, map: map, key: key, options: BundleOptions(),
                                                    rank: nil, mapName: "tensor_map.json", guard: accuracyGuard,
-                                                   maxDrop: drop, reference: reference)
+                                                   maxDrop: drop, reference: reference, dataName: "eval.npz (shifted)")
                 let widths = adapter.modules.map { "\($0.name) \(g.bits[$0.name]!)" }.joined(separator: "; ")
                 let values = g.result.factorValues
                 Swift.print("| \(directory.lastPathComponent) | \(String(format: "%.1f", 100 * drop)) points | \(widths) "

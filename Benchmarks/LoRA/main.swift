@@ -5,7 +5,8 @@
 // reference (when the .ci/python-env.sh venv exists); then, for digits, the
 // details: where the bytes go, expansion time per weight on the host, RAM;
 // with the venv also the accuracy-guarded widths for allowed drops of 0.5, 1
-// and 2 points (`build --max-accuracy-drop`).
+// and 2 points (`build --max-accuracy-drop`), and the lossy full fine-tune
+// table (`diff --lossy`, digits/full-ft, same drops, 8 and 16 KB windows).
 //
 //   swift build -c release --product adapterpack
 //   swift run -c release adapterpack-lora-bench [FIXTURE_DIR ...]
@@ -56,7 +57,10 @@ for m in measures {
     print("| \(m.name) | " + measures[0].parts.map { String(byLabel[$0.0] ?? 0) }.joined(separator: " | ") + " |")
 }
 print("")
-if judged { try GuardedTable.print(fixtures: fixtures, key: key, python: pythonURL) }
+if judged {
+    try GuardedTable.print(fixtures: fixtures, key: key, python: pythonURL)
+    try LossyTable.print(directory: corpus, key: key, python: pythonURL)
+}
 
 let base = bytes(corpus.appendingPathComponent("base.tflite"))
 let adapterDir = corpus.appendingPathComponent("lora-adapter")

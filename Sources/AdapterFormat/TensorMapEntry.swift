@@ -85,4 +85,6 @@ public struct TensorMapEntry: Equatable, Sendable {
 /// Metadata tags (Spec/FORMAT.md §7). Readers skip tags they do not know.
 public enum MetadataTag: UInt16, Sendable {
     case name = 1, tool = 2, baseFile = 3, targetFile = 4, adapterID = 5, note = 6
+    /// The accuracy guard's measurement of an approximate bundle (`AccuracyRecord`).
+    case accuracy = 7
 }

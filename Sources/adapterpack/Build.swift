@@ -41,17 +41,7 @@ struct Build: ParsableCommand {
             help: "Quantize every module's factors to this many bits (\(Ranges.factorBits.allowed); default 8, exact): fewer bits code smaller and change the model more.",
             transform: Ranges.factorBits.parse)
     var factorBits: Int?
-    @Option(parsing: .unconditional,
-            help: "Accuracy guard: choose each module's smallest factor width (8 … 2 bits) whose patched model, run by TensorFlow Lite Micro on --eval, scores at most this much (a fraction: 0.01 = 1 point) under the reference.")
-    var maxAccuracyDrop: Double?
-    @Option(help: "With --max-accuracy-drop: evaluation data, an .npz with x (samples shaped like the model's input) and y (class labels).")
-    var eval: String?
-    @Option(help: "With --eval: use the arrays x_NAME and y_NAME (e.g. shifted for the corpus's eval.npz).")
-    var evalSplit: String?
-    @Option(help: "With --max-accuracy-drop: the model to compare against (e.g. the float-merged model); default the exact 8-bit bundle's patched model.")
-    var reference: String?
-    @Option(help: "With --max-accuracy-drop: a Python with PyPI's tflite-micro and numpy (default $ADAPTERPACK_PYTHON or .build-venv/bin/python3, made by `bash .ci/python-env.sh`).")
-    var python: String?
+    @OptionGroup var accuracy: GuardOptions
     @Flag(help: "Keep the base bytes of rescaled rows behind the model so that unapply works without a restore bundle (the model grows).")
     var reversible = false
     @Option(help: "Where to write the restore bundle of a one-way bundle (default: OUTPUT with .restore.apb).")
@@ -72,14 +62,8 @@ struct Build: ParsableCommand {
         try Ranges.buildMaxWindow.check(maxWindow)
         try Ranges.rank.check(rank)
         try Ranges.factorBits.check(factorBits)
-        if let maxAccuracyDrop {
-            guard maxAccuracyDrop.isFinite, (0 ... 1).contains(maxAccuracyDrop) else {
-                throw ValidationError("--max-accuracy-drop \(maxAccuracyDrop) is not a fraction 0 … 1 (0.01 is one point)")
-            }
-            guard eval != nil else { throw ValidationError("--max-accuracy-drop needs --eval DATA.npz to measure accuracy on") }
-            guard factorBits == nil else { throw ValidationError("--factor-bits and --max-accuracy-drop both choose the factor width: give one") }
-        } else if eval != nil || reference != nil || evalSplit != nil || python != nil {
-            throw ValidationError("--eval, --eval-split, --reference and --python belong to the accuracy guard: give --max-accuracy-drop too")
+        if accuracy.maxAccuracyDrop != nil, factorBits != nil {
+            throw ValidationError("--factor-bits and --max-accuracy-drop both choose the factor width: give one")
         }
         try Ranges.backupMergeGap.check(backupMergeGap)
         try Ranges.sequence.check(sequence)
@@ -90,8 +74,7 @@ struct Build: ParsableCommand {
                       InputFile(option: "--adapter", path: adapter + "/adapter_config.json"),
                       InputFile(option: "--adapter", path: adapter + "/adapter_model.safetensors")]
         if let map { inputs.append(InputFile(option: "--map", path: map)) }
-        if let eval { inputs.append(InputFile(option: "--eval", path: eval)) }
-        if let reference { inputs.append(InputFile(option: "--reference", path: reference)) }
+        inputs += accuracy.inputs
         try OutputPath.check(output, against: inputs, command: "build")
         let restorePath = restore ?? Self.restorePath(for: output)
         guard !reversible || restore == nil else { throw CLIError("--restore names the restore bundle of a one-way bundle; --reversible makes none") }
@@ -119,9 +102,9 @@ struct Build: ParsableCommand {
         options.keepBaseRows = reversible
         formatOptions.apply(to: &options)
         let result: LoRABuildResult
-        if let maxAccuracyDrop, let eval {
+        if let maxAccuracyDrop = accuracy.maxAccuracyDrop, let accuracyGuard = accuracy.accuracyGuard {
             result = try guardedBuild(base: baseBytes, peft: peft, map: mapData, key: signingKey, options: options,
-                                      maxDrop: maxAccuracyDrop, eval: eval)
+                                      maxDrop: maxAccuracyDrop, accuracyGuard: accuracyGuard)
         } else {
             result = try LoRABundler.build(base: baseBytes, adapter: peft, map: mapData, key: signingKey,
                                            options: options, rank: rank, mapName: map ?? "tensor_map.json",
@@ -155,17 +138,15 @@ struct Build: ParsableCommand {
 
     /// The accuracy-guarded search; prints each candidate and the choice.
     func guardedBuild(base: [UInt8], peft: PEFTAdapter, map: Data?, key: SigningKey, options: BundleOptions,
-                      maxDrop: Double, eval: String) throws -> LoRABuildResult {
-        let referenceBytes = try reference.map { try FileIO.read($0, limit: .modelOrBundle) }
-        let accuracyGuard = AccuracyGuard(python: python ?? AccuracyGuard.defaultPython, data: eval, split: evalSplit ?? "")
-        let dataName = fileName(eval) + (evalSplit.map { " (\($0))" } ?? "")
+                      maxDrop: Double, accuracyGuard: AccuracyGuard) throws -> LoRABuildResult {
+        let referenceBytes = try accuracy.referenceBytes()
+        let dataName = accuracy.dataName
         let guarded = try GuardedLoRABuild.build(
             base: base, adapter: peft, map: map, key: key, options: options, rank: rank, mapName: self.map ?? "tensor_map.json",
-            guard: accuracyGuard, maxDrop: maxDrop, reference: referenceBytes,
-            describe: { bits, accuracy, referenceAccuracy in
+            guard: accuracyGuard, maxDrop: maxDrop, reference: referenceBytes, dataName: dataName,
+            describe: { bits, _, _ in
                 let widths = bits.keys.sorted().map { "\($0) \(bits[$0]!)" }.joined(separator: ", ")
-                return "accuracy-guarded: TFLM top-1 \(accuracy) on \(dataName), reference \(referenceAccuracy), "
-                    + "max drop \(maxDrop); factor bits \(widths)"
+                return "accuracy-guarded factor bits \(widths)"
             },
             progress: { t in
                 print("  \(t.module) \(t.factor.rawValue) at \(t.bits) bits: \(t.bytes) bytes, accuracy \(GuardedBuildError.points(t.accuracy))"
@@ -173,7 +154,7 @@ struct Build: ParsableCommand {
             })
         let widths = peft.modules.map { "\($0.name) \(guarded.bits[$0.name]!)" }.joined(separator: ", ")
         let points = GuardedBuildError.points
-        let referenceName = reference.map { fileName($0) } ?? "the exact bundle's model"
+        let referenceName = accuracy.reference.map { fileName($0) } ?? "the exact bundle's model"
         let exact = "exact \(guarded.exactBytes) bytes at \(points(guarded.exactAccuracy))"
         let drop = "drop \(GuardedBuildError.drop(guarded.reference - guarded.accuracy)), allowed \(GuardedBuildError.drop(maxDrop))"
         print("accuracy guard (TFLM, \(dataName)): reference \(points(guarded.reference)) (\(referenceName)), \(exact); "

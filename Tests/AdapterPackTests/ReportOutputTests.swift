@@ -18,7 +18,11 @@ final class ReportOutputTests: XCTestCase {
     /// Validated in Swift with the subset of JSON Schema the schema uses.
     func testJSONMatchesSchemaInSwift() throws {
         let schema = try schema()
-        for report in [try ReportFixtures.fullReport(), try ReportBuilder().build(ReportFixtures.inputs)] {
+        // A guarded bundle's accuracy record too.
+        var guarded = try ReportFixtures.fullReport()
+        guarded.bundles[0].accuracy = AccuracyRecord(approximate: true, accuracy: 0.855, reference: 0.8675, maxDrop: 0.02)
+        XCTAssertTrue(guarded.json().contains("\"approximate\" : true"), guarded.json())
+        for report in [try ReportFixtures.fullReport(), try ReportBuilder().build(ReportFixtures.inputs), guarded] {
             let errors = SchemaSubset(root: schema).errors(try reportJSON(report), schema, at: "$")
             XCTAssertEqual(errors, [], errors.joined(separator: "\n"))
         }

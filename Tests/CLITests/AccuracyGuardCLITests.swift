@@ -6,41 +6,13 @@ import TestSupport
 /// TensorFlow Lite Micro's interpreter, checked by an independent TFLM run,
 /// and every refusal before any file is written. Needs the venv of
 /// .ci/python-env.sh (or $ADAPTERPACK_PYTHON).
-final class AccuracyGuardCLITests: XCTestCase {
-    var cli: CLIRunner!
-    var python = ""
-
-    override func setUpWithError() throws {
-        python = ProcessInfo.processInfo.environment["ADAPTERPACK_PYTHON"]
-            ?? RepoPaths.root.appendingPathComponent(".build-venv/bin/python3").path
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no Python venv at \(python): run .ci/python-env.sh") }
-        guard CLIRunner.binaryIsBuilt else { throw XCTSkip("built adapterpack binary not found next to the test bundle") }
-        cli = try CLIRunner()
-    }
-
-    override func tearDown() { cli?.remove() }
-
-    var digits: URL { RepoPaths.digits }
-
+final class AccuracyGuardCLITests: GuardedCLITestCase {
     func buildArguments(_ extra: [String], output: String = "g.apb", withPython: Bool = true) -> [String] {
         let adapter = digits.appendingPathComponent("lora-adapter")
         return ["build", "--base", digits.appendingPathComponent("base.tflite").path, "--adapter", adapter.path,
                 "--map", adapter.appendingPathComponent("tensor_map.json").path,
                 "--key", RepoPaths.keys.appendingPathComponent("dev-ed25519.pem").path,
                 "-o", cli.path(output)] + (withPython ? ["--python", python] : []) + extra
-    }
-
-    /// Top-1 accuracy of `model` on eval.npz's shifted split, by TFLM, outside adapterpack.
-    func independentAccuracy(_ model: String) throws -> Double {
-        let code = """
-        import sys; sys.path.insert(0, '\(RepoPaths.root.appendingPathComponent("Tests/python").path)')
-        import numpy as np, judges
-        d = np.load('\(digits.appendingPathComponent("eval.npz").path)')
-        print(judges.tflm_accuracy(open('\(model)', 'rb').read(), d['x_shifted'], d['y_shifted']))
-        """
-        let out = try cli.run(python, ["-c", code])
-        XCTAssertEqual(out.status, 0, out.stderr)
-        return try XCTUnwrap(Double(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
     func testGuardedBuildIsSmallerAndKeepsTheAccuracyItClaims() throws {
@@ -60,6 +32,11 @@ final class AccuracyGuardCLITests: XCTestCase {
         let patched = try independentAccuracy(cli.path("g.tflite")), floor = try independentAccuracy(reference) - 0.01
         XCTAssertGreaterThanOrEqual(patched, floor - 1e-9)
         XCTAssertTrue(stdout.contains(String(format: "bytes at %.2f %%", 100 * patched)), stdout)
+        // The measurement travels in the bundle (metadata tag 7), and report shows it.
+        let inspect = try cli.succeed(["inspect", cli.path("g.apb")])
+        XCTAssertTrue(inspect.contains(String(format: "approx %.0f ", 10_000 * patched)), inspect)
+        let report = try cli.succeed(["report", cli.path("g.apb")])
+        XCTAssertTrue(report.contains(String(format: "accuracy: %.2f %% TFLM top-1", 100 * patched)), report)
     }
 
     /// Data, reference and Python problems are named, with nothing written.

@@ -85,10 +85,16 @@ public enum BundleWriter {
             for record in plan.metadata { metadata.add(record.tag, record.value) }
             raw(.metadata, metadata.bytes)
             if !plan.tensorMap.isEmpty { raw(.tensorMap, SectionPayload.tensorMap(plan.tensorMap).stored) }
-        } else if let name = options.name {
-            var metadata = MetadataWriter()
-            metadata.add(.name, name)
-            raw(.metadata, metadata.bytes)
+        } else {
+            // The name when asked; an approximate bundle's measured accuracy
+            // always (it says what the device's model is); the rest only with describe.
+            let carried = plan.metadata.filter { $0.tag == .accuracy }
+            if options.name != nil || !carried.isEmpty {
+                var metadata = MetadataWriter()
+                if let name = options.name { metadata.add(.name, name) }
+                for record in carried { metadata.add(record.tag, record.value) }
+                raw(.metadata, metadata.bytes)
+            }
         }
         records += factorRecords(plan.factors, room: payloadRoom)
         if !plan.layout.isEmpty { try coded(.layout, plan.layout.bytes, segment: 0) }

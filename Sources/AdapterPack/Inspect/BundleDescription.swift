@@ -201,6 +201,7 @@ extension MetadataTag: CustomStringConvertible {
         case .targetFile: return "targetFile"
         case .adapterID: return "adapterID"
         case .note: return "note"
+        case .accuracy: return "accuracy"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import AdapterFormat
 
 /// One candidate the guarded build measured.
 public struct GuardedTrial: Sendable, Equatable {
@@ -67,7 +68,7 @@ public enum GuardedBuildError: Error, CustomStringConvertible {
 public enum GuardedLoRABuild {
     public static func build(base: [UInt8], adapter: PEFTAdapter, map: Data?, key: SigningKey, options: BundleOptions,
                              rank: Int?, mapName: String, guard accuracyGuard: AccuracyGuard, maxDrop: Double,
-                             reference: [UInt8]?, describe: (([String: FactorBits], Double, Double) -> String)? = nil,
+                             reference: [UInt8]?, dataName: String, describe: (([String: FactorBits], Double, Double) -> String)? = nil,
                              progress: (GuardedTrial) -> Void = { _ in }) throws -> GuardedBuildResult {
         // Candidates are measured whatever their size; the budget is checked on the choice.
         var open = options
@@ -109,9 +110,14 @@ public enum GuardedLoRABuild {
         for name in order { try lower(name, .both) { w in step(w.a).flatMap { a in step(w.b).map { FactorBits(a: a, b: $0) } } } }
         for name in order { try lower(name, .a) { w in step(w.a).map { FactorBits(a: $0, b: w.b) } } }
         for name in order { try lower(name, .b) { w in step(w.b).map { FactorBits(a: w.a, b: $0) } } }
-        let note = describe?(bits, accuracy, referenceAccuracy)
+        // The measurement goes into the metadata (tag 7), and the widths as a note.
+        let approximate = bits.values.contains { $0 != .exact }
+        var metadata: [(tag: MetadataTag, value: String)] = [
+            (.accuracy, AccuracyRecord(approximate: approximate, accuracy: accuracy, reference: referenceAccuracy,
+                                       maxDrop: maxDrop, data: options.describe ? dataName : "").text)]
+        if let note = describe?(bits, accuracy, referenceAccuracy) { metadata.append((.note, note)) }
         let chosen = try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: open, rank: rank,
-                                           mapName: mapName, bits: bits, note: note)
+                                           mapName: mapName, bits: bits, metadata: metadata)
         guard chosen.bundle.count <= options.maxBytes else {
             throw GuardedBuildError.overBudget(size: chosen.bundle.count, budget: options.maxBytes, accuracy: accuracy,
                                                reference: referenceAccuracy, maxDrop: maxDrop)

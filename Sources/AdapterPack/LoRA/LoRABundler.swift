@@ -42,7 +42,7 @@ public enum LoRABundler {
     public static func build(base: [UInt8], adapter: PEFTAdapter, map: Data?, key: SigningKey,
                              options: BundleOptions = BundleOptions(), rank: Int? = nil,
                              mapName: String = "tensor_map.json", bits: [String: FactorBits] = [:],
-                             note: String? = nil, makeRestore: Bool = true) throws -> LoRABuildResult {
+                             metadata: [(tag: MetadataTag, value: String)] = [], makeRestore: Bool = true) throws -> LoRABuildResult {
         guard !base.isEmpty else { throw BundleBuildError.emptyModel(which: "base") }
         let model = try TFLiteModel(bytes: base)
         var modules = adapter.modules
@@ -57,7 +57,7 @@ public enum LoRABundler {
             throw PEFTError.map(why + " (adapter_config.json names the base model '\(adapter.config.baseModel!)': is --base that model?)")
         }
         for i in targets.indices { targets[i].bits = bits[targets[i].module.name] ?? .exact }
-        let (plan, bytes) = try assemble(base: base, targets: targets, adapter: adapter, key: key, options: options, note: note)
+        let (plan, bytes) = try assemble(base: base, targets: targets, adapter: adapter, key: key, options: options, metadata: metadata)
         if bytes.count > options.maxBytes {
             let current = modules.map(\.rank).max() ?? 1
             var fits: (Int, Int)?
@@ -94,11 +94,11 @@ public enum LoRABundler {
 
     static func assemble(base: [UInt8], targets: [LoRATarget], adapter: PEFTAdapter, key: SigningKey,
                          options: BundleOptions, selfCheck: Bool = true,
-                         note: String? = nil) throws -> (plan: LoRAPlan, bytes: [UInt8]) {
+                         metadata: [(tag: MetadataTag, value: String)] = []) throws -> (plan: LoRAPlan, bytes: [UInt8]) {
         var plan = try LoRAPlanner.plan(base: base, targets: targets, segmentSize: options.segmentSize,
                                         keepBaseRows: options.keepBaseRows, mergeGap: options.backupMergeGap)
         plan.sections.metadata.append((.adapterID, "sha256:" + adapter.weightsSHA256))
-        if let note { plan.sections.metadata.append((.note, note)) }
+        plan.sections.metadata += metadata
         let bytes = selfCheck ? try BundleAssembler.checkedBundle(plan.sections, base: base, key: key, options: options)
                               : try BundleAssembler.assemble(plan.sections, base: base, key: key, options: options)
         return (plan, bytes)

@@ -44,6 +44,8 @@ public enum LowRankPlanner {
         /// `lowRankResidual` operations by segment.
         public var operations: [(segment: Int, ops: OpStreamWriter)]
         public var report: LowRankReport
+        /// The tensor bytes the operations write (the target's, or the prediction's when lossy).
+        public var produced: [UInt8]
         public var cost: Int { report.totalBytes }
     }
 
@@ -72,47 +74,14 @@ public enum LowRankPlanner {
     /// `block` is where the factor block would start in the factors section.
     public static func best(base: [UInt8], target: [UInt8], baseTensor: TFLiteTensor, targetTensor: TFLiteTensor,
                             baseStart: Int, range: Range<Int>, segmentSize: Int, block: Int) -> Candidate? {
-        guard let g = geometry(base: baseTensor, target: targetTensor), g.rows * g.columns == range.count else { return nil }
-        let rows = g.rows, columns = g.columns
-        let old = Array(base[baseStart ..< baseStart + range.count]), new = Array(target[range])
-        // ΔW = W_t − W_b in float, each side dequantized with its own scales.
-        var delta = [Double](repeating: 0, count: rows * columns)
-        var energy = 0.0
-        for o in 0 ..< rows {
-            for i in 0 ..< columns {
-                let p = o * columns + i
-                delta[p] = Double(Int8(bitPattern: new[p])) * g.targetScales[o] - Double(Int8(bitPattern: old[p])) * g.baseScales[o]
-                energy += delta[p] * delta[p]
-            }
-        }
-        // Per-row ratios (old/new scale forward, new/old inverse) as 16-bit fixed point.
-        var ratios: [LowRankRatio] = []
-        for o in 0 ..< rows {
-            guard let f = fixedRatio(g.baseScales[o] / g.targetScales[o]),
-                  let b = fixedRatio(g.targetScales[o] / g.baseScales[o]) else { return nil }
-            ratios.append(LowRankRatio(forward: f.ratio, forwardShift: f.shift, inverse: b.ratio, inverseShift: b.shift))
-        }
-        let svd = LowRankSVD.top(delta, rows: rows, columns: columns, k: maxRank)
+        guard let problem = LowRankProblem(base: base, target: target, baseTensor: baseTensor, targetTensor: targetTensor,
+                                           baseStart: baseStart, range: range, maxRank: maxRank) else { return nil }
         var best: Candidate?
-        var captured = 0.0
         var worse = 0
-        for r in 1 ... max(1, svd.sigma.count) where r <= svd.sigma.count {
-            captured += svd.sigma[r - 1] * svd.sigma[r - 1]
+        for r in 1 ... max(1, problem.sigma.count) where r <= problem.sigma.count {
             // Stop at a zero singular value, or after two ranks in a row that did not beat the best.
-            guard svd.sigma[r - 1] > 0, worse < 2 else { break }
-            var a = [Double](repeating: 0, count: r * columns), b = [Double](repeating: 0, count: rows * r)
-            for k in 0 ..< r {
-                for i in 0 ..< columns { a[k * columns + i] = svd.v[k][i] }
-                for o in 0 ..< rows { b[o * r + k] = svd.u[k][o] * svd.sigma[k] }
-            }
-            let module = LoRAModule(name: "tensor \(targetTensor.index)", rank: r, inFeatures: columns, outFeatures: rows,
-                                    scaling: 1, a: a, b: b)
-            // Δ in units of 2^−m target steps: the row's "weight scale" is s_t / 2^m.
-            let units = (0 ..< rows).map { g.targetScales[$0] / Foundation.pow(2, Double(ratios[$0].forwardShift)) }
-            guard let q = try? LoRAQuantizer.quantize(module, weightScales: units) else { continue }
-            var candidate = encode(q, ratios: ratios, old: old, new: new, range: range, segmentSize: segmentSize, block: block)
-            candidate.report.tensorIndex = targetTensor.index
-            candidate.report.energy = energy > 0 ? captured / energy : 1
+            guard problem.sigma[r - 1] > 0, worse < 2 else { break }
+            guard let candidate = problem.candidate(rank: r, segmentSize: segmentSize, block: block) else { continue }
             if best == nil || candidate.cost < best!.cost {
                 best = candidate
                 worse = 0
@@ -135,8 +104,13 @@ public enum LowRankPlanner {
 
     /// Factor block + ratio records, and the operations with both residuals,
     /// computed with the device's arithmetic.
-    static func encode(_ q: QuantizedFactors, ratios: [LowRankRatio], old: [UInt8], new: [UInt8], range: Range<Int>,
-                       segmentSize: Int, block: Int) -> Candidate {
+    /// A `tolerance` above 0 makes it lossy: residuals of magnitude up to
+    /// `tolerance` int8 steps are dropped (`Int.max`: the prediction alone),
+    /// and the inverse residual is all zero (the bundle is one-way, its
+    /// restore bundle brings the base back). `Candidate.produced` holds the
+    /// bytes the operation writes.
+    static func encode(_ q: QuantizedFactors, ratios: [LowRankRatio], old: [UInt8], new: [UInt8], tolerance: Int = 0,
+                       range: Range<Int>, segmentSize: Int, block: Int) -> Candidate {
         let r = q.rank, rows = q.rows, columns = q.columns
         let header = LoRABlockHeader(weights: UInt32(range.lowerBound), bias: LoRABlockHeader.noBias,
                                      rows: UInt16(rows), columns: UInt16(columns), rank: UInt8(r), shift: q.shift)
@@ -153,6 +127,7 @@ public enum LowRankPlanner {
         }
         // Residuals: forward r = t − p(w), inverse r2 = w − q(t), mod 256.
         var forward = [UInt8](repeating: 0, count: range.count), inverse = forward
+        var produced = new
         bytes.withUnsafeBytes { raw in
             for o in 0 ..< rows {
                 let record = header.rowsOffset + o * header.rowRecordSize
@@ -160,8 +135,15 @@ public enum LowRankPlanner {
                     let p = o * columns + i
                     let delta = LoRAExpansion.delta(LoRAExpansion.dot(raw, record, raw, header.aOffset + i * r, rank: r),
                                                     rowParameters[o])
-                    forward[p] = new[p] &- LowRankResidual.forward(old[p], delta, ratios[o])
-                    inverse[p] = old[p] &- LowRankResidual.inverse(new[p], delta, ratios[o])
+                    let predicted = LowRankResidual.forward(old[p], delta, ratios[o])
+                    let missed = Int(Int8(bitPattern: new[p])) - Int(Int8(bitPattern: predicted))
+                    if tolerance == 0 {
+                        forward[p] = new[p] &- predicted
+                        inverse[p] = old[p] &- LowRankResidual.inverse(new[p], delta, ratios[o])
+                    } else {
+                        forward[p] = abs(missed) > tolerance ? new[p] &- predicted : 0
+                        produced[p] = predicted &+ forward[p]
+                    }
                 }
             }
         }
@@ -185,6 +167,6 @@ public enum LowRankPlanner {
                                    operationBytes: operations.reduce(0) { $0 + $1.ops.bytes.count },
                                    forwardResidualBytes: forwardBytes, inverseResidualBytes: inverseBytes,
                                    plainBytes: 0, energy: 0)
-        return Candidate(factorBytes: bytes, operations: operations, report: report)
+        return Candidate(factorBytes: bytes, operations: operations, report: report, produced: produced)
     }
 }

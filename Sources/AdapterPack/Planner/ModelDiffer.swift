@@ -36,7 +36,8 @@ public enum ModelDiffer {
     public static let defaultSegmentSize = 4096
 
     public static func plan(base: [UInt8], target: [UInt8], segmentSize: Int = defaultSegmentSize,
-                            lowRank useLowRank: Bool = true, deflate: Bool = true) -> DeltaPlan {
+                            lowRank useLowRank: Bool = true, deflate: Bool = true,
+                            lossy: [Int: LossyTensor] = [:]) -> DeltaPlan {
         let baseModel = try? TFLiteModel(bytes: base)
         let targetModel = try? TFLiteModel(bytes: target)
         var plan = DeltaPlan(target: target, segmentSize: segmentSize, deflate: deflate)
@@ -73,7 +74,8 @@ public enum ModelDiffer {
         var cursor = 0
         for region in regions {
             emitUntyped(&plan, base: base, target: target, origin: origin, range: cursor ..< region.range.lowerBound)
-            emitRegion(&plan, region, base: base, target: target, origin: origin, lowRank: lowRank[region.range.lowerBound])
+            emitRegion(&plan, region, base: base, target: target, origin: origin, lowRank: lowRank[region.range.lowerBound],
+                       lossy: lossy[region.range.lowerBound])
             cursor = region.range.upperBound
         }
         emitUntyped(&plan, base: base, target: target, origin: origin, range: cursor ..< target.count)
@@ -116,7 +118,7 @@ public enum ModelDiffer {
     }
 
     static func emitRegion(_ plan: inout DeltaPlan, _ region: ModelRegion, base: [UInt8], target: [UInt8], origin: [Int],
-                           lowRank: TensorPair? = nil) {
+                           lowRank: TensorPair? = nil, lossy: LossyTensor? = nil) {
         let range = region.range
         let hasLiteral = range.contains { origin[$0] < 0 }
         let runs = ChangedRuns.find(base: base, target: target, origin: origin, range: range, joinGap: Int.max)
@@ -133,6 +135,7 @@ public enum ModelDiffer {
         switch region.content {
         case .int8Weights:
             let deltas = span.map { target[$0] &- base[origin[$0]] }
+            if let lossy, emitLossy(&plan, lossy, range: range, base: base, target: target, origin: origin) { break }
             if let pair = lowRank, emitLowRank(&plan, pair, range: range, deltas: deltas, span: span,
                                                 base: base, target: target, origin: origin) {
                 break
@@ -185,6 +188,23 @@ public enum ModelDiffer {
         let sectionEntry = plan.sections.factors.isEmpty ? 4 : 0
         guard candidate.cost + sectionEntry < plain.decodedLength else { return false }
         candidate.report.plainBytes = plain.decodedLength
+        plan.sections.factors += candidate.factorBytes
+        for op in candidate.operations { plan.sections.payload.append(segment: op.segment, op.ops) }
+        plan.lowRank.append(candidate.report)
+        return true
+    }
+
+    /// Codes a weight tensor by its low-rank prediction alone (`diff --lossy`):
+    /// only when the target's bytes there are that prediction and the base's
+    /// bytes sit where the problem took them; true if it did.
+    static func emitLossy(_ plan: inout DeltaPlan, _ lossy: LossyTensor, range: Range<Int>, base: [UInt8], target: [UInt8],
+                          origin: [Int]) -> Bool {
+        let baseStart = origin[range.lowerBound]
+        guard lossy.problem.range == range, baseStart >= 0,
+              range.allSatisfy({ origin[$0] == baseStart + ($0 - range.lowerBound) }),
+              base[baseStart ..< baseStart + range.count].elementsEqual(lossy.problem.old),
+              let candidate = lossy.candidate(segmentSize: plan.sections.payload.segmentSize, block: plan.sections.factors.count),
+              candidate.produced.elementsEqual(target[range]) else { return false }
         plan.sections.factors += candidate.factorBytes
         for op in candidate.operations { plan.sections.payload.append(segment: op.segment, op.ops) }
         plan.lowRank.append(candidate.report)

@@ -78,6 +78,7 @@ public enum HTMLReport {
             h += "<h2>\(e(b.file))\(b.name.map { " — " + e($0) } ?? "")</h2>\n"
             let kept = b.comparison.keptForUnapplyBytes.map { " (the device runs \(F.bytes(b.comparison.fullModelRawBytes)); \(F.bytes($0)) bytes of base rows kept for unapply)" } ?? ""
             let signature = b.verification.verified ? "signature verified (key <code>\(b.verification.keyID ?? "")</code>)" : "<strong>signature NOT VERIFIED</strong> (not checked)"
+            if let a = b.accuracy { h += "<p>Accuracy: \(e(a.summary))</p>\n" }
             h += "<p class=\"muted\">\(signature)\(b.verification.notes.map { " · " + e($0) }.joined())</p>\n"
             h += "<p class=\"muted\">\(F.bytes(b.bundleBytes)) bytes · model \(F.bytes(b.baseBytes)) → \(F.bytes(b.targetBytes)) bytes\(kept) · sequence \(b.sequence) · RAM window \(F.bytes(b.windowBytes)) bytes · target SHA-256 <code>\(b.targetSHA256)</code></p>\n"
             let s = b.sizes
@@ -111,9 +112,11 @@ public enum HTMLReport {
         if let price = report.fleet.pricePerMB {
             h += "<p>Cost at \(F.money(price, report.fleet.currency)) per MB (10<sup>6</sup> bytes).</p>"
         } else { h += "<p>No price given (<code>--price-per-mb</code>).</p>" }
-        h += table(["bundle", "fleet bytes", "cost"], report.bundles.map { b in
-            [TerminalTable.fileName(b.file), F.volume(b.fleet.bytes), b.fleet.cost.map { F.money($0, report.fleet.currency) } ?? "—"]
-        }, numeric: [1, 2])
+        let guarded = report.bundles.contains { $0.accuracy != nil }
+        h += table(["bundle"] + (guarded ? ["bytes", "accuracy"] : []) + ["fleet bytes", "cost"], report.bundles.map { b in
+            [TerminalTable.fileName(b.file), ] + (guarded ? [F.bytes(b.bundleBytes), TerminalTable.accuracyCell(b.accuracy)] : [])
+                + [F.volume(b.fleet.bytes), b.fleet.cost.map { F.money($0, report.fleet.currency) } ?? "—"]
+        }, numeric: guarded ? [1, 2, 3, 4] : [1, 2])
         let names = report.bundles.map { TerminalTable.fileName($0.file) }
         for (title, value) in [("Fleet time on air per link", { (l: FleetTotals.Link) in F.duration(l.timeOnAirSeconds) }),
                                ("Fleet device radio energy per link", { (l: FleetTotals.Link) in F.joules(l.energyJoules) })] {

@@ -96,7 +96,7 @@ public struct ReportBuilder {
                 links: transfers,
                 fleet: FleetTotals(devices: devices, bundleBytes: input.bytes.count, perDevice: [transfers],
                                    pricePerMB: pricePerMB),
-                verification: verification))
+                verification: verification, accuracy: AccuracyRecord(bundle: parsed)))
         }
         if let unused = targets.indices.first(where: { !usedTargets.contains($0) }) {
             throw .targetMatchesNoBundle(path: targets[unused].path)

@@ -37,6 +37,8 @@ public struct OTAReport: Codable, Equatable, Sendable {
         public var fleet: FleetTotals
         /// Digests, header rules and (with keys) the signature.
         public var verification: BundleVerification
+        /// What the accuracy guard measured, for a guarded or lossy bundle.
+        public var accuracy: AccuracyRecord? = nil
     }
 
     /// Always `adapterpack-report/1` for this layout.

@@ -1,5 +1,11 @@
 /// The plain-text report printed on the terminal: aligned tables, no colour.
 public enum TerminalTable {
+    /// The fleet table's accuracy cell: `85.50 % (ref 86.75 %) approx`.
+    static func accuracyCell(_ a: AccuracyRecord?) -> String {
+        guard let a else { return "—" }
+        return "\(GuardedBuildError.points(a.accuracy)) (ref \(GuardedBuildError.points(a.reference)))\(a.approximate ? " approx" : "")"
+    }
+
     /// Renders rows as columns; `right` marks right-aligned columns.
     static func table(_ header: [String], _ rows: [[String]], right: Set<Int>) -> String {
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
@@ -31,6 +37,7 @@ public enum TerminalTable {
                 model += " (the device runs \(F.bytes(c.fullModelRawBytes)); \(F.bytes(kept)) bytes of base rows kept for unapply)"
             }
             out += "  \(F.bytes(bundle.bundleBytes)) bytes; \(model); sequence \(bundle.sequence); RAM window \(F.bytes(bundle.windowBytes)) bytes\n"
+            if let a = bundle.accuracy { out += "  accuracy: \(a.summary)\n" }
             let v = bundle.verification
             out += "  signature: " + (v.verified ? "verified, key \(v.keyID ?? "")" : "NOT VERIFIED (not checked; block digests match)") + "\n"
             for note in v.notes { out += "  note: \(note)\n" }
@@ -65,9 +72,11 @@ public enum TerminalTable {
                          right: [1, 2, 3, 4, 5, 6, 7])
         }
         out += "\n== Fleet: every bundle to \(F.bytes(report.fleet.devices)) device(s), each bundle on its own (alternatives, not added up)\n"
-        out += table(["bundle", "fleet bytes", "cost"], report.bundles.map { b in
-            [fileName(b.file), F.volume(b.fleet.bytes), b.fleet.cost.map { F.money($0, report.fleet.currency) } ?? "—"]
-        }, right: [1, 2])
+        let guarded = report.bundles.contains { $0.accuracy != nil }
+        out += table(["bundle"] + (guarded ? ["bytes", "accuracy"] : []) + ["fleet bytes", "cost"], report.bundles.map { b in
+            [fileName(b.file), ] + (guarded ? [F.bytes(b.bundleBytes), Self.accuracyCell(b.accuracy)] : [])
+                + [F.volume(b.fleet.bytes), b.fleet.cost.map { F.money($0, report.fleet.currency) } ?? "—"]
+        }, right: guarded ? [1, 2, 3, 4] : [1, 2])
         if report.fleet.pricePerMB == nil { out += "  (no cost: give --price-per-mb)\n" }
         let bundleNames = report.bundles.map { fileName($0.file) }
         for (title, value) in [("fleet time on air per link", { (l: FleetTotals.Link) in F.duration(l.timeOnAirSeconds) }),
