@@ -1,23 +1,26 @@
 import AdapterPack
 import Foundation
 
-/// The lossy full fine-tune rows (issue #15): for digits/full-ft, each
-/// allowed drop and two device windows, what `diff --lossy` chooses against
-/// full-ft itself on the shifted split, its bytes, TFLM accuracy and restore
-/// bundle, next to the exact diff.
+/// The lossy full fine-tune rows (issue #15): for a model directory's
+/// full-ft.tflite, each allowed drop and device window, what `diff --lossy`
+/// chooses against full-ft itself on the shifted split, its bytes, TFLM
+/// accuracy and restore bundle, next to the exact diff.
 enum LossyTable {
     static let drops = [0.005, 0.01, 0.02]
-    static let windows = [8192, 16384]
 
-    static func print(directory: URL, key: SigningKey, python: URL) throws {
+    static func print(directory: URL, windows: [Int], key: SigningKey, python: URL) throws {
         let targetURL = directory.appendingPathComponent("full-ft.tflite")
         guard FileManager.default.fileExists(atPath: targetURL.path) else { return }
         let base = try FileIO.read(directory.appendingPathComponent("base.tflite").path, limit: .modelOrBundle)
         let target = try FileIO.read(targetURL.path, limit: .modelOrBundle)
-        let exact = try DiffBundler.bundle(base: base, target: target, key: key).bytes.count
+        var open = BundleOptions()
+        open.maxBytes = 1 << 28
+        let exact = try DiffBundler.bundle(base: base, target: target, key: key, options: open).bytes.count
         let accuracyGuard = AccuracyGuard(python: python.path, data: directory.appendingPathComponent("eval.npz").path,
                                           split: "shifted")
-        Swift.print("Lossy full fine-tune, `diff --lossy` (TFLM top-1 on the shifted split; reference: full-ft.tflite; exact diff \(exact) bytes):\n")
+        let name = directory.lastPathComponent
+        Swift.print("Lossy full fine-tune of \(name) (\(base.count) bytes), `diff --lossy` (TFLM top-1 on the shifted split; "
+            + "reference: full-ft.tflite; exact diff \(exact) bytes):\n")
         Swift.print("| model | allowed drop | --max-window | per tensor (rows×columns: rank, factor bits, misses sent) | bundle | TFLM shifted (reference) | window | restore bundle |")
         Swift.print("|---|---|---:|---|---:|---|---:|---:|")
         for window in windows {
@@ -32,7 +35,7 @@ enum LossyTable {
                     } ?? "exact"
                     return "\(l.rows)×\(l.columns): \(how)"
                 }.joined(separator: "; ")
-                Swift.print("| \(directory.lastPathComponent)/full-ft | \(String(format: "%.1f", 100 * drop)) points | \(window) | \(layers) "
+                Swift.print("| \(name)/full-ft | \(String(format: "%.1f", 100 * drop)) points | \(window) | \(layers) "
                     + "| \(r.bundle.count) | \(GuardedBuildError.points(r.accuracy)) (\(GuardedBuildError.points(r.reference))) "
                     + "| \(HostLoader.declaredWindow(r.bundle)) | \(r.restore.map { String($0.count) } ?? "-") |")
             }

@@ -149,10 +149,17 @@ struct Build: ParsableCommand {
                 return "accuracy-guarded factor bits \(widths)"
             },
             progress: { t in
-                print("  \(t.module) \(t.factor.rawValue) at \(t.bits) bits: \(t.bytes) bytes, accuracy \(GuardedBuildError.points(t.accuracy))"
-                    + (t.kept ? "" : " (below the guard: kept \(t.bits + 1) bits)"))
+                let score = "\(t.bytes) bytes, accuracy \(GuardedBuildError.points(t.accuracy))"
+                if t.factor == .rank {
+                    print("  \(t.module) at rank \(t.bits): \(score)" + (t.kept ? " (kept)" : ""))
+                } else {
+                    print("  \(t.module) \(t.factor.rawValue) at \(t.bits) bits: \(score)"
+                        + (t.kept ? "" : " (below the guard: kept \(t.bits + 1) bits)"))
+                }
             })
-        let widths = peft.modules.map { "\($0.name) \(guarded.bits[$0.name]!)" }.joined(separator: ", ")
+        let widths = peft.modules.map { m in
+            "\(m.name) \(guarded.bits[m.name]!)" + (guarded.ranks[m.name].map { " at rank \($0)" } ?? "")
+        }.joined(separator: ", ")
         let points = GuardedBuildError.points
         let referenceName = accuracy.reference.map { fileName($0) } ?? "the exact bundle's model"
         let exact = "exact \(guarded.exactBytes) bytes at \(points(guarded.exactAccuracy))"

@@ -55,3 +55,36 @@ final class LossyCodingTests: XCTestCase {
         }
     }
 }
+
+/// The generated 1.1 M-parameter pair (Examples/large): the files are the
+/// ones its eval.json names, and its 2048-column layer takes the subspace SVD path.
+final class LargeModelLossyTests: XCTestCase {
+    let directory = RepoPaths.root.appendingPathComponent("Examples/large")
+
+    func testCommittedModelsAreTheGeneratorsOutput() throws {
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("eval.json")))
+                                 as? [String: Any])
+        XCTAssertGreaterThanOrEqual(json["params"] as? Int ?? 0, 1_000_000)
+        for name in ["base", "full-ft"] {
+            let bytes = try RepoPaths.bytes(directory.appendingPathComponent("\(name).tflite"))
+            XCTAssertEqual(sha256(bytes).hex, (json[name] as? [String: Any])?["sha256"] as? String, name)
+        }
+    }
+
+    func testWideLayerQualifiesAndItsPredictionApproximatesTheTarget() throws {
+        let base = try RepoPaths.bytes(directory.appendingPathComponent("base.tflite"))
+        let target = try RepoPaths.bytes(directory.appendingPathComponent("full-ft.tflite"))
+        let b = try TFLiteModel(bytes: base), t = try TFLiteModel(bytes: target)
+        let pair = try XCTUnwrap(TensorMatcher.match(base: b, target: t).first { $0.target.shape == [512, 2048] })
+        let problem = try XCTUnwrap(LowRankProblem(base: base, target: target, baseTensor: pair.base, targetTensor: pair.target,
+                                                   baseStart: pair.base.dataRange!.lowerBound, range: pair.target.dataRange!,
+                                                   maxRank: 2))
+        XCTAssertEqual(problem.sigma.count, 2)
+        XCTAssertGreaterThan(problem.sigma[0], problem.sigma[1])
+        let c = try XCTUnwrap(problem.candidate(rank: 2, tolerance: .max, segmentSize: 4096, block: 0))
+        // Closer to the target than the base is, byte for byte (in int8 steps, summed).
+        func distance(_ x: [UInt8]) -> Int { zip(x, problem.new).reduce(0) { $0 + abs(Int(Int8(bitPattern: $1.0)) - Int(Int8(bitPattern: $1.1))) } }
+        XCTAssertLessThan(distance(c.produced), distance(problem.old))
+        XCTAssertEqual(c.report.rank, 2)
+    }
+}

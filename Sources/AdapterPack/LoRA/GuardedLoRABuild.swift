@@ -3,8 +3,8 @@ import AdapterFormat
 
 /// One candidate the guarded build measured.
 public struct GuardedTrial: Sendable, Equatable {
-    /// Which of a module's factors the trial narrowed.
-    public enum Factor: String, Sendable { case both = "A and B", a = "A", b = "B" }
+    /// Which of a module's factors the trial narrowed (`rank`: truncated it, `bits` is then the rank).
+    public enum Factor: String, Sendable { case both = "A and B", a = "A", b = "B", rank = "rank" }
     public var module: String
     public var factor: Factor
     public var bits: Int
@@ -19,6 +19,8 @@ public struct GuardedBuildResult: Sendable {
     public var result: LoRABuildResult
     /// Factor bits per module.
     public var bits: [String: FactorBits]
+    /// Rank per module (the adapter's, or lower).
+    public var ranks: [String: Int]
     /// TFLM accuracy of the chosen bundle's patched model, of the reference,
     /// and of the exact (8-bit) bundle's patched model.
     public var accuracy: Double
@@ -58,9 +60,11 @@ public enum GuardedBuildError: Error, CustomStringConvertible {
 /// `maxDrop` of the reference (the exact bundle's model, or `reference`,
 /// e.g. the float-merged model).
 ///
-/// Search: modules from the most factor values down; each module's A and B
-/// width is lowered together one bit at a time from 8 while the guard
-/// holds, the others kept at their choice; then A alone, then B alone. Accuracy is not monotonic in the width, so
+/// Search: modules from the most factor values down; first each module's
+/// rank (every lower rank measured at once, the smallest bundle within the
+/// guard kept), then its A and B width lowered together one bit at a time
+/// from 8 while the guard holds, the others kept at their choice; then A
+/// alone, then B alone. Accuracy is not monotonic in the width, so
 /// this is greedy: it stops at a module's first failing width. Widths only
 /// change the int8 values in the factor block, so the device's expansion,
 /// bit-exact with the host, is unchanged (FORMAT.md §5.2–5.3); fewer levels
@@ -73,9 +77,10 @@ public enum GuardedLoRABuild {
         // Candidates are measured whatever their size; the budget is checked on the choice.
         var open = options
         open.maxBytes = 1 << 28
-        func candidate(_ bits: [String: FactorBits]) throws -> LoRABuildResult {
+        var ranks: [String: Int] = [:]
+        func candidate(_ bits: [String: FactorBits], trialRanks: [String: Int]? = nil) throws -> LoRABuildResult {
             try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: open, rank: rank,
-                                  mapName: mapName, bits: bits, makeRestore: false)
+                                  mapName: mapName, bits: bits, ranks: trialRanks ?? ranks, makeRestore: false)
         }
         let order = adapter.modules.sorted { $0.factorCount > $1.factorCount }.map(\.name)
         var bits = Dictionary(uniqueKeysWithValues: order.map { ($0, FactorBits.exact) })
@@ -106,6 +111,32 @@ public enum GuardedLoRABuild {
             }
         }
         func step(_ w: Int) -> Int? { w > FactorBits.narrowest ? w - 1 : nil }
+        // Lower ranks first (truncated SVD of B·A, RankReduction): every lower
+        // rank of a module measured in one helper call, the smallest within the guard kept.
+        for name in order {
+            let top = min(rank ?? Int.max, adapter.modules.first { $0.name == name }!.rank)
+            guard top > 1 else { continue }
+            let trialsOfModule = try (1 ..< top).map { r -> (Int, LoRABuildResult) in
+                var trial = ranks
+                trial[name] = r
+                return (r, try candidate(bits, trialRanks: trial))
+            }
+            let scores = try accuracyGuard.accuracy(of: trialsOfModule.map(\.1.target))
+            var best: (rank: Int, bytes: Int, accuracy: Double)?
+            for ((r, built), score) in zip(trialsOfModule, scores) where score >= floor {
+                if best == nil || built.bundle.count < best!.bytes { best = (r, built.bundle.count, score) }
+            }
+            for ((r, built), score) in zip(trialsOfModule, scores) {
+                let record = GuardedTrial(module: name, factor: .rank, bits: r, bytes: built.bundle.count, accuracy: score,
+                                          kept: best?.rank == r)
+                trials.append(record)
+                progress(record)
+            }
+            if let best {
+                ranks[name] = best.rank
+                accuracy = best.accuracy
+            }
+        }
         // Both factors together first, then A alone (most of the values) and B alone.
         for name in order { try lower(name, .both) { w in step(w.a).flatMap { a in step(w.b).map { FactorBits(a: a, b: $0) } } } }
         for name in order { try lower(name, .a) { w in step(w.a).map { FactorBits(a: $0, b: w.b) } } }
@@ -117,12 +148,12 @@ public enum GuardedLoRABuild {
                                        maxDrop: maxDrop, data: options.describe ? dataName : "").text)]
         if let note = describe?(bits, accuracy, referenceAccuracy) { metadata.append((.note, note)) }
         let chosen = try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: open, rank: rank,
-                                           mapName: mapName, bits: bits, metadata: metadata)
+                                           mapName: mapName, bits: bits, ranks: ranks, metadata: metadata)
         guard chosen.bundle.count <= options.maxBytes else {
             throw GuardedBuildError.overBudget(size: chosen.bundle.count, budget: options.maxBytes, accuracy: accuracy,
                                                reference: referenceAccuracy, maxDrop: maxDrop)
         }
-        return GuardedBuildResult(result: chosen, bits: bits, accuracy: accuracy, reference: referenceAccuracy,
+        return GuardedBuildResult(result: chosen, bits: bits, ranks: ranks, accuracy: accuracy, reference: referenceAccuracy,
                                   exactAccuracy: exactAccuracy, exactBytes: exact.bundle.count, trials: trials)
     }
 }

@@ -42,11 +42,13 @@ public enum LoRABundler {
     public static func build(base: [UInt8], adapter: PEFTAdapter, map: Data?, key: SigningKey,
                              options: BundleOptions = BundleOptions(), rank: Int? = nil,
                              mapName: String = "tensor_map.json", bits: [String: FactorBits] = [:],
-                             metadata: [(tag: MetadataTag, value: String)] = [], makeRestore: Bool = true) throws -> LoRABuildResult {
+                             ranks: [String: Int] = [:], metadata: [(tag: MetadataTag, value: String)] = [], makeRestore: Bool = true) throws -> LoRABuildResult {
         guard !base.isEmpty else { throw BundleBuildError.emptyModel(which: "base") }
         let model = try TFLiteModel(bytes: base)
         var modules = adapter.modules
         if let rank { modules = modules.map { RankReduction.truncate($0, to: rank) } }
+        // Per-module ranks (the accuracy guard's choice) below that.
+        modules = modules.map { m in ranks[m.name].map { RankReduction.truncate(m, to: min($0, m.rank)) } ?? m }
         // The map file's own errors first, so they are not read as a wrong base.
         if let map { _ = try LoRATargetResolver.parseMap(map, name: mapName) }
         var targets: [LoRATarget]
