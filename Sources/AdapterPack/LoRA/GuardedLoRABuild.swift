@@ -60,11 +60,10 @@ public enum GuardedBuildError: Error, CustomStringConvertible {
 /// `maxDrop` of the reference (the exact bundle's model, or `reference`,
 /// e.g. the float-merged model).
 ///
-/// Search: modules from the most factor values down; first each module's
-/// rank (every lower rank measured at once, the smallest bundle within the
-/// guard kept), then its A and B width lowered together one bit at a time
-/// from 8 while the guard holds, the others kept at their choice; then A
-/// alone, then B alone. Accuracy is not monotonic in the width, so
+/// Search: modules from the most factor values down; each module's A and B
+/// width lowered together one bit at a time from 8 while the guard holds,
+/// the others kept at their choice; then A alone, then B alone; last each
+/// module's rank (every lower rank measured at once, kept when smaller). Accuracy is not monotonic in the width, so
 /// this is greedy: it stops at a module's first failing width. Widths only
 /// change the int8 values in the factor block, so the device's expansion,
 /// bit-exact with the host, is unchanged (FORMAT.md §5.2–5.3); fewer levels
@@ -111,8 +110,16 @@ public enum GuardedLoRABuild {
             }
         }
         func step(_ w: Int) -> Int? { w > FactorBits.narrowest ? w - 1 : nil }
-        // Lower ranks first (truncated SVD of B·A, RankReduction): every lower
-        // rank of a module measured in one helper call, the smallest within the guard kept.
+        // Both factors together first, then A alone (most of the values) and B alone.
+        for name in order { try lower(name, .both) { w in step(w.a).flatMap { a in step(w.b).map { FactorBits(a: a, b: $0) } } } }
+        for name in order { try lower(name, .a) { w in step(w.a).map { FactorBits(a: $0, b: w.b) } } }
+        for name in order { try lower(name, .b) { w in step(w.b).map { FactorBits(a: w.a, b: $0) } } }
+        // Then lower ranks (truncated SVD of B·A, RankReduction) at the chosen
+        // widths: every lower rank of a module measured in one helper call, the
+        // smallest bundle within the guard kept if smaller than the choice so far.
+        // (Before the widths it loses: on the conv fixture a lower rank
+        // leaves no room for narrower factors.)
+        var currentBytes = try candidate(bits).bundle.count
         for name in order {
             let top = min(rank ?? Int.max, adapter.modules.first { $0.name == name }!.rank)
             guard top > 1 else { continue }
@@ -123,7 +130,7 @@ public enum GuardedLoRABuild {
             }
             let scores = try accuracyGuard.accuracy(of: trialsOfModule.map(\.1.target))
             var best: (rank: Int, bytes: Int, accuracy: Double)?
-            for ((r, built), score) in zip(trialsOfModule, scores) where score >= floor {
+            for ((r, built), score) in zip(trialsOfModule, scores) where score >= floor && built.bundle.count < currentBytes {
                 if best == nil || built.bundle.count < best!.bytes { best = (r, built.bundle.count, score) }
             }
             for ((r, built), score) in zip(trialsOfModule, scores) {
@@ -135,12 +142,9 @@ public enum GuardedLoRABuild {
             if let best {
                 ranks[name] = best.rank
                 accuracy = best.accuracy
+                currentBytes = best.bytes
             }
         }
-        // Both factors together first, then A alone (most of the values) and B alone.
-        for name in order { try lower(name, .both) { w in step(w.a).flatMap { a in step(w.b).map { FactorBits(a: a, b: $0) } } } }
-        for name in order { try lower(name, .a) { w in step(w.a).map { FactorBits(a: $0, b: w.b) } } }
-        for name in order { try lower(name, .b) { w in step(w.b).map { FactorBits(a: w.a, b: $0) } } }
         // The measurement goes into the metadata (tag 7), and the widths as a note.
         let approximate = bits.values.contains { $0 != .exact }
         var metadata: [(tag: MetadataTag, value: String)] = [
