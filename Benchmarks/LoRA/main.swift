@@ -11,13 +11,17 @@
 //
 //   swift build -c release --product adapterpack
 //   swift run -c release adapterpack-lora-bench [FIXTURE_DIR ...]
+//   swift run -c release adapterpack-lora-bench --width-grid [FIXTURE_DIR]   # every width combination (minutes)
 import AdapterFormat
 import AdapterLoader
 import AdapterPack
 import Foundation
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let fixtures = CommandLine.arguments.count > 1 ? CommandLine.arguments.dropFirst().map { URL(fileURLWithPath: $0) }
+// --width-grid: only the exhaustive width experiment (WidthGrid), on the first fixture.
+let widthGrid = CommandLine.arguments.dropFirst().first == "--width-grid"
+let arguments = CommandLine.arguments.dropFirst(widthGrid ? 2 : 1)
+let fixtures = !arguments.isEmpty ? arguments.map { URL(fileURLWithPath: $0) }
     : ["Examples/digits", "Examples/digits-conv"].map { root.appendingPathComponent($0) }
 let corpus = fixtures[0]
 let bestBaseline = 19_170   // detools hdiffpatch lzma, digits/lora (BASELINES.md)
@@ -35,6 +39,10 @@ let key = try SigningKey(pemFile: root.appendingPathComponent("Keys/dev-ed25519.
 let pythonURL = root.appendingPathComponent(".build-venv/bin/python3")
 let binaryURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("adapterpack")
 let judged = FileManager.default.isExecutableFile(atPath: pythonURL.path) && FileManager.default.isExecutableFile(atPath: binaryURL.path)
+if widthGrid {
+    try WidthGrid.print(directory: corpus, key: key, python: pythonURL)
+    exit(0)
+}
 let measures = try fixtures.map {
     try FixtureMeasures(directory: $0, key: key, python: judged ? pythonURL : nil, binary: binaryURL,
                         script: root.appendingPathComponent("Tests/python/lora_accuracy.py"))

@@ -149,13 +149,8 @@ struct Build: ParsableCommand {
                 return "accuracy-guarded factor bits \(widths)"
             },
             progress: { t in
-                let score = "\(t.bytes) bytes, accuracy \(GuardedBuildError.points(t.accuracy))"
-                if t.factor == .rank {
-                    print("  \(t.module) at rank \(t.bits): \(score)" + (t.kept ? " (kept)" : ""))
-                } else {
-                    print("  \(t.module) \(t.factor.rawValue) at \(t.bits) bits: \(score)"
-                        + (t.kept ? "" : " (below the guard: kept \(t.bits + 1) bits)"))
-                }
+                print("  \(t.module) \(t.bits) at rank \(t.rank): \(t.bytes) bytes, accuracy \(GuardedBuildError.points(t.accuracy))"
+                    + (t.kept ? " (kept)" : ""))
             })
         let widths = peft.modules.map { m in
             "\(m.name) \(guarded.bits[m.name]!)" + (guarded.ranks[m.name].map { " at rank \($0)" } ?? "")

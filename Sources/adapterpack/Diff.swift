@@ -67,6 +67,9 @@ struct Diff: ParsableCommand {
             throw ValidationError("--max-accuracy-drop guards an approximation: add --lossy (diff is exact without it)")
         }
         if lossy && raw { throw ValidationError("--lossy approximates model tensors; it cannot be combined with --raw") }
+        if lossy && without.contains(.lowRank) {
+            throw ValidationError("--lossy sends low-rank predictions (the lowRankResidual operation), which a loader built without low-rank cannot apply: drop --without low-rank or --lossy")
+        }
         if !lossy && restore != nil { throw ValidationError("--restore names the restore bundle of a --lossy bundle (an exact diff unapplies by itself)") }
         try Ranges.sequence.check(sequence)
         try Ranges.diffMaxWindow.check(maxWindow)

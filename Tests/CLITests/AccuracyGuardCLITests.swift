@@ -61,6 +61,8 @@ final class AccuracyGuardCLITests: GuardedCLITestCase {
             (["--eval", eval, "--eval-split", "shifted", "--reference", cli.path("broken.tflite")], "cannot run this model"),
             // A reference this adapter cannot come near: the guard fails before the search.
             (["--eval", eval, "--eval-split", "shifted", "--reference", CLIRunner.model("full-ft")], "even the exact (8-bit) bundle"),
+            // The guard holds, the budget does not: both named, with the size.
+            (["--eval", eval, "--eval-split", "shifted", "--max-bytes", "1000"], "the guard is met, the budget is not"),
         ]
         for (extra, message) in cases {
             let out = try cli.adapterpack(buildArguments(["--max-accuracy-drop", "0.01"] + extra))

@@ -76,6 +76,7 @@ final class LossyDiffCLITests: GuardedCLITestCase {
             (["--max-accuracy-drop", "0.01", "--eval", eval], "add --lossy"),
             (["--lossy", "--max-accuracy-drop", "0.01"], "needs --eval"),
             (["--lossy", "--max-accuracy-drop", "0.01", "--eval", eval, "--raw"], "cannot be combined with --raw"),
+            (["--lossy", "--max-accuracy-drop", "0.01", "--eval", eval, "--without", "low-rank"], "drop --without low-rank or --lossy"),
             (["--restore", cli.path("r.apb")], "--restore names the restore bundle of a --lossy bundle"),
             (["--eval", eval], "give --max-accuracy-drop too"),
         ] as [([String], String)] {

@@ -1,16 +1,16 @@
 import Foundation
 import AdapterFormat
 
-/// One candidate the guarded build measured.
+/// One candidate the guarded build measured: one module's widths and rank
+/// changed, the others at their choice so far.
 public struct GuardedTrial: Sendable, Equatable {
-    /// Which of a module's factors the trial narrowed (`rank`: truncated it, `bits` is then the rank).
-    public enum Factor: String, Sendable { case both = "A and B", a = "A", b = "B", rank = "rank" }
     public var module: String
-    public var factor: Factor
-    public var bits: Int
+    public var bits: FactorBits
+    /// The module's rank in the trial (the adapter's unless the rank pass lowered it).
+    public var rank: Int
     public var bytes: Int
     public var accuracy: Double
-    /// Whether the candidate kept the guard (and became the new choice).
+    /// Whether the candidate became the new choice (within the guard, the smallest of its round).
     public var kept: Bool
 }
 
@@ -60,14 +60,17 @@ public enum GuardedBuildError: Error, CustomStringConvertible {
 /// `maxDrop` of the reference (the exact bundle's model, or `reference`,
 /// e.g. the float-merged model).
 ///
-/// Search: modules from the most factor values down; each module's A and B
-/// width lowered together one bit at a time from 8 while the guard holds,
-/// the others kept at their choice; then A alone, then B alone; last each
-/// module's rank (every lower rank measured at once, kept when smaller). Accuracy is not monotonic in the width, so
-/// this is greedy: it stops at a module's first failing width. Widths only
-/// change the int8 values in the factor block, so the device's expansion,
-/// bit-exact with the host, is unchanged (FORMAT.md §5.2–5.3); fewer levels
-/// code in fewer bits (the `values` record codec, §4).
+/// Search, coordinate by coordinate, each round one helper call: modules from
+/// the most factor values down, every (A, B) width pair 2 … 8 bits of one
+/// module with the others at their choice, keeping the smallest bundle within
+/// the guard; again until a round over all modules changes nothing (at most
+/// three); then each module's lower ranks at its widths, kept when smaller.
+/// Accuracy is not monotonic in the width, which is why whole rows of the
+/// grid are measured rather than one bit at a time (on digits the greedy
+/// one-bit descent chose 2,023 bytes within 0.5 points where the grid has
+/// 1,752). Widths only change the int8 values in the factor block, so the
+/// device's expansion, bit-exact with the host, is unchanged (FORMAT.md
+/// §5.2–5.3); fewer levels code in fewer bits (the `values` record codec, §4).
 public enum GuardedLoRABuild {
     public static func build(base: [UInt8], adapter: PEFTAdapter, map: Data?, key: SigningKey, options: BundleOptions,
                              rank: Int?, mapName: String, guard accuracyGuard: AccuracyGuard, maxDrop: Double,
@@ -76,14 +79,18 @@ public enum GuardedLoRABuild {
         // Candidates are measured whatever their size; the budget is checked on the choice.
         var open = options
         open.maxBytes = 1 << 28
-        var ranks: [String: Int] = [:]
-        func candidate(_ bits: [String: FactorBits], trialRanks: [String: Int]? = nil) throws -> LoRABuildResult {
-            try LoRABundler.build(base: base, adapter: adapter, map: map, key: key, options: open, rank: rank,
-                                  mapName: mapName, bits: bits, ranks: trialRanks ?? ranks, makeRestore: false)
+        // Resolved once; candidates are planned and assembled without the self-check (the choice has it).
+        let resolved = try LoRABundler.targets(base: base, adapter: adapter, map: map, rank: rank, mapName: mapName)
+        let topRank = Dictionary(resolved.map { ($0.module.name, $0.module.rank) }) { a, _ in a }
+        func candidate(_ bits: [String: FactorBits], _ ranks: [String: Int]) throws -> (bytes: Int, target: [UInt8]) {
+            let (plan, bytes) = try LoRABundler.assemble(base: base, targets: LoRABundler.with(resolved, bits: bits, ranks: ranks),
+                                                         adapter: adapter, key: key, options: open, selfCheck: false)
+            return (bytes.count, plan.sections.target)
         }
         let order = adapter.modules.sorted { $0.factorCount > $1.factorCount }.map(\.name)
         var bits = Dictionary(uniqueKeysWithValues: order.map { ($0, FactorBits.exact) })
-        let exact = try candidate(bits)
+        var ranks: [String: Int] = [:]
+        let exact = try candidate(bits, ranks)
         // One helper call checks the data against the model and measures both.
         let measured = try accuracyGuard.accuracy(of: (reference.map { [$0] } ?? []) + [exact.target])
         let referenceAccuracy = measured[0], exactAccuracy = measured[measured.count - 1]
@@ -91,62 +98,45 @@ public enum GuardedLoRABuild {
         guard exactAccuracy >= floor else {
             throw GuardedBuildError.exactBelowGuard(exact: exactAccuracy, reference: referenceAccuracy, maxDrop: maxDrop)
         }
-        var accuracy = exactAccuracy, trials: [GuardedTrial] = []
-        // Lowers one module's widths step by step while the guard holds.
-        func lower(_ name: String, _ factor: GuardedTrial.Factor, _ next: (FactorBits) -> FactorBits?) throws {
-            while let narrower = next(bits[name]!) {
-                var trial = bits
-                trial[name] = narrower
-                let built = try candidate(trial)
-                let score = try accuracyGuard.accuracy(of: built.target)
-                let kept = score >= floor
-                let record = GuardedTrial(module: name, factor: factor, bits: factor == .b ? narrower.b : narrower.a,
-                                          bytes: built.bundle.count, accuracy: score, kept: kept)
+        var accuracy = exactAccuracy, currentBytes = exact.bytes, trials: [GuardedTrial] = []
+        /// Measures one module's options in one helper call; moves to the smallest within the guard if smaller. True if it moved.
+        func round(_ name: String, _ options: [(bits: FactorBits, rank: Int?)]) throws -> Bool {
+            let built = try options.map { o -> (FactorBits, Int?, (bytes: Int, target: [UInt8])) in
+                var b = bits, r = ranks
+                b[name] = o.bits
+                r[name] = o.rank
+                return (o.bits, o.rank, try candidate(b, r))
+            }
+            let scores = try accuracyGuard.accuracy(of: built.map(\.2.target))
+            let best = zip(built, scores).filter { $0.1 >= floor && $0.0.2.bytes < currentBytes }.min { $0.0.2.bytes < $1.0.2.bytes }
+            for ((b, r, c), score) in zip(built, scores) {
+                let record = GuardedTrial(module: name, bits: b, rank: r ?? topRank[name] ?? 0, bytes: c.bytes, accuracy: score,
+                                          kept: best.map { $0.0.0 == b && $0.0.1 == r } ?? false)
                 trials.append(record)
                 progress(record)
-                guard kept else { return }
-                bits = trial
-                accuracy = score
             }
+            guard let ((b, r, c), score) = best else { return false }
+            bits[name] = b
+            ranks[name] = r
+            accuracy = score
+            currentBytes = c.bytes
+            return true
         }
-        func step(_ w: Int) -> Int? { w > FactorBits.narrowest ? w - 1 : nil }
-        // Both factors together first, then A alone (most of the values) and B alone.
-        for name in order { try lower(name, .both) { w in step(w.a).flatMap { a in step(w.b).map { FactorBits(a: a, b: $0) } } } }
-        for name in order { try lower(name, .a) { w in step(w.a).map { FactorBits(a: $0, b: w.b) } } }
-        for name in order { try lower(name, .b) { w in step(w.b).map { FactorBits(a: w.a, b: $0) } } }
-        // Then lower ranks (truncated SVD of B·A, RankReduction) at the chosen
-        // widths: every lower rank of a module measured in one helper call, the
-        // smallest bundle within the guard kept if smaller than the choice so far.
-        // (Before the widths it loses: on the conv fixture a lower rank
-        // leaves no room for narrower factors.)
-        var currentBytes = try candidate(bits).bundle.count
-        for name in order {
-            let top = min(rank ?? Int.max, adapter.modules.first { $0.name == name }!.rank)
-            guard top > 1 else { continue }
-            let trialsOfModule = try (1 ..< top).map { r -> (Int, LoRABuildResult) in
-                var trial = ranks
-                trial[name] = r
-                return (r, try candidate(bits, trialRanks: trial))
+        let widths = FactorBits.narrowest ... 8
+        for _ in 0 ..< 3 {
+            var moved = false
+            for name in order {
+                let pairs = widths.flatMap { a in widths.map { b in FactorBits(a: a, b: b) } }.filter { $0 != bits[name] }
+                moved = try round(name, pairs.map { ($0, ranks[name]) }) || moved
             }
-            let scores = try accuracyGuard.accuracy(of: trialsOfModule.map(\.1.target))
-            var best: (rank: Int, bytes: Int, accuracy: Double)?
-            for ((r, built), score) in zip(trialsOfModule, scores) where score >= floor && built.bundle.count < currentBytes {
-                if best == nil || built.bundle.count < best!.bytes { best = (r, built.bundle.count, score) }
-            }
-            for ((r, built), score) in zip(trialsOfModule, scores) {
-                let record = GuardedTrial(module: name, factor: .rank, bits: r, bytes: built.bundle.count, accuracy: score,
-                                          kept: best?.rank == r)
-                trials.append(record)
-                progress(record)
-            }
-            if let best {
-                ranks[name] = best.rank
-                accuracy = best.accuracy
-                currentBytes = best.bytes
-            }
+            guard moved else { break }
+        }
+        // Lower ranks (truncated SVD of B·A, RankReduction) at the chosen widths.
+        for name in order where (topRank[name] ?? 1) > 1 {
+            _ = try round(name, (1 ..< (ranks[name] ?? topRank[name]!)).map { (bits[name]!, $0) })
         }
         // The measurement goes into the metadata (tag 7), and the widths as a note.
-        let approximate = bits.values.contains { $0 != .exact }
+        let approximate = bits.values.contains { $0 != .exact } || !ranks.isEmpty
         var metadata: [(tag: MetadataTag, value: String)] = [
             (.accuracy, AccuracyRecord(approximate: approximate, accuracy: accuracy, reference: referenceAccuracy,
                                        maxDrop: maxDrop, data: options.describe ? dataName : "").text)]
@@ -158,6 +148,6 @@ public enum GuardedLoRABuild {
                                                reference: referenceAccuracy, maxDrop: maxDrop)
         }
         return GuardedBuildResult(result: chosen, bits: bits, ranks: ranks, accuracy: accuracy, reference: referenceAccuracy,
-                                  exactAccuracy: exactAccuracy, exactBytes: exact.bundle.count, trials: trials)
+                                  exactAccuracy: exactAccuracy, exactBytes: exact.bytes, trials: trials)
     }
 }

@@ -43,25 +43,11 @@ public enum LoRABundler {
                              options: BundleOptions = BundleOptions(), rank: Int? = nil,
                              mapName: String = "tensor_map.json", bits: [String: FactorBits] = [:],
                              ranks: [String: Int] = [:], metadata: [(tag: MetadataTag, value: String)] = [], makeRestore: Bool = true) throws -> LoRABuildResult {
-        guard !base.isEmpty else { throw BundleBuildError.emptyModel(which: "base") }
-        let model = try TFLiteModel(bytes: base)
-        var modules = adapter.modules
-        if let rank { modules = modules.map { RankReduction.truncate($0, to: rank) } }
-        // Per-module ranks (the accuracy guard's choice) below that.
-        modules = modules.map { m in ranks[m.name].map { RankReduction.truncate(m, to: min($0, m.rank)) } ?? m }
-        // The map file's own errors first, so they are not read as a wrong base.
-        if let map { _ = try LoRATargetResolver.parseMap(map, name: mapName) }
-        var targets: [LoRATarget]
-        do {
-            targets = try LoRATargetResolver.resolve(modules, in: model, map: map, mapName: mapName)
-        } catch PEFTError.map(let why) where adapter.config.baseModel != nil {
-            // The tensors do not fit: say which model the adapter was trained on.
-            throw PEFTError.map(why + " (adapter_config.json names the base model '\(adapter.config.baseModel!)': is --base that model?)")
-        }
-        for i in targets.indices { targets[i].bits = bits[targets[i].module.name] ?? .exact }
+        var targets = try Self.targets(base: base, adapter: adapter, map: map, rank: rank, mapName: mapName)
+        targets = with(targets, bits: bits, ranks: ranks)
         let (plan, bytes) = try assemble(base: base, targets: targets, adapter: adapter, key: key, options: options, metadata: metadata)
         if bytes.count > options.maxBytes {
-            let current = modules.map(\.rank).max() ?? 1
+            let current = targets.map(\.module.rank).max() ?? 1
             var fits: (Int, Int)?
             for lower in stride(from: current - 1, through: 1, by: -1) {
                 let reduced = targets.map { t -> LoRATarget in
@@ -92,6 +78,34 @@ public enum LoRABundler {
                                sections: try ParsedBundle(bytes: bytes).sectionSizes,
                                window: HostLoader.declaredWindow(bytes),
                                factorValues: targets.reduce(0) { $0 + $1.module.factorCount })
+    }
+
+    /// The adapter's modules (truncated to `rank` when given) matched to the
+    /// base's tensors; resolve once, then vary widths and ranks with `with`.
+    public static func targets(base: [UInt8], adapter: PEFTAdapter, map: Data?, rank: Int? = nil,
+                               mapName: String = "tensor_map.json") throws -> [LoRATarget] {
+        guard !base.isEmpty else { throw BundleBuildError.emptyModel(which: "base") }
+        let model = try TFLiteModel(bytes: base)
+        var modules = adapter.modules
+        if let rank { modules = modules.map { RankReduction.truncate($0, to: rank) } }
+        // The map file's own errors first, so they are not read as a wrong base.
+        if let map { _ = try LoRATargetResolver.parseMap(map, name: mapName) }
+        do {
+            return try LoRATargetResolver.resolve(modules, in: model, map: map, mapName: mapName)
+        } catch PEFTError.map(let why) where adapter.config.baseModel != nil {
+            // The tensors do not fit: say which model the adapter was trained on.
+            throw PEFTError.map(why + " (adapter_config.json names the base model '\(adapter.config.baseModel!)': is --base that model?)")
+        }
+    }
+
+    /// `targets` with each module's factor widths and (lower) rank set, by module name.
+    public static func with(_ targets: [LoRATarget], bits: [String: FactorBits], ranks: [String: Int] = [:]) -> [LoRATarget] {
+        targets.map { t in
+            var t = t
+            if let r = ranks[t.module.name] { t.module = RankReduction.truncate(t.module, to: min(r, t.module.rank)) }
+            t.bits = bits[t.module.name] ?? .exact
+            return t
+        }
     }
 
     static func assemble(base: [UInt8], targets: [LoRATarget], adapter: PEFTAdapter, key: SigningKey,
