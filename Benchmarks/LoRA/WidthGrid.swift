@@ -10,13 +10,8 @@ enum WidthGrid {
     static let widths = Array(3 ... 8)
 
     static func print(directory: URL, key: SigningKey, python: URL) throws {
-        let base = try FileIO.read(directory.appendingPathComponent("base.tflite").path, limit: .modelOrBundle)
-        let adapterDir = directory.appendingPathComponent("lora-adapter")
-        let adapter = try PEFTAdapter(directory: adapterDir.path)
-        let map = Data(try FileIO.read(adapterDir.appendingPathComponent("tensor_map.json").path, limit: .json))
-        let reference = try FileIO.read(directory.appendingPathComponent("lora.tflite").path, limit: .modelOrBundle)
-        let accuracyGuard = AccuracyGuard(python: python.path, data: directory.appendingPathComponent("eval.npz").path,
-                                          split: "shifted")
+        let f = try GuardFixture(directory: directory, python: python)
+        let (base, adapter, map, reference, accuracyGuard) = (f.base, f.adapter, f.map, f.reference, f.accuracyGuard)
         let names = adapter.modules.map(\.name)
         // Every assignment of (A, B) widths to every module.
         var grid: [[String: FactorBits]] = [[:]]
