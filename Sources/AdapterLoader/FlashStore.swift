@@ -160,7 +160,9 @@ public struct FlashStore<Device: FlashDevice>: ModelStore {
         // which happens only after this step's unit was fully programmed.
         let start = Int(unit) * stepUnit
         let count = min(stepUnit, capacity - start)
-        guard count > 0, count <= unitBuffer.count else { return false }
+        // A unit outside the model, or a step no operation reaches (the next
+        // step would overflow), is a record no loader wrote: no cut to resume.
+        guard count > 0, count <= unitBuffer.count, cut.step < UInt32.max else { return false }
         let bytes = UnsafeMutableRawBufferPointer(rebasing: unitBuffer[0 ..< count])
         try device.read(at: scratchPage * device.pageSize, into: bytes)
         var crc = CRC32()

@@ -11,6 +11,7 @@ final class FuzzRegressionTests: XCTestCase {
         "bundle-load": BundleLoadCheck.run, "bundle-verify": VerifyCheck.run,
         "inflate": DecoderChecks.inflate, "coded-values": DecoderChecks.codedValues,
         "op-stream": DecoderChecks.opStream, "block-records": DecoderChecks.blockRecords,
+        "journal-scan": JournalCheck.scan,
         "tflite": HostParserChecks.tflite, "safetensors": HostParserChecks.safetensors,
         "peft-config": HostParserChecks.peftConfig, "tuf-metadata": TUFMetadataCheck.run,
     ] }
@@ -86,6 +87,26 @@ final class FuzzRegressionTests: XCTestCase {
     /// holds: an unknown major version (the store stays the base); a record
     /// of an unknown kind in block 2 (blocks 0 and 1 stay applied, block 2
     /// writes nothing); with the fix-ups off, a trailing byte.
+    /// The journal-scan check on its seed shapes: two intact records (the
+    /// newest resumed, its unit rebuilt from the scratch), no record, a record
+    /// of another bundle, one of a unit outside the model, and a full journal.
+    func testJournalScanCheckOnSeedShapes() throws {
+        func slot(step: UInt32, unit: UInt32, ours: Bool = true) -> [UInt8] {
+            var s = [UInt8](repeating: 0, count: 112)
+            s[4] = 1; s[5] = 1; s[7] = ours ? 1 : 0
+            for k in 0 ..< 4 { s[8 + k] = UInt8(truncatingIfNeeded: step >> (8 * k)); s[12 + k] = UInt8(truncatingIfNeeded: unit >> (8 * k)) }
+            return s
+        }
+        let head: [UInt8] = [0, 0] + (1 ... 24).map { UInt8($0) }
+        func input(_ journal: [UInt8]) -> [UInt8] {
+            head + journal + [UInt8](repeating: 0xFF, count: max(0, 512 - journal.count)) + [UInt8](repeating: 7, count: 256)
+        }
+        for case let shape in [input(slot(step: 3, unit: 0) + slot(step: 4, unit: 1)), head, input(slot(step: 1, unit: 0, ours: false)),
+                               input(slot(step: 2, unit: 9)), input((0 ..< 4).flatMap { slot(step: UInt32($0), unit: 1) })] {
+            XCTAssertNoThrow(try JournalCheck.scan(shape))
+        }
+    }
+
     func testRefusals() throws {
         let chained = try RepoPaths.bytes(Self.fuzzRoot.appendingPathComponent("seeds/bundles/digits-head-ft-256.apb"))
         let end0 = 176 + Int(BundleLoadCheck.read16(chained, 28))

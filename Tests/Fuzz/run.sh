@@ -23,7 +23,7 @@ swiftc=${SWIFTC:-$(command -v swiftc || echo $bin/swiftc)}
 out=.build-fuzz
 mkdir -p "$out"
 
-device_targets=(bundle-load bundle-verify inflate coded-values op-stream block-records)
+device_targets=(bundle-load bundle-verify inflate coded-values op-stream block-records journal-scan)
 host_targets=(tflite safetensors peft-config tuf-metadata)
 # C code of the Cortex-M4 SMP firmware (Examples/cortex-m4/smp): framing and CBOR.
 c_targets=(smp-serial)
@@ -32,7 +32,7 @@ targets=("$@")
 
 mapfile -t device_sources < <(find Sources/AdapterFormat Sources/AdapterLoader -name '*.swift' | sort)
 device_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/BundleLoadCheck.swift
-               Tests/Fuzz/Checks/VerifyCheck.swift Tests/Fuzz/Checks/DecoderChecks.swift)
+               Tests/Fuzz/Checks/VerifyCheck.swift Tests/Fuzz/Checks/DecoderChecks.swift Tests/Fuzz/Checks/JournalCheck.swift)
 mapfile -t host_sources < <(find Sources/AdapterPack/TFLite Sources/AdapterPack/Files -name '*.swift' | sort)
 host_sources+=(Sources/AdapterPack/PEFT/Safetensors.swift Sources/AdapterPack/PEFT/PEFTConfig.swift Sources/AdapterPack/PEFT/JSONObject.swift)
 host_checks=(Tests/Fuzz/Checks/InvariantViolation.swift Tests/Fuzz/Checks/HostParserChecks.swift)
@@ -76,6 +76,19 @@ seeds() {
         safetensors) cp Examples/digits/lora-adapter/adapter_model.safetensors "$dir/" ;;
         peft-config) cp Examples/digits/lora-adapter/adapter_config.json "$dir/" ;;
         tuf-metadata) cp Tests/Fuzz/seeds/tuf/*.json "$dir/" ;;
+        # Page size 256, program size 8, an id, then a journal of two intact records (byte 4 = 1, byte 7 odd:
+        # the check writes magic, id and CRC) of units 0 and 1, steps 3 and 4, and a scratch page.
+        journal-scan) python3 - "$dir" <<'PY'
+import sys
+def slot(step, unit):
+    s = bytearray(112); s[4] = 1; s[5] = 1; s[7] = 1
+    s[8:12] = step.to_bytes(4, "little"); s[12:16] = unit.to_bytes(4, "little"); return bytes(s)
+head = bytes([0, 0]) + bytes(range(1, 25))
+journal = slot(3, 0) + slot(4, 1)
+open(sys.argv[1] + "/two-records", "wb").write(head + journal + b"\xff" * (512 - len(journal)) + bytes(256))
+open(sys.argv[1] + "/empty", "wb").write(head)
+PY
+            ;;
         smp-serial) python3 - "$dir" <<'PY'
 import base64, binascii, sys
 # One SMP serial frame (an image upload request) and one CBOR map, as the firmware receives them.
